@@ -1,0 +1,29 @@
+"""framesift: pick the frames of a video that answer a question, under a frame budget.
+
+>>> import framesift
+>>> sel = framesift.select("talk.mp4", "What is written on the whiteboard?", budget=8)
+>>> sel.frames[0].index, sel.frames[0].time, sel.frames[0].image
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import SelectedFrame, Selection, select
+from .errors import FramesiftError, InputError, SubtitleError, VideoError
+from .selectors import list_strategies
+from .video import VideoInfo, probe
+
+__all__ = [
+    "FramesiftError",
+    "InputError",
+    "SelectedFrame",
+    "Selection",
+    "SubtitleError",
+    "VideoError",
+    "VideoInfo",
+    "__version__",
+    "list_strategies",
+    "probe",
+    "select",
+]

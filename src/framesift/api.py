@@ -1,0 +1,343 @@
+"""Task-level API: wire probe -> candidates -> signals -> scores -> selection -> fetch.
+
+``select()`` is the one call most users need. Every stage is timed; the resulting
+:class:`Selection` carries everything the manifest reports.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from PIL import Image
+
+from .errors import InputError
+from .scoring.text_relevance import TextItem, ocr_channel, score_items, subtitle_channel
+from .selectors import get_strategy, run_strategy
+from .signals.lowlevel import visual_features
+from .signals.ocr import OcrPool, OcrText, default_ocr_frames
+from .video.candidates import CandidateSet, extract_candidates
+from .video.decode import iter_decoded, to_rgb
+from .video.probe import VideoInfo, probe
+from .video.subtitles import Subtitles, load_subtitles
+
+__all__ = ["SelectedFrame", "Selection", "select", "ProgressFn"]
+
+#: ``progress(stage, done, total)``; called often, must be cheap.
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass
+class SelectedFrame:
+    """One chosen frame: its original index, its time (seconds, from pts) and why it was chosen."""
+
+    index: int
+    time: float
+    source: str
+    role: str
+    scores: dict[str, float]
+    reason: str
+    width: int
+    height: int
+    image: Image.Image | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "time": round(self.time, 6),
+            "scores": {k: round(float(v), 4) for k, v in self.scores.items()},
+            "reason": self.reason,
+            "role": self.role,
+            "source": self.source,
+            "resolution": [self.width, self.height],
+        }
+
+
+@dataclass
+class Selection:
+    """The result of :func:`select`: frames in time order plus what produced them."""
+
+    video: VideoInfo
+    query: str
+    strategy: str
+    params: dict[str, Any]
+    budget: int
+    frames: list[SelectedFrame]
+    signals: dict[str, Any]
+    timings: dict[str, float]
+    notes: list[str]
+    num_candidates: int
+
+    @property
+    def indices(self) -> list[int]:
+        return [f.index for f in self.frames]
+
+    @property
+    def times(self) -> list[float]:
+        return [f.time for f in self.frames]
+
+    def to_manifest(self) -> dict[str, Any]:
+        from .export.manifest import build_manifest
+
+        return build_manifest(self)
+
+    def save(self, out_dir: str | os.PathLike) -> Path:
+        """Write JPEGs, ``manifest.json`` and ``contact_sheet.png`` to ``out_dir`` atomically."""
+        from .export.files import write_output_dir
+
+        return write_output_dir(self, Path(out_dir))
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 4)
+
+
+def _uncovered_subtitle_times(subs: Subtitles | None, info: VideoInfo, fps: float) -> list[float]:
+    """Midpoints of cues too short to contain a grid sample, so every cue has a candidate."""
+    if subs is None:
+        return []
+    out = []
+    for ln in subs.lines:
+        first = math.ceil((ln.start - info.start_time) * fps - 1e-9)
+        last = math.floor((ln.end - info.start_time) * fps + 1e-9)
+        if last < first:
+            out.append((ln.start + ln.end) / 2.0)
+    return out
+
+
+def _validate(video: str | os.PathLike, query: str, budget: int, fps: float) -> None:
+    if not isinstance(budget, (int, np.integer)) or isinstance(budget, bool):
+        raise InputError(f"budget must be a whole number of frames (got {budget!r})")
+    if budget < 1:
+        raise InputError(f"budget must be at least 1 (got {budget})")
+    if fps <= 0:
+        raise InputError(f"candidate fps must be > 0 (got {fps})")
+    if not isinstance(query, str):
+        raise InputError("query must be text")
+
+
+def select(
+    video: str | os.PathLike,
+    query: str,
+    budget: int = 8,
+    *,
+    strategy: str = "auto",
+    params: dict[str, Any] | None = None,
+    subtitles: str | os.PathLike | None = None,
+    fps: float = 1.0,
+    events: bool = True,
+    ocr: bool | int | Literal["auto"] = "auto",
+    seed: int = 0,
+    fetch: bool = True,
+    progress: ProgressFn | None = None,
+) -> Selection:
+    """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
+
+    Args:
+        video: path to a video file.
+        query: the question (may be empty: then selection is query-agnostic).
+        budget: the maximum number of frames returned.
+        strategy: a registered strategy name (``framesift.list_strategies()``).
+        params: strategy parameters (see each strategy's signature).
+        subtitles: a subtitle file; by default a sidecar (same stem, .srt/.vtt) or an embedded
+            subtitle stream is used when present.
+        fps: candidate sampling rate.
+        events: scan every frame for momentary events (flashes, brief captions).
+        ocr: read on-screen text: ``"auto"`` (a length-dependent number of frames), a number of
+            frames, or ``False``.
+        seed: for strategies that draw random numbers.
+        fetch: decode the chosen frames at full resolution into ``frame.image``.
+        progress: optional callback ``(stage, done, total)``.
+    """
+    _validate(video, query, budget, fps)
+    get_strategy(strategy)  # unknown strategy: fail before any decoding
+    timer = _Timer()
+    notes: list[str] = []
+    report = progress or (lambda stage, done, total: None)
+
+    with timer.stage("probe"):
+        info, table = probe(video)
+    notes.extend(info.warnings)
+
+    with timer.stage("subtitles"):
+        subs = load_subtitles(video, info, subtitles)
+
+    ocr_frames = 0 if ocr is False else (default_ocr_frames(info.duration) if ocr in ("auto", True) else int(ocr))
+    pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
+    with timer.stage("decode"):
+        cands = extract_candidates(
+            video, info, table, fps=fps, extra_times=_uncovered_subtitle_times(subs, info, fps), events=events,
+            taps=[pool] if pool else [], progress=lambda d, t: report("decode", d, t),
+        )
+    notes.extend(cands.notes)
+    if len(cands) == 0:
+        raise InputError(f"{video}: no frame could be decoded")
+
+    with timer.stage("features"):
+        feats = visual_features(cands.thumbs)
+
+    reads: list[OcrText] = []
+    if pool is not None:
+        with timer.stage("ocr"):
+            reads = pool.read(progress=lambda d, t: report("ocr", d, t))
+
+    channels, evidence = _score_text(query, cands, feats, subs, reads, timer)
+    fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
+
+    with timer.stage("select"):
+        picks = run_strategy(strategy, fused, feats, cands.time, int(budget), seed=seed,
+                             events=cands.change, transient=cands.transient, params=params)
+    if budget >= len(cands):
+        notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
+
+    frames = _describe(picks.indices, picks.roles, cands, channels, fused, evidence, info)
+    if fetch and frames:
+        with timer.stage("fetch"):
+            _fetch_images(video, info, table, frames)
+
+    signals = _signals_summary(info, subs, cands, pool, reads, channels, fused, evidence, query)
+    return Selection(
+        video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
+        frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
+    )
+
+
+@dataclass
+class _Evidence:
+    """Which text item gave each candidate its channel score (for reasons and the manifest)."""
+
+    sub_which: np.ndarray | None = None
+    sub_items: list[TextItem] = field(default_factory=list)
+    sub_lines: list = field(default_factory=list)
+    ocr_which: np.ndarray | None = None
+    ocr_items: list[TextItem] = field(default_factory=list)
+    ocr_reads: list[OcrText] = field(default_factory=list)
+
+
+def _score_text(query: str, cands: CandidateSet, feats: np.ndarray, subs: Subtitles | None,
+                reads: list[OcrText], timer: _Timer) -> tuple[dict[str, np.ndarray], _Evidence]:
+    channels: dict[str, np.ndarray] = {}
+    ev = _Evidence()
+    has_text = bool((subs and subs.lines) or reads)
+    if not query.strip() or not has_text:
+        return channels, ev
+    with timer.stage("text_embed"):
+        from .signals.text_embedder import get_text_embedder
+
+        embed = get_text_embedder().encode
+        if subs and subs.lines:
+            ev.sub_lines = list(subs.lines)
+            ev.sub_items = score_items(query, [ln.text for ln in subs.lines], embed)
+        if reads:
+            ev.ocr_reads = reads
+            ev.ocr_items = score_items(query, [r.text for r in reads], embed)
+    with timer.stage("score"):
+        if ev.sub_items:
+            channels["subtitle"], ev.sub_which = subtitle_channel(cands.time, ev.sub_lines, ev.sub_items)
+        if ev.ocr_items:
+            channels["ocr"], ev.ocr_which = ocr_channel(cands.index, feats, reads, ev.ocr_items)
+    return channels, ev
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return f'"{text[: limit - 1]}…"' if len(text) > limit else f'"{text}"'
+
+
+def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.ndarray], ev: _Evidence) -> str:
+    parts: list[str] = []
+    best_channel = max(channels, key=lambda c: channels[c][pos]) if channels else None
+    if best_channel and channels[best_channel][pos] > 0:
+        score = float(channels[best_channel][pos])
+        if best_channel == "subtitle" and ev.sub_which is not None and ev.sub_which[pos] >= 0:
+            ln = ev.sub_lines[int(ev.sub_which[pos])]
+            evidence = f"subtitle {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {_quote(ln.text)}"
+        elif best_channel == "ocr" and ev.ocr_which is not None and ev.ocr_which[pos] >= 0:
+            rd = ev.ocr_reads[int(ev.ocr_which[pos])]
+            evidence = f"on-screen text matches the query ({score:.2f}): {_quote(rd.text)}"
+        else:
+            evidence = f"{best_channel} score {score:.2f}"
+    else:
+        evidence = ""
+    if role == "relevance":
+        parts.append(evidence or "highest relevance")
+    elif role == "momentary event":
+        parts.append(f"momentary event: sudden change ({float(cands.change[pos]):.1f}x threshold) that reverts quickly")
+    elif role == "coverage":
+        kind = "shot change" if cands.source[pos] == "event" else "distinct scene"
+        parts.append(f"coverage: {kind}, visually and temporally far from the other picks")
+    else:
+        parts.append(role)
+        if evidence and role not in ("uniform",) and not role.startswith("fps"):
+            parts.append(evidence)
+    return "; ".join(parts)
+
+
+def _describe(positions: np.ndarray, roles: tuple[str, ...], cands: CandidateSet, channels: dict[str, np.ndarray],
+              fused: np.ndarray, ev: _Evidence, info: VideoInfo) -> list[SelectedFrame]:
+    frames = []
+    for pos, role in zip(positions.tolist(), roles):
+        scores = {name: float(ch[pos]) for name, ch in channels.items()}
+        if channels:
+            scores["fused"] = float(fused[pos])
+        if cands.change[pos] > 0:
+            scores["event"] = float(cands.change[pos])
+        frames.append(SelectedFrame(
+            index=int(cands.index[pos]), time=float(cands.time[pos]), source=str(cands.source[pos]), role=role,
+            scores=scores, reason=_reason(pos, role, cands, channels, ev), width=info.width, height=info.height,
+        ))
+    frames.sort(key=lambda f: f.time)
+    return frames
+
+
+def _fetch_images(video, info: VideoInfo, table, frames: list[SelectedFrame]) -> None:
+    by_index = {f.index: f for f in frames}
+    for idx, frame in iter_decoded(video, table, np.array(sorted(by_index), dtype=np.int64)):
+        arr = to_rgb(frame, info, None)
+        f = by_index[idx]
+        f.image = Image.fromarray(arr)
+        f.height, f.width = arr.shape[:2]
+
+
+def _signals_summary(info, subs, cands, pool, reads, channels, fused, ev: _Evidence, query: str) -> dict[str, Any]:
+    def used(name: str) -> bool:
+        return name in channels and float(channels[name].max()) > 0
+
+    return {
+        "subtitle": {
+            "available": bool(subs and subs.lines),
+            "used": used("subtitle"),
+            "source": subs.source if subs else None,
+            "lines": len(subs.lines) if subs else 0,
+        },
+        "ocr": {
+            "available": pool is not None,
+            "used": used("ocr"),
+            "frames_read": pool.read_count if pool is not None else 0,
+            "frames_with_text": len(reads),
+            "frames_considered": pool.offered if pool is not None else 0,
+        },
+        "visual_structure": {"available": True, "used": True, "features": "hsv-histogram+16x9-layout"},
+        "events": {"available": cands.events_found >= 0, "found": cands.events_found,
+                   "transient": int(cands.transient.sum()), "frames_scanned": cands.frames_decoded},
+        "visual_model": {"available": False, "used": False, "note": "no vision-language model configured"},
+        "text_embedder": ("sentence-transformers/all-MiniLM-L6-v2" if channels else None),
+        "candidates": {"count": len(cands), "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle")},
+                       "read_plan": cands.plan.mode},
+    }

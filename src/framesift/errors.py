@@ -1,0 +1,26 @@
+"""Exceptions that separate a user's bad input from a bug in framesift.
+
+The CLI maps :class:`InputError` (and subclasses) to exit code 2 with one line naming the file and
+the problem; anything else is an internal error (exit code 1).
+"""
+
+from __future__ import annotations
+
+
+class FramesiftError(Exception):
+    """Base class of every error framesift raises on purpose."""
+
+
+class InputError(FramesiftError):
+    """Bad input or usage: a missing file, a file that is not a video, a budget below 1, ...
+
+    The message is written for a person: it names the file (if any) and says what is wrong.
+    """
+
+
+class VideoError(InputError):
+    """The video cannot be opened, has no video stream, or has no decodable frame."""
+
+
+class SubtitleError(InputError):
+    """A subtitle file or stream cannot be read."""

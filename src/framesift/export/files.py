@@ -1,0 +1,103 @@
+"""Write a selection to a directory: JPEGs at full resolution, manifest.json, contact_sheet.png.
+
+The directory is assembled under a temporary name beside the target and renamed into place, so a
+failed or interrupted run never leaves a half-written output directory. An existing target is
+replaced only if it is empty or was written by framesift (holds a manifest.json); anything else
+is refused rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image, ImageDraw, ImageFont
+
+from ..errors import InputError
+from .manifest import build_manifest
+
+if TYPE_CHECKING:
+    from ..api import Selection
+
+__all__ = ["write_output_dir", "contact_sheet", "format_time"]
+
+
+def format_time(seconds: float) -> str:
+    """``75.25`` -> ``"01:15.25"``; hours when needed (``"1:02:03.00"``)."""
+    sign = "-" if seconds < 0 else ""
+    s = abs(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{sign}{int(h)}:{int(m):02d}:{sec:05.2f}" if h >= 1 else f"{sign}{int(m):02d}:{sec:05.2f}"
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1
+        return ImageFont.load_default()
+
+
+def contact_sheet(images: list[Image.Image], labels: list[str], *, tile_width: int = 320, columns: int = 4) -> Image.Image:
+    """Frames in a grid, each with its label (time, index) in a bar under it."""
+    if not images:
+        return Image.new("RGB", (tile_width, 40), "white")
+    columns = max(1, min(columns, len(images)))
+    ratio = max(im.height / im.width for im in images)
+    tile_h = int(round(tile_width * ratio))
+    bar = 26
+    rows = (len(images) + columns - 1) // columns
+    sheet = Image.new("RGB", (columns * tile_width, rows * (tile_h + bar)), (24, 24, 24))
+    draw = ImageDraw.Draw(sheet)
+    font = _font(16)
+    for k, (im, label) in enumerate(zip(images, labels)):
+        r, c = divmod(k, columns)
+        x, y = c * tile_width, r * (tile_h + bar)
+        thumb = im.copy()
+        thumb.thumbnail((tile_width, tile_h))
+        sheet.paste(thumb, (x + (tile_width - thumb.width) // 2, y + (tile_h - thumb.height) // 2))
+        draw.text((x + 6, y + tile_h + 4), label, fill=(255, 255, 255), font=font)
+    return sheet
+
+
+def _check_target(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise InputError(f"{out}: directory is not empty and was not written by framesift; choose another --out")
+
+
+def write_output_dir(sel: "Selection", out: Path) -> Path:
+    """Write ``sel`` to ``out`` atomically (see module docstring). Returns ``out``."""
+    out = Path(out)
+    _check_target(out)
+    if any(f.image is None for f in sel.frames):
+        raise ValueError("selection has no images: call select(..., fetch=True)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        names = []
+        for k, f in enumerate(sel.frames):
+            name = f"frame_{k:03d}_{f.index:07d}_{f.time:010.3f}s.jpg"
+            f.image.save(tmp / name, quality=92)
+            names.append(name)
+        labels = [f"{format_time(f.time)}  #{f.index}" for f in sel.frames]
+        contact_sheet([f.image for f in sel.frames], labels).save(tmp / "contact_sheet.png")
+        manifest = build_manifest(sel, image_files=names)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if out.exists():
+            # Swap: move the old directory aside, move the new one in, then delete the old.
+            old = out.with_name(f".{out.name}.old.{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

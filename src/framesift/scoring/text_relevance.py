@@ -1,0 +1,155 @@
+"""Query relevance from text: subtitle lines and on-screen text, mapped onto candidate frames.
+
+Each text item (a subtitle cue or the OCR text of a frame) is scored against the query by two
+complementary measures, both in [0, 1]:
+
+* **semantic**: cosine of all-MiniLM-L6-v2 sentence embeddings (paraphrases: "When does gate 7
+  close?" vs "Gate 7 closes at 9:40");
+* **lexical**: the IDF-weighted fraction of the query's content words found in the item. OCR
+  often drops spaces ("Gate7closesat9:40") and sentence embedders break on that, so words of 4+
+  characters are matched as substrings of the space-less text (which also matches inflections:
+  "close" in "closes"); shorter words and numbers must match whole tokens. IDF is computed over
+  the video's own items, so words every line shares ("video", "today") count little.
+
+item score = ``0.5 * semantic + 0.5 * lexical``. A candidate's channel score is the best score
+of the items that cover it: subtitle cues cover their time span (+-0.25 s); OCR text covers the
+frame it was read from and the following candidates that still look the same (a static slide is
+read once and shared).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..signals.ocr import OcrText
+from ..video.subtitles import SubtitleLine
+
+__all__ = ["TextItem", "content_words", "score_items", "subtitle_channel", "ocr_channel"]
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_STOP = frozenset(
+    """a an the and or but if of to in on at by for with from into onto about as is are was were be been being
+    do does did doing done have has had having what which who whom whose when where why how that this these those
+    there here it its it's i you he she we they me him her us them my your his our their can could would should
+    will shall may might must not no yes any some all each every more most other such only own same so than too
+    very just also then once again further up down out over under between during before after above below
+    video clip frame frames scene shown show shows see seen say says said tell told please answer question""".split()
+)
+SUBTITLE_PAD_S = 0.25
+
+
+@dataclass(frozen=True)
+class TextItem:
+    """A piece of text with the scores it earned against the query."""
+
+    text: str
+    semantic: float
+    lexical: float
+
+    @property
+    def score(self) -> float:
+        return 0.5 * self.semantic + 0.5 * self.lexical
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` without stop words (order kept, duplicates removed)."""
+    seen: dict[str, None] = {}
+    for w in _WORD.findall(text.lower()):
+        w = w.replace("'", "")
+        if w and w not in _STOP:
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+def _despace(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def _lexical(query_words: Sequence[str], idf: dict[str, float], text: str) -> float:
+    if not query_words:
+        return 0.0
+    flat = _despace(text)
+    tokens = set(w.replace("'", "") for w in _WORD.findall(text.lower()))
+    total = sum(idf[w] for w in query_words)
+    hit = 0.0
+    for w in query_words:
+        # Stems: "closes"/"closed"/"closing" all contain "clos" when the query has "close".
+        stem = w[:-1] if len(w) >= 5 and w.endswith("e") else w
+        found = (stem in flat) if len(w) >= 4 else (w in tokens)
+        if found:
+            hit += idf[w]
+    return hit / total if total > 0 else 0.0
+
+
+def score_items(query: str, texts: Sequence[str], embed) -> list[TextItem]:
+    """Score ``texts`` against ``query``; ``embed(list[str]) -> (N, D)`` unit vectors."""
+    if not texts:
+        return []
+    words = content_words(query)
+    n = len(texts)
+    flats = [_despace(t) for t in texts]
+    idf = {}
+    for w in words:
+        stem = w[:-1] if len(w) >= 5 and w.endswith("e") else w
+        df = sum(1 for f in flats if stem in f) if len(w) >= 4 else sum(1 for t in texts if w in _WORD.findall(t.lower()))
+        idf[w] = math.log(1.0 + (n + 1) / (df + 1))
+    vecs = embed([query, *texts])
+    sims = np.clip(vecs[1:] @ vecs[0], 0.0, 1.0)
+    return [TextItem(text=t, semantic=float(s), lexical=_lexical(words, idf, t)) for t, s in zip(texts, sims)]
+
+
+def subtitle_channel(times: np.ndarray, lines: Sequence[SubtitleLine], items: Sequence[TextItem]) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: best score of the cues on screen at its time, and which cue (-1 if none)."""
+    score = np.zeros(len(times), dtype=np.float32)
+    which = np.full(len(times), -1, dtype=np.int64)
+    if not lines:
+        return score, which
+    starts = np.array([ln.start for ln in lines]) - SUBTITLE_PAD_S
+    ends = np.array([ln.end for ln in lines]) + SUBTITLE_PAD_S
+    s = np.array([it.score for it in items], dtype=np.float32)
+    for k, t in enumerate(times):
+        on = np.flatnonzero((starts <= t) & (t <= ends))
+        if on.size:
+            best = on[np.argmax(s[on])]
+            score[k], which[k] = s[best], best
+    return score, which
+
+
+def ocr_channel(
+    cand_index: np.ndarray,
+    features: np.ndarray,
+    reads: Sequence[OcrText],
+    items: Sequence[TextItem],
+    same_shot: float = 0.92,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: the OCR score of its own text, or of the last read frame it still looks like.
+
+    Returns ``(score, which)`` where ``which`` indexes ``reads`` (-1 if none applies).
+    """
+    n = len(cand_index)
+    score = np.zeros(n, dtype=np.float32)
+    which = np.full(n, -1, dtype=np.int64)
+    if not reads:
+        return score, which
+    pos_of = {int(i): k for k, i in enumerate(cand_index)}
+    for r, (read, item) in enumerate(zip(reads, items)):
+        k = pos_of.get(read.index)
+        if k is None:
+            continue
+        ref = features[k]
+        j = k
+        while j < n:
+            if j != k:
+                if int(cand_index[j]) in {rd.index for rd in reads[r + 1 : r + 2]}:
+                    break  # the next read frame takes over
+                if float(features[j] @ ref) < same_shot:
+                    break
+            if item.score > score[j]:
+                score[j], which[j] = item.score, r
+            j += 1
+    return score, which

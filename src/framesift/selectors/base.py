@@ -1,0 +1,178 @@
+"""The selector contract and registry.
+
+A selector is a pure function of numpy arrays::
+
+    fn(scores, features, times, budget, *, seed=0, <signals...>, <params...>) -> Picks
+
+* ``scores``: ``(N,)`` float relevance of each candidate to the query (NaN = unknown; may be all
+  zeros when no relevance channel is available),
+* ``features``: ``(N, D)`` float unit vectors (visual sameness; cosine = similarity),
+* ``times``: ``(N,)`` float seconds, non-decreasing,
+* ``budget``: the number of frames to return at most.
+
+Optional signal keyword arguments a selector may declare: ``events`` (``(N,)`` event strength,
+0 = no event) and ``transient`` (``(N,)`` bool, momentary events). Anything else it declares
+is a user parameter (exposed as ``--param name=value`` on the CLI). No I/O, no global state,
+deterministic for a given seed. Adding a strategy is one new file with one ``@register``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["Picks", "Strategy", "register", "get_strategy", "list_strategies", "run_strategy", "clean_scores",
+           "SIGNAL_KWARGS"]
+
+SIGNAL_KWARGS = ("events", "transient")
+
+
+@dataclass(frozen=True)
+class Picks:
+    """Chosen candidate positions (sorted, unique) and, for each, the role it was chosen for."""
+
+    indices: np.ndarray
+    roles: tuple[str, ...]
+
+    @staticmethod
+    def of(indices, role: str | list[str]) -> "Picks":
+        idx = np.asarray(indices, dtype=np.int64)
+        roles = [role] * len(idx) if isinstance(role, str) else list(role)
+        order = np.argsort(idx, kind="stable")
+        idx, roles = idx[order], [roles[i] for i in order]
+        keep = np.concatenate([[True], np.diff(idx) > 0]) if len(idx) else np.zeros(0, bool)
+        return Picks(indices=idx[keep], roles=tuple(r for r, k in zip(roles, keep) if k))
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str
+    fn: Callable[..., Picks]
+    summary: str
+    paper: str
+    params: dict[str, Any]
+
+
+_REGISTRY: dict[str, Strategy] = {}
+
+
+def register(name: str, *, summary: str, paper: str = "") -> Callable[[Callable[..., Picks]], Callable[..., Picks]]:
+    """Decorator: make ``fn`` available as strategy ``name`` (its keyword defaults are its params)."""
+
+    def deco(fn: Callable[..., Picks]) -> Callable[..., Picks]:
+        sig = inspect.signature(fn)
+        params = {
+            p.name: p.default
+            for p in sig.parameters.values()
+            if p.kind is p.KEYWORD_ONLY and p.name not in SIGNAL_KWARGS and p.name != "seed"
+        }
+        _REGISTRY[name] = Strategy(name=name, fn=fn, summary=summary, paper=paper, params=params)
+        return fn
+
+    return deco
+
+
+def list_strategies() -> list[Strategy]:
+    """All registered strategies, by name."""
+    _load_builtin()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def get_strategy(name: str) -> Strategy:
+    _load_builtin()
+    if name not in _REGISTRY:
+        raise InputError(f"unknown strategy '{name}' (choose from: {', '.join(sorted(_REGISTRY))})")
+    return _REGISTRY[name]
+
+
+def clean_scores(scores: np.ndarray | None, n: int) -> np.ndarray:
+    """Scores as float64 with NaN/inf replaced by the lowest finite score (or 0)."""
+    if scores is None:
+        return np.zeros(n, dtype=np.float64)
+    s = np.asarray(scores, dtype=np.float64).copy()
+    bad = ~np.isfinite(s)
+    if bad.all():
+        return np.zeros(n, dtype=np.float64)
+    s[bad] = s[~bad].min()
+    return s
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if isinstance(value, str) and default is not None and not isinstance(default, str):
+        try:
+            if isinstance(default, bool):
+                return value.lower() in ("1", "true", "yes", "on")
+            return type(default)(value)
+        except ValueError as exc:
+            raise InputError(f"parameter {name}={value!r}: expected {type(default).__name__}") from exc
+    return value
+
+
+def run_strategy(
+    name: str,
+    scores: np.ndarray | None,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    events: np.ndarray | None = None,
+    transient: np.ndarray | None = None,
+    params: dict[str, Any] | None = None,
+) -> Picks:
+    """Validate inputs, call strategy ``name``, and check its output honours the contract."""
+    strat = get_strategy(name)
+    n = len(times)
+    if budget < 1:
+        raise InputError(f"budget must be at least 1 (got {budget})")
+    params = dict(params or {})
+    unknown = sorted(set(params) - set(strat.params))
+    if unknown:
+        allowed = ", ".join(sorted(strat.params)) or "none"
+        raise InputError(f"strategy '{name}' has no parameter {', '.join(unknown)} (its parameters: {allowed})")
+    kwargs = {k: _coerce(k, v, strat.params[k]) for k, v in params.items()}
+    if n == 0:
+        return Picks.of([], name)
+    sig = inspect.signature(strat.fn).parameters
+    if "events" in sig:
+        kwargs["events"] = np.zeros(n, np.float32) if events is None else np.asarray(events)
+    if "transient" in sig:
+        kwargs["transient"] = np.zeros(n, bool) if transient is None else np.asarray(transient, dtype=bool)
+    feats = np.asarray(features, dtype=np.float32).reshape(n, -1)
+    picks = strat.fn(clean_scores(scores, n), feats, np.asarray(times, dtype=np.float64), int(budget), seed=seed, **kwargs)
+    idx = picks.indices
+    assert len(idx) <= budget and (len(idx) == 0 or (idx.min() >= 0 and idx.max() < n)), f"{name} broke the contract"
+    assert np.all(np.diff(idx) > 0), f"{name} returned unsorted or repeated indices"
+    return picks
+
+
+def _load_builtin() -> None:
+    # Importing the package registers every built-in strategy (one module each).
+    from . import auto, fps, mmr, tass, topk, uniform  # noqa: F401
+
+
+def spread_fill(chosen: list[int], n: int, budget: int, times: np.ndarray) -> list[int]:
+    """Add candidates farthest in time from those already chosen until ``budget`` (helper)."""
+    chosen = list(dict.fromkeys(chosen))
+    if len(chosen) >= min(budget, n):
+        return chosen[:budget]
+    taken = np.zeros(n, dtype=bool)
+    taken[chosen] = True
+    if not chosen:
+        first = int(np.argmin(np.abs(times - (times[0] + times[-1]) / 2)))
+        chosen.append(first)
+        taken[first] = True
+    dist = np.min(np.abs(times[:, None] - times[chosen][None, :]), axis=1)
+    while len(chosen) < min(budget, n):
+        d = np.where(taken, -1.0, dist)
+        j = int(np.argmax(d))
+        chosen.append(j)
+        taken[j] = True
+        dist = np.minimum(dist, np.abs(times - times[j]))
+    return chosen

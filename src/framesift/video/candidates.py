@@ -1,0 +1,240 @@
+"""Candidate frames: a base-rate grid plus momentary events found by a dense change scan.
+
+Sampling at 1 fps misses what is on screen for less than a second (a flash, a caption that
+pops up and goes). Because a 1 fps sample of a long-GOP video already decodes every frame
+(see :mod:`framesift.video.decode`), looking at every decoded frame costs only a tiny
+downscale per frame: we compare each frame with the previous one on a 64x36 grey thumbnail,
+block by block (a caption changes one region strongly, not the whole frame), and flag frames
+whose change is an outlier against the last two seconds (median + k * MAD). Each flagged frame
+(the onset) and the frame ~0.2 s later (the settled state, for fades) become candidates. An
+event whose picture returns to the pre-event state within ~1.5 s is marked *transient*:
+that is what a momentary event looks like, as opposed to a cut.
+
+Compressed-domain signals (packet sizes) were measured as the cheaper alternative; see
+``benchmarks/bench_events.py`` and BENCHMARKS.md for why decoding wins here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import av
+import numpy as np
+
+from .decode import ReadPlan, display_size, iter_decoded, plan_reads, to_rgb
+from .probe import FrameTable, VideoInfo
+
+__all__ = ["CandidateSet", "CandidateTap", "EventScanConfig", "extract_candidates"]
+
+SOURCES = ("grid", "event", "subtitle")
+
+
+class CandidateTap(Protocol):
+    """Something that wants to see candidate frames while they are decoded (e.g. the OCR pool).
+
+    ``offer`` receives the decoded frame itself; a tap that keeps pixels must convert them
+    (``to_rgb``) because the frame object is recycled after the call.
+    """
+
+    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class EventScanConfig:
+    """Parameters of the dense change scan (defaults tuned on the synthetic needle suite)."""
+
+    size: tuple[int, int] = (64, 36)   # grey thumbnail used for frame differences
+    grid: tuple[int, int] = (4, 4)     # blocks; change = max block mean |diff|
+    history_s: float = 2.0             # window for the robust baseline
+    k_mad: float = 6.0                 # outlier threshold in MADs above the median
+    floor: float = 6.0                 # minimum change (grey levels) to count at all
+    min_gap_s: float = 0.3             # events closer than this are one event
+    settle_s: float = 0.2              # capture the frame this long after the onset too
+    transient_s: float = 1.5           # an event reverting within this is "transient"
+
+
+@dataclass
+class CandidateSet:
+    """Candidate frames in time order. All arrays have shape ``(N,)`` except ``thumbs``.
+
+    ``thumbs`` is ``(N, h, w, 3)`` uint8 upright RGB at most 64 px on the longer side: enough for
+    colour/structure features and small enough (7 KB each) to keep for hours of video.
+    ``change`` is the event strength (change / threshold, 0 for non-events); ``transient`` marks
+    events that revert quickly (momentary). ``source`` says why each candidate exists.
+    """
+
+    index: np.ndarray
+    time: np.ndarray
+    source: np.ndarray
+    thumbs: np.ndarray
+    change: np.ndarray
+    transient: np.ndarray
+    plan: ReadPlan
+    frames_decoded: int = 0
+    events_found: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.index.shape[0])
+
+
+def _blocks(g: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    gh, gw = grid
+    h, w = g.shape
+    return g[: h - h % gh, : w - w % gw].reshape(gh, h // gh, gw, w // gw).mean(axis=(1, 3))
+
+
+class _EventScanner:
+    """Online detector of sudden local changes; see the module docstring."""
+
+    def __init__(self, fps: float, cfg: EventScanConfig) -> None:
+        self.cfg = cfg
+        self.fps = max(fps, 1.0)
+        self.hist: deque[float] = deque(maxlen=max(5, int(cfg.history_s * self.fps)))
+        self.prev: np.ndarray | None = None
+        self.last_event_t = -1e9
+        self.open_events: list[tuple[int, float, np.ndarray, float]] = []  # (ordinal, t0, pre-blocks, thr)
+        self.transient: dict[int, bool] = {}
+
+    def step(self, frame: av.VideoFrame, t: float) -> float:
+        """Return the event strength of this frame (0 if it is not an event onset)."""
+        w, h = self.cfg.size
+        g = frame.reformat(width=w, height=h, format="gray", interpolation="AREA").to_ndarray().astype(np.float32)
+        blocks = _blocks(g, self.cfg.grid)
+        strength = 0.0
+        if self.prev is not None:
+            d = float(np.abs(blocks - self.prev).max())
+            if len(self.hist) >= 3:
+                arr = np.fromiter(self.hist, dtype=np.float32)
+                med = float(np.median(arr))
+                mad = float(np.median(np.abs(arr - med))) * 1.4826
+                thr = max(self.cfg.floor, med + self.cfg.k_mad * max(mad, 0.5))
+                if d > thr and t - self.last_event_t >= self.cfg.min_gap_s:
+                    strength = d / thr
+                    self.last_event_t = t
+                    self.open_events.append((len(self.transient), t, self.prev, thr))
+                    self.transient[len(self.transient)] = False
+            self.hist.append(d)
+        # Does the picture return to what it was before a recent event?
+        still_open = []
+        for ordinal, t0, pre, thr in self.open_events:
+            if t - t0 > self.cfg.transient_s:
+                continue
+            if t - t0 > 1.5 / self.fps and float(np.abs(blocks - pre).max()) < 0.5 * thr:
+                self.transient[ordinal] = True
+                continue
+            still_open.append((ordinal, t0, pre, thr))
+        self.open_events = still_open
+        self.prev = blocks
+        return strength
+
+
+def grid_targets(info: VideoInfo, table: FrameTable, fps: float) -> np.ndarray:
+    """Original indices of the frames on screen at ``start + k / fps`` seconds."""
+    times = info.start_time + np.arange(0.0, info.duration, 1.0 / fps)
+    return np.unique(table.index_at_time(times))
+
+
+def extract_candidates(
+    path: str | os.PathLike,
+    info: VideoInfo,
+    table: FrameTable,
+    *,
+    fps: float = 1.0,
+    extra_times: Sequence[float] = (),
+    events: bool = True,
+    event_config: EventScanConfig | None = None,
+    thumb_side: int = 64,
+    taps: Sequence[CandidateTap] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> CandidateSet:
+    """Decode candidate frames (grid at ``fps`` + frames at ``extra_times`` + momentary events).
+
+    With ``events=True`` the whole stream is read once (the grid usually needs that anyway);
+    otherwise only the targets are decoded with the cheaper of sequential reads and seeks.
+    """
+    if fps <= 0:
+        raise ValueError("fps must be > 0")
+    cfg = event_config or EventScanConfig()
+    grid = grid_targets(info, table, fps)
+    extra = np.unique(table.index_at_time(np.asarray(extra_times, dtype=np.float64))) if len(extra_times) else np.empty(0, np.int64)
+    source_of: dict[int, str] = {int(i): "grid" for i in grid}
+    for i in extra:
+        source_of.setdefault(int(i), "subtitle")
+    targets = np.array(sorted(source_of), dtype=np.int64)
+
+    tw, th = display_size(info, thumb_side)
+    idx_out: list[int] = []
+    time_out: list[float] = []
+    src_out: list[str] = []
+    thumbs: list[np.ndarray] = []
+    change_out: list[float] = []
+    event_ordinal: list[int] = []
+    settle_at: dict[int, int] = {}
+    settle_frames = max(1, int(round(cfg.settle_s * info.fps)))
+    scanner = _EventScanner(info.fps, cfg) if events else None
+    total = len(table)
+    decoded = 0
+    plan = plan_reads(table, None if events else targets)
+
+    def keep(idx: int, t: float, frame: av.VideoFrame, src: str, strength: float, ordinal: int) -> None:
+        idx_out.append(idx)
+        time_out.append(t)
+        src_out.append(src)
+        change_out.append(strength)
+        event_ordinal.append(ordinal)
+        thumbs.append(to_rgb(frame, info, thumb_side))
+        for tap in taps:
+            tap.offer(idx, t, frame, strength)
+
+    for idx, frame in iter_decoded(path, table, None if events else targets):
+        decoded += 1
+        t = float(table.time[idx])
+        strength = 0.0
+        ordinal = -1
+        if scanner is not None:
+            strength = scanner.step(frame, t)
+            if strength > 0:
+                ordinal = len(scanner.transient) - 1
+                settle_at[idx + settle_frames] = ordinal
+        if strength > 0:
+            keep(idx, t, frame, "event", strength, ordinal)
+        elif idx in settle_at:
+            keep(idx, t, frame, "event", 0.0, settle_at.pop(idx))
+        elif idx in source_of:
+            keep(idx, t, frame, source_of[idx], 0.0, -1)
+        if progress is not None and (decoded % 64 == 0):
+            progress(idx + 1, total)
+    if progress is not None:
+        progress(total, total)
+
+    n = len(idx_out)
+    transient = np.zeros(n, dtype=bool)
+    if scanner is not None:
+        for k, o in enumerate(event_ordinal):
+            if o >= 0:
+                transient[k] = scanner.transient.get(o, False)
+    notes: list[str] = []
+    missing = len(targets) - sum(1 for s in src_out if s != "event")
+    if missing > 0:
+        notes.append(f"{missing} candidate frames could not be decoded (damaged or truncated video)")
+    if n == 0:
+        thumbs_arr = np.zeros((0, th, tw, 3), dtype=np.uint8)
+    else:
+        thumbs_arr = np.stack(thumbs)
+    return CandidateSet(
+        index=np.asarray(idx_out, dtype=np.int64),
+        time=np.asarray(time_out, dtype=np.float64),
+        source=np.asarray(src_out, dtype="<U8"),
+        thumbs=thumbs_arr,
+        change=np.asarray(change_out, dtype=np.float32),
+        transient=transient,
+        plan=plan,
+        frames_decoded=decoded,
+        events_found=int(sum(1 for c in change_out if c > 0)),
+        notes=notes,
+    )
