@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import SelectedFrame, Selection, select
+from .api import Analysis, SelectedFrame, Selection, analyze, select, select_from
 from .errors import FramesiftError, InputError, SubtitleError, VideoError
 from .selectors import list_strategies
 from .video import VideoInfo, probe
@@ -17,6 +17,7 @@ from .video import VideoInfo, probe
 __all__ = [
     "FramesiftError",
     "InputError",
+    "Analysis",
     "SelectedFrame",
     "Selection",
     "SubtitleError",
@@ -24,6 +25,8 @@ __all__ = [
     "VideoInfo",
     "__version__",
     "list_strategies",
+    "analyze",
     "probe",
     "select",
+    "select_from",
 ]

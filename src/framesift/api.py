@@ -25,10 +25,10 @@ from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
 from .video.candidates import CandidateSet, extract_candidates
 from .video.decode import iter_decoded, to_rgb
-from .video.probe import VideoInfo, probe
+from .video.probe import FrameTable, VideoInfo, probe
 from .video.subtitles import Subtitles, load_subtitles
 
-__all__ = ["SelectedFrame", "Selection", "select", "ProgressFn"]
+__all__ = ["Analysis", "ProgressFn", "SelectedFrame", "Selection", "analyze", "select", "select_from"]
 
 #: ``progress(stage, done, total)``; called often, must be cheap.
 ProgressFn = Callable[[str, int, int], None]
@@ -121,15 +121,104 @@ def _uncovered_subtitle_times(subs: Subtitles | None, info: VideoInfo, fps: floa
     return out
 
 
-def _validate(video: str | os.PathLike, query: str, budget: int, fps: float) -> None:
+def _validate(query: str, budget: int) -> None:
     if not isinstance(budget, (int, np.integer)) or isinstance(budget, bool):
         raise InputError(f"budget must be a whole number of frames (got {budget!r})")
     if budget < 1:
         raise InputError(f"budget must be at least 1 (got {budget})")
-    if fps <= 0:
-        raise InputError(f"candidate fps must be > 0 (got {fps})")
     if not isinstance(query, str):
         raise InputError("query must be text")
+
+
+@dataclass
+class Analysis:
+    """Everything about a video that does not depend on the question (decode once, ask many)."""
+
+    path: str
+    info: VideoInfo
+    table: FrameTable
+    subtitles: Subtitles | None
+    candidates: CandidateSet
+    features: np.ndarray
+    ocr_reads: list[OcrText]
+    ocr_pool: OcrPool | None
+    timings: dict[str, float]
+    notes: list[str]
+
+
+def analyze(
+    video: str | os.PathLike,
+    *,
+    subtitles: str | os.PathLike | None = None,
+    fps: float = 1.0,
+    events: bool = True,
+    ocr: bool | int | Literal["auto"] = "auto",
+    progress: ProgressFn | None = None,
+) -> Analysis:
+    """Probe, decode candidates, compute features and read on-screen text: the query-free part."""
+    if fps <= 0:
+        raise InputError(f"candidate fps must be > 0 (got {fps})")
+    timer = _Timer()
+    notes: list[str] = []
+    report = progress or (lambda stage, done, total: None)
+    with timer.stage("probe"):
+        info, table = probe(video)
+    notes.extend(info.warnings)
+    with timer.stage("subtitles"):
+        subs = load_subtitles(video, info, subtitles)
+    ocr_frames = 0 if ocr is False else (default_ocr_frames(info.duration) if ocr in ("auto", True) else int(ocr))
+    pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
+    with timer.stage("decode"):
+        cands = extract_candidates(
+            video, info, table, fps=fps, extra_times=_uncovered_subtitle_times(subs, info, fps), events=events,
+            taps=[pool] if pool else [], progress=lambda d, t: report("decode", d, t),
+        )
+    notes.extend(cands.notes)
+    if len(cands) == 0:
+        raise InputError(f"{video}: no frame could be decoded")
+    with timer.stage("features"):
+        feats = visual_features(cands.thumbs)
+    reads: list[OcrText] = []
+    if pool is not None:
+        with timer.stage("ocr"):
+            reads = pool.read(progress=lambda d, t: report("ocr", d, t))
+    return Analysis(path=str(video), info=info, table=table, subtitles=subs, candidates=cands, features=feats,
+                    ocr_reads=reads, ocr_pool=pool, timings=dict(timer.timings), notes=notes)
+
+
+def select_from(
+    analysis: Analysis,
+    query: str,
+    budget: int = 8,
+    *,
+    strategy: str = "auto",
+    params: dict[str, Any] | None = None,
+    seed: int = 0,
+    fetch: bool = True,
+) -> Selection:
+    """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`)."""
+    _validate(query, budget)
+    get_strategy(strategy)
+    timer = _Timer()
+    timer.timings.update(analysis.timings)
+    notes = list(analysis.notes)
+    cands, info = analysis.candidates, analysis.info
+    channels, evidence = _score_text(query, cands, analysis.features, analysis.subtitles, analysis.ocr_reads, timer)
+    fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
+    with timer.stage("select"):
+        picks = run_strategy(strategy, fused, analysis.features, cands.time, int(budget), seed=seed,
+                             events=cands.change, transient=cands.transient, params=params)
+    if budget >= len(cands):
+        notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
+    frames = _describe(picks.indices, picks.roles, cands, channels, fused, evidence, info)
+    if fetch and frames:
+        with timer.stage("fetch"):
+            _fetch_images(analysis.path, info, analysis.table, frames)
+    signals = _signals_summary(info, analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
+    return Selection(
+        video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
+        frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
+    )
 
 
 def select(
@@ -165,57 +254,10 @@ def select(
         fetch: decode the chosen frames at full resolution into ``frame.image``.
         progress: optional callback ``(stage, done, total)``.
     """
-    _validate(video, query, budget, fps)
+    _validate(query, budget)
     get_strategy(strategy)  # unknown strategy: fail before any decoding
-    timer = _Timer()
-    notes: list[str] = []
-    report = progress or (lambda stage, done, total: None)
-
-    with timer.stage("probe"):
-        info, table = probe(video)
-    notes.extend(info.warnings)
-
-    with timer.stage("subtitles"):
-        subs = load_subtitles(video, info, subtitles)
-
-    ocr_frames = 0 if ocr is False else (default_ocr_frames(info.duration) if ocr in ("auto", True) else int(ocr))
-    pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
-    with timer.stage("decode"):
-        cands = extract_candidates(
-            video, info, table, fps=fps, extra_times=_uncovered_subtitle_times(subs, info, fps), events=events,
-            taps=[pool] if pool else [], progress=lambda d, t: report("decode", d, t),
-        )
-    notes.extend(cands.notes)
-    if len(cands) == 0:
-        raise InputError(f"{video}: no frame could be decoded")
-
-    with timer.stage("features"):
-        feats = visual_features(cands.thumbs)
-
-    reads: list[OcrText] = []
-    if pool is not None:
-        with timer.stage("ocr"):
-            reads = pool.read(progress=lambda d, t: report("ocr", d, t))
-
-    channels, evidence = _score_text(query, cands, feats, subs, reads, timer)
-    fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
-
-    with timer.stage("select"):
-        picks = run_strategy(strategy, fused, feats, cands.time, int(budget), seed=seed,
-                             events=cands.change, transient=cands.transient, params=params)
-    if budget >= len(cands):
-        notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
-
-    frames = _describe(picks.indices, picks.roles, cands, channels, fused, evidence, info)
-    if fetch and frames:
-        with timer.stage("fetch"):
-            _fetch_images(video, info, table, frames)
-
-    signals = _signals_summary(info, subs, cands, pool, reads, channels, fused, evidence, query)
-    return Selection(
-        video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
-        frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
-    )
+    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+    return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch)
 
 
 @dataclass
@@ -315,7 +357,7 @@ def _fetch_images(video, info: VideoInfo, table, frames: list[SelectedFrame]) ->
         f.height, f.width = arr.shape[:2]
 
 
-def _signals_summary(info, subs, cands, pool, reads, channels, fused, ev: _Evidence, query: str) -> dict[str, Any]:
+def _signals_summary(info, subs, cands, pool, reads, channels) -> dict[str, Any]:
     def used(name: str) -> bool:
         return name in channels and float(channels[name].max()) > 0
 
