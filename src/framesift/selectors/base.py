@@ -156,23 +156,3 @@ def _load_builtin() -> None:
     # Importing the package registers every built-in strategy (one module each).
     from . import auto, fps, mmr, tass, topk, uniform  # noqa: F401
 
-
-def spread_fill(chosen: list[int], n: int, budget: int, times: np.ndarray) -> list[int]:
-    """Add candidates farthest in time from those already chosen until ``budget`` (helper)."""
-    chosen = list(dict.fromkeys(chosen))
-    if len(chosen) >= min(budget, n):
-        return chosen[:budget]
-    taken = np.zeros(n, dtype=bool)
-    taken[chosen] = True
-    if not chosen:
-        first = int(np.argmin(np.abs(times - (times[0] + times[-1]) / 2)))
-        chosen.append(first)
-        taken[first] = True
-    dist = np.min(np.abs(times[:, None] - times[chosen][None, :]), axis=1)
-    while len(chosen) < min(budget, n):
-        d = np.where(taken, -1.0, dist)
-        j = int(np.argmax(d))
-        chosen.append(j)
-        taken[j] = True
-        dist = np.minimum(dist, np.abs(times - times[j]))
-    return chosen
