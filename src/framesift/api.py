@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import InputError
-from .scoring.text_relevance import TextItem, ocr_channel, score_items, subtitle_channel
+from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
 from .selectors import get_strategy, run_strategy
 from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
@@ -288,7 +288,7 @@ def _score_text(query: str, cands: CandidateSet, feats: np.ndarray, subs: Subtit
             ev.sub_items = score_items(query, [ln.text for ln in subs.lines], embed)
         if reads:
             ev.ocr_reads = reads
-            ev.ocr_items = score_items(query, [r.text for r in reads], embed)
+            ev.ocr_items = score_ocr(query, reads, embed)
     with timer.stage("score"):
         if ev.sub_items:
             channels["subtitle"], ev.sub_which = subtitle_channel(cands.time, ev.sub_lines, ev.sub_items)
@@ -311,8 +311,8 @@ def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.nda
             ln = ev.sub_lines[int(ev.sub_which[pos])]
             evidence = f"subtitle {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {_quote(ln.text)}"
         elif best_channel == "ocr" and ev.ocr_which is not None and ev.ocr_which[pos] >= 0:
-            rd = ev.ocr_reads[int(ev.ocr_which[pos])]
-            evidence = f"on-screen text matches the query ({score:.2f}): {_quote(rd.text)}"
+            item = ev.ocr_items[int(ev.ocr_which[pos])]
+            evidence = f"on-screen text matches the query ({score:.2f}): {_quote(item.text)}"
         else:
             evidence = f"{best_channel} score {score:.2f}"
     else:
@@ -373,7 +373,7 @@ def _signals_summary(info, subs, cands, pool, reads, channels) -> dict[str, Any]
             "used": used("ocr"),
             "frames_read": pool.read_count if pool is not None else 0,
             "frames_with_text": len(reads),
-            "frames_considered": pool.offered if pool is not None else 0,
+            "frames_screened": pool.screened if pool is not None else 0,
         },
         "visual_structure": {"available": True, "used": True, "features": "hsv-histogram+16x9-layout"},
         "events": {"available": cands.events_found >= 0, "found": cands.events_found,

@@ -11,7 +11,9 @@ complementary measures, both in [0, 1]:
   "close" in "closes"); shorter words and numbers must match whole tokens. IDF is computed over
   the video's own items, so words every line shares ("video", "today") count little.
 
-item score = ``0.5 * semantic + 0.5 * lexical``. A candidate's channel score is the best score
+item score = ``semantic + 0.5 * lexical * (1 - semantic)``: the embedding decides, and shared
+rare words lift an item towards 1 (OCR text whose embedding broke on missing spaces still scores
+~0.6 when it holds the query's words; a paraphrase with no shared word keeps its semantic score). A candidate's channel score is the best score
 of the items that cover it: subtitle cues cover their time span (+-0.25 s); OCR text covers the
 frame it was read from and the following candidates that still look the same (a static slide is
 read once and shared).
@@ -29,7 +31,7 @@ import numpy as np
 from ..signals.ocr import OcrText
 from ..video.subtitles import SubtitleLine
 
-__all__ = ["TextItem", "content_words", "score_items", "subtitle_channel", "ocr_channel"]
+__all__ = ["TextItem", "content_words", "score_items", "score_ocr", "subtitle_channel", "ocr_channel"]
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOP = frozenset(
@@ -53,7 +55,7 @@ class TextItem:
 
     @property
     def score(self) -> float:
-        return 0.5 * self.semantic + 0.5 * self.lexical
+        return self.semantic + 0.5 * self.lexical * (1.0 - self.semantic)
 
 
 def content_words(text: str) -> list[str]:
@@ -101,6 +103,24 @@ def score_items(query: str, texts: Sequence[str], embed) -> list[TextItem]:
     vecs = embed([query, *texts])
     sims = np.clip(vecs[1:] @ vecs[0], 0.0, 1.0)
     return [TextItem(text=t, semantic=float(s), lexical=_lexical(words, idf, t)) for t, s in zip(texts, sims)]
+
+
+def score_ocr(query: str, reads: Sequence[OcrText], embed) -> list[TextItem]:
+    """One item per read frame: its best-scoring text line (or all lines together, when a fact is
+    split over lines). Scoring lines separately keeps a caption from being diluted by the slide
+    title and the clock that share its frame."""
+    texts: list[str] = []
+    owner: list[int] = []
+    for r, read in enumerate(reads):
+        candidates = list(read.lines) + ([" ".join(read.lines)] if len(read.lines) > 1 else [])
+        texts.extend(candidates)
+        owner.extend([r] * len(candidates))
+    items = score_items(query, texts, embed)
+    best: list[TextItem | None] = [None] * len(reads)
+    for r, item in zip(owner, items):
+        if best[r] is None or item.score > best[r].score:
+            best[r] = item
+    return [b if b is not None else TextItem("", 0.0, 0.0) for b in best]
 
 
 def subtitle_channel(times: np.ndarray, lines: Sequence[SubtitleLine], items: Sequence[TextItem]) -> tuple[np.ndarray, np.ndarray]:

@@ -7,8 +7,10 @@ sometimes nothing query-related at all), so ``auto`` splits the budget by role:
    for this video (``>= max(min_score, median + outlier_k * MAD)``), best first, one per moment
    (a temporal exclusion window as in DATE's TASS, arXiv 2509.09263). If nothing stands out, no
    budget is wasted here: a flat score curve carries no evidence.
-2. **momentary events** (up to ``event_share``): the strongest *transient* changes (a flash, a
-   caption that comes and goes), which 1 fps sampling and coverage would both miss.
+2. **momentary events** (up to ``event_share``): *transient* changes (a flash, a caption that
+   comes and goes), which 1 fps sampling and coverage would both miss, ranked by strength times
+   uniqueness: a blinking indicator that fires every few seconds looks the same each time and
+   ranks low; a one-off event does not.
 3. **coverage** (the rest): farthest-point sampling in a joint space of visual dissimilarity and
    temporal distance, tilted towards relevance, so the remaining frames land on scenes not yet
    seen rather than on another copy of one shot (the coverage argument of the research notes:
@@ -60,8 +62,9 @@ def auto(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: in
     if events is not None and transient is not None and len(chosen) < k:
         quota = min(k - len(chosen), max(1, round(event_share * k))) if k >= 4 else 0
         cand = np.flatnonzero(transient & (events > 0))
+        rank = events[cand] * _uniqueness(features, times, cand)
         taken = 0
-        for j in cand[np.lexsort((cand, -events[cand]))]:
+        for j in cand[np.lexsort((cand, -rank))]:
             if taken >= quota:
                 break
             if far_from_chosen(int(j), 1.0):
@@ -98,3 +101,14 @@ def auto(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: in
 def _distance(features: np.ndarray, times: np.ndarray, j: int, span: float, time_weight: float) -> np.ndarray:
     visual = 0.5 * (1.0 - features @ features[j])
     return visual + time_weight * np.abs(times - times[j]) / span
+
+
+def _uniqueness(features: np.ndarray, times: np.ndarray, positions: np.ndarray, min_sep_s: float = 2.0) -> np.ndarray:
+    """1 - the highest cosine to another event frame at least ``min_sep_s`` away (floor 0.05)."""
+    if len(positions) < 2:
+        return np.ones(len(positions))
+    f = features[positions]
+    sims = f @ f.T
+    far = np.abs(times[positions][:, None] - times[positions][None, :]) >= min_sep_s
+    sims = np.where(far, sims, -1.0)
+    return np.clip(1.0 - sims.max(axis=1), 0.05, 1.0)

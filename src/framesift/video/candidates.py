@@ -50,7 +50,7 @@ class EventScanConfig:
     size: tuple[int, int] = (64, 36)   # grey thumbnail used for frame differences
     grid: tuple[int, int] = (4, 4)     # blocks; change = max block mean |diff|
     history_s: float = 2.0             # window for the robust baseline
-    k_mad: float = 6.0                 # outlier threshold in MADs above the median
+    k_mad: float = 4.0                 # outlier threshold in MADs above the median
     floor: float = 6.0                 # minimum change (grey levels) to count at all
     min_gap_s: float = 0.3             # events closer than this are one event
     settle_s: float = 0.2              # capture the frame this long after the onset too
@@ -115,7 +115,7 @@ class _EventScanner:
         self.hist: deque[float] = deque(maxlen=max(5, int(cfg.history_s * self.fps)))
         self.prev: np.ndarray | None = None
         self.last_event_t = -1e9
-        self.open_events: list[tuple[int, float, np.ndarray, float]] = []  # (ordinal, t0, pre-blocks, thr)
+        self.open_events: list[tuple[int, float, np.ndarray, float]] = []  # (ordinal, t0, pre-blocks, jump)
         self.transient: dict[int, bool] = {}
 
     def step(self, frame: av.VideoFrame, t: float) -> float:
@@ -132,18 +132,19 @@ class _EventScanner:
                 if d > thr and t - self.last_event_t >= self.cfg.min_gap_s:
                     strength = d / thr
                     self.last_event_t = t
-                    self.open_events.append((len(self.transient), t, self.prev, thr))
+                    self.open_events.append((len(self.transient), t, self.prev, d))
                     self.transient[len(self.transient)] = False
             self.hist.append(d)
         # Does the picture return to what it was before a recent event?
         still_open = []
-        for ordinal, t0, pre, thr in self.open_events:
+        for ordinal, t0, pre, jump in self.open_events:
             if t - t0 > self.cfg.transient_s:
                 continue
-            if t - t0 > 1.5 / self.fps and float(np.abs(blocks - pre).max()) < 0.5 * thr:
+            # Reverted: at least two-thirds of the jump undone (motion keeps a little difference).
+            if t - t0 > 1.5 / self.fps and float(np.abs(blocks - pre).max()) < 0.35 * jump:
                 self.transient[ordinal] = True
                 continue
-            still_open.append((ordinal, t0, pre, thr))
+            still_open.append((ordinal, t0, pre, jump))
         self.open_events = still_open
         self.prev = blocks
         return strength
