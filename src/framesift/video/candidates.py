@@ -196,6 +196,7 @@ def extract_candidates(
     scanner = _EventScanner(info.fps, cfg) if events else None
     total = len(table)
     decoded = 0
+    found_targets = 0
     plan = plan_reads(table, None if events else targets)
 
     def keep(idx: int, t: float, frame: av.VideoFrame, src: str, strength: float, ordinal: int) -> None:
@@ -218,6 +219,8 @@ def extract_candidates(
             if strength > 0:
                 ordinal = len(scanner.transient) - 1
                 settle_at[idx + settle_frames] = ordinal
+        if idx in source_of:
+            found_targets += 1
         if strength > 0:
             keep(idx, t, frame, "event", strength, ordinal)
         elif idx in settle_at:
@@ -236,7 +239,7 @@ def extract_candidates(
             if o >= 0:
                 transient[k] = scanner.transient.get(o, False)
     notes: list[str] = []
-    missing = len(targets) - sum(1 for s in src_out if s != "event")
+    missing = len(targets) - found_targets
     if missing > 0:
         notes.append(f"{missing} candidate frames could not be decoded (damaged or truncated video)")
     if n == 0:
