@@ -23,6 +23,7 @@ from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_oc
 from .selectors import get_strategy, run_strategy
 from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
+from .signals.text_embedder import EmbeddingMemo
 from .video.candidates import CandidateSet, extract_candidates
 from .video.decode import iter_decoded, to_rgb
 from .video.probe import FrameTable, VideoInfo, probe
@@ -144,6 +145,7 @@ class Analysis:
     ocr_pool: OcrPool | None
     timings: dict[str, float]
     notes: list[str]
+    embed: EmbeddingMemo = field(default_factory=EmbeddingMemo, repr=False)
 
 
 def analyze(
@@ -203,7 +205,7 @@ def select_from(
     timer.timings.update(analysis.timings)
     notes = list(analysis.notes)
     cands, info = analysis.candidates, analysis.info
-    channels, evidence = _score_text(query, cands, analysis.features, analysis.subtitles, analysis.ocr_reads, timer)
+    channels, evidence = _score_text(query, analysis, timer)
     fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
     with timer.stage("select"):
         picks = run_strategy(strategy, fused, analysis.features, cands.time, int(budget), seed=seed,
@@ -272,28 +274,25 @@ class _Evidence:
     ocr_reads: list[OcrText] = field(default_factory=list)
 
 
-def _score_text(query: str, cands: CandidateSet, feats: np.ndarray, subs: Subtitles | None,
-                reads: list[OcrText], timer: _Timer) -> tuple[dict[str, np.ndarray], _Evidence]:
+def _score_text(query: str, analysis: Analysis, timer: _Timer) -> tuple[dict[str, np.ndarray], _Evidence]:
     channels: dict[str, np.ndarray] = {}
     ev = _Evidence()
+    subs, reads, cands = analysis.subtitles, analysis.ocr_reads, analysis.candidates
     has_text = bool((subs and subs.lines) or reads)
     if not query.strip() or not has_text:
         return channels, ev
     with timer.stage("text_embed"):
-        from .signals.text_embedder import get_text_embedder
-
-        embed = get_text_embedder().encode
         if subs and subs.lines:
             ev.sub_lines = list(subs.lines)
-            ev.sub_items = score_items(query, [ln.text for ln in subs.lines], embed)
+            ev.sub_items = score_items(query, [ln.text for ln in subs.lines], analysis.embed)
         if reads:
             ev.ocr_reads = reads
-            ev.ocr_items = score_ocr(query, reads, embed)
+            ev.ocr_items = score_ocr(query, reads, analysis.embed)
     with timer.stage("score"):
         if ev.sub_items:
             channels["subtitle"], ev.sub_which = subtitle_channel(cands.time, ev.sub_lines, ev.sub_items)
         if ev.ocr_items:
-            channels["ocr"], ev.ocr_which = ocr_channel(cands.index, feats, reads, ev.ocr_items)
+            channels["ocr"], ev.ocr_which = ocr_channel(cands.index, analysis.features, reads, ev.ocr_items)
     return channels, ev
 
 

@@ -61,3 +61,20 @@ def get_text_embedder() -> TextEmbedder:
     """The process-wide MiniLM embedder (loaded on first use)."""
     with _LOCK:
         return _cached()
+
+
+class EmbeddingMemo:
+    """Remembers the embedding of every text it has seen, so asking a second question about the
+    same video embeds only the question, not the video's subtitle lines and OCR text again."""
+
+    def __init__(self) -> None:
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for t, v in zip(missing, get_text_embedder().encode(missing)):
+                self._vectors[t] = v
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])

@@ -5,7 +5,7 @@ pops up and goes). Because a 1 fps sample of a long-GOP video already decodes ev
 (see :mod:`framesift.video.decode`), looking at every decoded frame costs only a tiny
 downscale per frame: we compare each frame with the previous one on a 64x36 grey thumbnail,
 block by block (a caption changes one region strongly, not the whole frame), and flag frames
-whose change is an outlier against the last two seconds (median + k * MAD). Each flagged frame
+whose change is an outlier against the last second of the same shot (median + k * MAD). Each flagged frame
 (the onset) and the frame ~0.2 s later (the settled state, for fades) become candidates. An
 event whose picture returns to the pre-event state within ~1.5 s is marked *transient*:
 that is what a momentary event looks like, as opposed to a cut.
@@ -49,7 +49,7 @@ class EventScanConfig:
 
     size: tuple[int, int] = (64, 36)   # grey thumbnail used for frame differences
     grid: tuple[int, int] = (4, 4)     # blocks; change = max block mean |diff|
-    history_s: float = 2.0             # window for the robust baseline
+    history_s: float = 1.0             # window for the robust baseline (reset at each event)
     k_mad: float = 4.0                 # outlier threshold in MADs above the median
     floor: float = 6.0                 # minimum change (grey levels) to count at all
     min_gap_s: float = 0.3             # events closer than this are one event
@@ -115,7 +115,8 @@ class _EventScanner:
         self.hist: deque[float] = deque(maxlen=max(5, int(cfg.history_s * self.fps)))
         self.prev: np.ndarray | None = None
         self.last_event_t = -1e9
-        self.open_events: list[tuple[int, float, np.ndarray, float]] = []  # (ordinal, t0, pre-blocks, jump)
+        # (ordinal, onset time, blocks before the onset, jump size, blocks that jumped, clear onset)
+        self.open_events: list[tuple[int, float, np.ndarray, float, np.ndarray, bool]] = []
         self.transient: dict[int, bool] = {}
 
     def step(self, frame: av.VideoFrame, t: float) -> float:
@@ -123,7 +124,9 @@ class _EventScanner:
         blocks = _blocks(_luma_sample(frame, self.cfg.size), self.cfg.grid)
         strength = 0.0
         if self.prev is not None:
-            d = float(np.abs(blocks - self.prev).max())
+            diff = np.abs(blocks - self.prev)
+            d = float(diff.max())
+            self._close_reverted(blocks, diff, t)
             if len(self.hist) >= 3:
                 arr = np.fromiter(self.hist, dtype=np.float32)
                 med = float(np.median(arr))
@@ -132,22 +135,40 @@ class _EventScanner:
                 if d > thr and t - self.last_event_t >= self.cfg.min_gap_s:
                     strength = d / thr
                     self.last_event_t = t
-                    self.open_events.append((len(self.transient), t, self.prev, d))
-                    self.transient[len(self.transient)] = False
+                    ordinal = len(self.transient)
+                    self.open_events.append((ordinal, t, self.prev, d, diff >= 0.5 * d, strength >= 1.5))
+                    self.transient[ordinal] = False
+                    # A new shot has its own level of motion: forget the old one's.
+                    self.hist.clear()
             self.hist.append(d)
-        # Does the picture return to what it was before a recent event?
-        still_open = []
-        for ordinal, t0, pre, jump in self.open_events:
-            if t - t0 > self.cfg.transient_s:
-                continue
-            # Reverted: at least two-thirds of the jump undone (motion keeps a little difference).
-            if t - t0 > 1.5 / self.fps and float(np.abs(blocks - pre).max()) < 0.35 * jump:
-                self.transient[ordinal] = True
-                continue
-            still_open.append((ordinal, t0, pre, jump))
-        self.open_events = still_open
         self.prev = blocks
         return strength
+
+    def _close_reverted(self, blocks: np.ndarray, diff: np.ndarray, t: float) -> None:
+        """Mark open events transient when the changed region changes back.
+
+        Either the picture returns to its pre-event state there (a flash over a still shot), or
+        a jump of similar size hits the same blocks again (a caption leaving moving footage, or
+        a shot so short it is itself a momentary event).
+        """
+        still_open = []
+        for ordinal, t0, pre, jump, region, strong in self.open_events:
+            if t - t0 > self.cfg.transient_s:
+                continue
+            back = float(np.abs(blocks - pre)[region].max()) < 0.35 * jump
+            d = float(diff.max())
+            # (only for clear onsets: near the threshold, moving footage repeats jumps by chance)
+            again = strong and d >= 0.5 * jump and _iou(diff >= 0.5 * d, region) >= 0.5
+            if t > t0 and (back or again):
+                self.transient[ordinal] = True
+                continue
+            still_open.append((ordinal, t0, pre, jump, region, strong))
+        self.open_events = still_open
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = int((a | b).sum())
+    return int((a & b).sum()) / union if union else 0.0
 
 
 def grid_targets(info: VideoInfo, table: FrameTable, fps: float) -> np.ndarray:
