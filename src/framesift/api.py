@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from ._malloc import pin_mmap_threshold
 from .errors import InputError
 from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
 from .selectors import get_strategy, run_strategy
@@ -160,6 +161,7 @@ def analyze(
     """Probe, decode candidates, compute features and read on-screen text: the query-free part."""
     if fps <= 0:
         raise InputError(f"candidate fps must be > 0 (got {fps})")
+    pin_mmap_threshold()
     timer = _Timer()
     notes: list[str] = []
     report = progress or (lambda stage, done, total: None)
@@ -375,7 +377,7 @@ def _signals_summary(info, subs, cands, pool, reads, channels) -> dict[str, Any]
             "frames_screened": pool.screened if pool is not None else 0,
         },
         "visual_structure": {"available": True, "used": True, "features": "hsv-histogram+16x9-layout"},
-        "events": {"available": cands.events_found >= 0, "found": cands.events_found,
+        "events": {"available": cands.events_scanned, "used": cands.events_found > 0, "found": cands.events_found,
                    "transient": int(cands.transient.sum()), "frames_scanned": cands.frames_decoded},
         "visual_model": {"available": False, "used": False, "note": "no vision-language model configured"},
         "text_embedder": ("sentence-transformers/all-MiniLM-L6-v2" if channels else None),

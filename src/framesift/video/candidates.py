@@ -75,6 +75,7 @@ class CandidateSet:
     transient: np.ndarray
     plan: ReadPlan
     frames_decoded: int = 0
+    events_scanned: bool = False
     events_found: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -276,6 +277,7 @@ def extract_candidates(
         transient=transient,
         plan=plan,
         frames_decoded=decoded,
+        events_scanned=events,
         events_found=int(sum(1 for c in change_out if c > 0)),
         notes=notes,
     )
