@@ -36,7 +36,7 @@ def _robust_threshold(scores: np.ndarray, min_score: float, k: float) -> float:
 def auto(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
          events: np.ndarray | None = None, transient: np.ndarray | None = None,
          relevance_share: float = 0.5, event_share: float = 0.125, min_score: float = 0.3,
-         outlier_k: float = 3.0, time_weight: float = 1.0) -> Picks:
+         outlier_k: float = 3.0, time_weight: float = 1.0, moment_s: float = 3.0) -> Picks:
     n = len(scores)
     k = min(budget, n)
     span = max(float(times[-1] - times[0]), 1e-9)
@@ -50,7 +50,9 @@ def auto(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: in
     if n and float(scores.max()) > 0:
         thr = _robust_threshold(scores, min_score, outlier_k)
         quota = min(k, max(1, math.ceil(relevance_share * k)))
-        gap = max(2.0, span / (4.0 * k))
+        # One pick per moment (a subtitle cue, a caption). A wider window, as in TASS, would let
+        # a strong wrong match veto the right one a minute away.
+        gap = moment_s
         for j in np.lexsort((np.arange(n), -scores)):
             if len(chosen) >= quota or scores[j] < thr:
                 break
