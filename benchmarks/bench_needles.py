@@ -72,6 +72,7 @@ def main() -> int:
     minutes = [10.0] if args.quick else [float(m) for m in args.minutes.split(",")]
 
     hits: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    found: dict[tuple[str, str], list[bool]] = defaultdict(list)  # diagnostics: where needles got lost
     per_video = []
     for m in minutes:
         for seed in range(args.seeds):
@@ -83,8 +84,16 @@ def main() -> int:
             uni_idx = np.unique(np.round(np.linspace(0, n - 1, args.budget)).astype(int))
             uni_times = analysis.table.time[uni_idx]
             t_sel = []
+            cands = analysis.candidates
+            read_times = np.array([r.time for r in analysis.ocr_reads])
             for nd in truth["needles"]:
                 kind = nd["kind"]
+                inside = (cands.time >= nd["start"]) & (cands.time < nd["end"])
+                found[(kind, "candidate")].append(bool(inside.any()))
+                if kind == "text":
+                    found[(kind, "read by OCR")].append(bool(((read_times >= nd["start"]) & (read_times < nd["end"])).any()))
+                if kind == "flash":
+                    found[(kind, "transient event")].append(bool((inside & cands.transient).any()))
                 hits[(kind, BASELINE)].append(hit(uni_times, nd["start"], nd["end"]))
                 for strat in STRATEGIES:
                     t1 = time.perf_counter()
@@ -104,6 +113,9 @@ def main() -> int:
             h = hits[(kind, c)]
             cells.append(f"{sum(h)}/{len(h)} ({100 * sum(h) / max(len(h), 1):.0f}%)")
         lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    lines += ["", "Where needles are lost (diagnostics, same run):", "", "| needle | stage | found |", "|---|---|---|"]
+    for (kind, stage), v in sorted(found.items()):
+        lines.append(f"| {kind} | {stage} | {sum(v)}/{len(v)} |")
     lines += ["", "| video | minutes | needles | analysis s | decode s | ocr s | per-question select s |", "|---|---|---|---|---|---|---|"]
     for name, m, k, t_an, tim, t_q in per_video:
         lines.append(f"| {name} | {m:g} | {k} | {t_an:.1f} | {tim.get('decode', 0):.1f} | {tim.get('ocr', 0):.1f} | {t_q:.3f} |")
