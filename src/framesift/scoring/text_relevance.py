@@ -43,6 +43,7 @@ _STOP = frozenset(
     video clip frame frames scene shown show shows see seen say says said tell told please answer question""".split()
 )
 SUBTITLE_PAD_S = 0.25
+PAD_DISCOUNT = 0.9
 
 
 @dataclass(frozen=True)
@@ -124,19 +125,25 @@ def score_ocr(query: str, reads: Sequence[OcrText], embed) -> list[TextItem]:
 
 
 def subtitle_channel(times: np.ndarray, lines: Sequence[SubtitleLine], items: Sequence[TextItem]) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate: best score of the cues on screen at its time, and which cue (-1 if none)."""
+    """Per candidate: best score of the cues on screen at its time, and which cue (-1 if none).
+
+    Frames within ``SUBTITLE_PAD_S`` of a cue (speech and cue timing rarely agree exactly) get
+    the cue's score discounted by ``PAD_DISCOUNT``, so a frame inside the cue wins the tie.
+    """
     score = np.zeros(len(times), dtype=np.float32)
     which = np.full(len(times), -1, dtype=np.int64)
     if not lines:
         return score, which
-    starts = np.array([ln.start for ln in lines]) - SUBTITLE_PAD_S
-    ends = np.array([ln.end for ln in lines]) + SUBTITLE_PAD_S
+    starts = np.array([ln.start for ln in lines])
+    ends = np.array([ln.end for ln in lines])
     s = np.array([it.score for it in items], dtype=np.float32)
     for k, t in enumerate(times):
-        on = np.flatnonzero((starts <= t) & (t <= ends))
+        on = np.flatnonzero((starts - SUBTITLE_PAD_S <= t) & (t <= ends + SUBTITLE_PAD_S))
         if on.size:
-            best = on[np.argmax(s[on])]
-            score[k], which[k] = s[best], best
+            inside = (starts[on] <= t) & (t <= ends[on])
+            eff = s[on] * np.where(inside, 1.0, PAD_DISCOUNT)
+            best = int(np.argmax(eff))
+            score[k], which[k] = eff[best], on[best]
     return score, which
 
 
