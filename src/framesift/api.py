@@ -159,7 +159,7 @@ def analyze(
     progress: ProgressFn | None = None,
 ) -> Analysis:
     """Probe, decode candidates, compute features and read on-screen text: the query-free part."""
-    if fps <= 0:
+    if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
     pin_mmap_threshold()
     timer = _Timer()

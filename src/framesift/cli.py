@@ -22,6 +22,12 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from . import __version__
 from .errors import FramesiftError, InputError
 
+try:
+    from typer._click.exceptions import ClickException as _TyperClickException
+    _CLICK_ERRORS: tuple = (_TyperClickException,)
+except ImportError:  # older typer uses click itself
+    _CLICK_ERRORS = ()
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Pick the frames of a video that answer a question, under a frame budget.")
 err = Console(stderr=True)
@@ -159,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except _CLICK_ERRORS as exc:  # typer >= 0.2x vendors its own click: same shape, other classes
+        if not exc.format_message():  # NoArgsIsHelpError: the help was printed
+            return 0
+        if debug:
+            traceback.print_exc()
+        err.print(f"framesift: error: {exc.format_message()}", highlight=False, markup=False, soft_wrap=True)
+        return 2
     except click.exceptions.Abort:
         err.print("framesift: aborted", highlight=False)
         return 130

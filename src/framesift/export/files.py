@@ -29,7 +29,7 @@ __all__ = ["write_output_dir", "contact_sheet", "format_time"]
 def format_time(seconds: float) -> str:
     """``75.25`` -> ``"01:15.25"``; hours when needed (``"1:02:03.00"``)."""
     sign = "-" if seconds < 0 else ""
-    s = abs(seconds)
+    s = round(abs(seconds), 2)
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{sign}{int(h)}:{int(m):02d}:{sec:05.2f}" if h >= 1 else f"{sign}{int(m):02d}:{sec:05.2f}"
@@ -67,8 +67,16 @@ def contact_sheet(images: list[Image.Image], labels: list[str], *, tile_width: i
 def _check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+    if out.is_dir() and any(out.iterdir()) and not _written_by_framesift(out):
         raise InputError(f"{out}: directory is not empty and was not written by framesift; choose another --out")
+
+
+def _written_by_framesift(out: Path) -> bool:
+    try:
+        m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(m, dict) and "framesift_version" in m and "schema_version" in m
 
 
 def write_output_dir(sel: "Selection", out: Path) -> Path:

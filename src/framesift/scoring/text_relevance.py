@@ -33,7 +33,8 @@ from ..video.subtitles import SubtitleLine
 
 __all__ = ["TextItem", "content_words", "score_items", "score_ocr", "subtitle_channel", "ocr_channel"]
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W\d_]+)?")
+_ALNUM_RUN = re.compile(r"[^\W\d_]+|\d+")
 _STOP = frozenset(
     """a an the and or but if of to in on at by for with from into onto about as is are was were be been being
     do does did doing done have has had having what which who whom whose when where why how that this these those
@@ -70,7 +71,7 @@ def content_words(text: str) -> list[str]:
 
 
 def _despace(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
+    return re.sub(r"[\W_]+", "", text.lower())
 
 
 def _lexical(query_words: Sequence[str], idf: dict[str, float], text: str) -> float:
@@ -78,6 +79,7 @@ def _lexical(query_words: Sequence[str], idf: dict[str, float], text: str) -> fl
         return 0.0
     flat = _despace(text)
     tokens = set(w.replace("'", "") for w in _WORD.findall(text.lower()))
+    tokens |= set(_ALNUM_RUN.findall(text.lower()))  # "gate7closes" also holds the token "7"
     total = sum(idf[w] for w in query_words)
     hit = 0.0
     for w in query_words:

@@ -19,6 +19,7 @@ deterministic for a given seed. Adding a strategy is one new file with one ``@re
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -108,9 +109,12 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         try:
             if isinstance(default, bool):
                 return value.lower() in ("1", "true", "yes", "on")
-            return type(default)(value)
+            out = type(default)(value)
         except ValueError as exc:
             raise InputError(f"parameter {name}={value!r}: expected {type(default).__name__}") from exc
+        if isinstance(out, float) and not math.isfinite(out):
+            raise InputError(f"parameter {name}={value!r}: expected a finite number")
+        return out
     return value
 
 

@@ -45,6 +45,9 @@ def tass(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: in
             if len(accepted) < k and len(pool) < n:
                 pool = list(by_score)  # widen to all candidates
                 continue
+            if len(accepted) < k:  # candidates closer than any gap (equal / irregular times)
+                taken = set(accepted)
+                accepted += [int(j) for j in by_score if int(j) not in taken][: k - len(accepted)]
             break
         g /= 2.0
     return Picks.of(accepted[:k], "relevance, temporally spread")

@@ -8,6 +8,7 @@ reported as unusable.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 from dataclasses import dataclass
@@ -82,18 +83,26 @@ def read_subtitle_file(path: str | os.PathLike) -> Subtitles:
         raise SubtitleError(f"{p}: no such subtitle file")
     if p.stat().st_size == 0:
         raise SubtitleError(f"{p}: subtitle file is empty")
-    try:
-        container = av.open(str(p), metadata_errors="ignore")
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise SubtitleError(f"{p}: not a readable subtitle file (.srt, .vtt or .ass expected)") from exc
-    try:
-        if not container.streams.subtitles:
-            raise SubtitleError(f"{p}: not a subtitle file (no subtitle stream found)")
-        lines = _read_stream(container, container.streams.subtitles[0], str(p))
-    except av.error.FFmpegError as exc:
-        raise SubtitleError(f"{p}: subtitle file is damaged ({exc.strerror or exc})") from exc
-    finally:
-        container.close()
+    lines = None
+    for charenc in (None, "cp1252"):  # UTF-8 first, then the usual legacy encoding of .srt files
+        try:
+            container = av.open(str(p), metadata_errors="ignore")
+        except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+            raise SubtitleError(f"{p}: not a readable subtitle file (.srt, .vtt or .ass expected)") from exc
+        try:
+            if not container.streams.subtitles:
+                raise SubtitleError(f"{p}: not a subtitle file (no subtitle stream found)")
+            stream = container.streams.subtitles[0]
+            if charenc:
+                stream.codec_context.options = {"sub_charenc": charenc}
+            lines = _read_stream(container, stream, str(p))
+            break
+        except av.error.FFmpegError as exc:
+            if charenc is None:
+                continue
+            raise SubtitleError(f"{p}: subtitle file is damaged ({exc.strerror or exc})") from exc
+        finally:
+            container.close()
     if not lines:
         raise SubtitleError(f"{p}: subtitle file holds no cues")
     return Subtitles(lines=tuple(lines), source=str(p))
@@ -118,7 +127,7 @@ def find_sidecar(video_path: str | os.PathLike) -> Path | None:
         if exact.is_file():
             return exact
     for suffix in SIDECAR_SUFFIXES:  # language-tagged: talk.en.srt
-        found = sorted(p.parent.glob(f"{p.stem}.*{suffix}"))
+        found = sorted(q for q in p.parent.glob(f"{glob.escape(p.stem)}.*{suffix}") if q.is_file())
         if found:
             return found[0]
     return None
