@@ -3,8 +3,8 @@
 Sampling at 1 fps misses what is on screen for less than a second (a flash, a caption that
 pops up and goes). Because a 1 fps sample of a long-GOP video already decodes every frame
 (see :mod:`framesift.video.decode`), looking at every decoded frame costs only a tiny
-downscale per frame: we compare each frame with the previous one on a 64x36 grey thumbnail,
-block by block (a caption changes one region strongly, not the whole frame), and flag frames
+downscale per frame: we compare each frame with the previous one on 64x36 samples of its luma
+and chroma planes, block by block (a caption changes one region strongly, not the whole frame), and flag frames
 whose change is an outlier against the last second of the same shot (median + k * MAD). Each flagged frame
 (the onset) and the frame ~0.2 s later (the settled state, for fades) become candidates. An
 event whose picture returns to the pre-event state within ~1.5 s is marked *transient*:
@@ -83,28 +83,41 @@ class CandidateSet:
         return int(self.index.shape[0])
 
 
-def _luma_sample(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
-    """A ~``size`` grey image by point-sampling the decoder's luma plane (no swscale call).
-
-    For planar YUV (nearly all video) plane 0 *is* the grey image; striding through it costs a
-    few microseconds, where a swscale downscale per frame costs as much as decoding it.
-    Other pixel formats fall back to swscale.
-    """
+def _sample_plane(frame: av.VideoFrame, plane_index: int, size: tuple[int, int]) -> np.ndarray | None:
+    """Point-sample one plane of a planar frame to about ``size`` (None if the layout is unusual)."""
+    plane = frame.planes[plane_index]
     w, h = size
-    if frame.format.name.startswith(("yuv", "yuvj", "nv12", "nv21", "gray")):
-        plane = frame.planes[0]
-        y = np.frombuffer(plane, dtype=np.uint8)
-        if y.size == plane.line_size * frame.height:
-            y = y.reshape(frame.height, plane.line_size)[:, : frame.width]
-            sy, sx = max(1, frame.height // h), max(1, frame.width // w)
-            return y[sy // 2 :: sy, sx // 2 :: sx][:h, :w].astype(np.float32)
-    return frame.reformat(width=w, height=h, format="gray", interpolation="AREA").to_ndarray().astype(np.float32)
+    ph, pw = plane.height, plane.width
+    buf = np.frombuffer(plane, dtype=np.uint8)
+    if buf.size != plane.line_size * ph:
+        return None
+    img = buf.reshape(ph, plane.line_size)[:, :pw]
+    sy, sx = max(1, ph // h), max(1, pw // w)
+    return img[sy // 2 :: sy, sx // 2 :: sx][:h, :w].astype(np.float32)
+
+
+def _yuv_blocks(frame: av.VideoFrame, size: tuple[int, int], grid: tuple[int, int]) -> np.ndarray:
+    """Block means of luma and both chroma planes, shape ``(3, gh, gw)``, without a swscale call.
+
+    For planar YUV (nearly all video) the planes *are* the picture; striding through them costs
+    microseconds, where a swscale downscale per frame costs as much as decoding it. Chroma matters
+    for momentary events: a cyan shape on a lavender wall barely changes luma.
+    Other pixel formats fall back to a swscale conversion to grey.
+    """
+    if frame.format.name.startswith(("yuv", "yuvj")) and len(frame.planes) >= 3:
+        planes = [_sample_plane(frame, k, size) for k in range(3)]
+        if all(p is not None for p in planes):
+            return np.stack([_blocks(p, grid) for p in planes])
+    w, h = size
+    grey = frame.reformat(width=w, height=h, format="gray", interpolation="AREA").to_ndarray().astype(np.float32)
+    return _blocks(grey, grid)[None]
 
 
 def _blocks(g: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     gh, gw = grid
     h, w = g.shape
-    return g[: h - h % gh, : w - w % gw].reshape(gh, h // gh, gw, w // gw).mean(axis=(1, 3))
+    h, w = h - h % gh, w - w % gw
+    return g[:h, :w].reshape(gh, h // gh, gw, w // gw).mean(axis=(1, 3))
 
 
 class _EventScanner:
@@ -122,7 +135,7 @@ class _EventScanner:
 
     def step(self, frame: av.VideoFrame, t: float) -> float:
         """Return the event strength of this frame (0 if it is not an event onset)."""
-        blocks = _blocks(_luma_sample(frame, self.cfg.size), self.cfg.grid)
+        blocks = _yuv_blocks(frame, self.cfg.size, self.cfg.grid)
         strength = 0.0
         if self.prev is not None:
             diff = np.abs(blocks - self.prev)
