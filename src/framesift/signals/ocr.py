@@ -1,13 +1,14 @@
 """Text on screen, read by PP-OCR (``rapidocr-onnxruntime``) on a short list of frames.
 
-Full OCR (detection + recognition) costs ~0.2 s per 640x360 frame on two cores, so reading every
+Full OCR (detection + recognition) costs ~0.1-0.2 s per 640x360 frame on two cores, so reading every
 1 fps candidate of an hour would take ~15 minutes. Text on screen is usually static for seconds
 (slides, signs, lower thirds) or appears at a change (captions, cards), so framesift reads a
 frame only where *new text* appears:
 
 1. While candidates are decoded, each one that changed since the last screened frame is run
-   through PP-OCR's text *detector* alone at 320 px (~7 ms; rapidocr's default upscales frames
-   to a 736 px short side, which costs 40x more and finds the same lines in video frames).
+   through PP-OCR's text *detector* alone at 320 px (~6 ms). rapidocr's default upsamples a
+   640x360 frame to a 736 px short side first, which costs ~20x more; at 320 px the detector
+   still finds ~85% of the text lines (it misses the smallest), see benchmarks/bench_ocr.py.
 2. The priority of a frame is the area of detected text boxes that do not overlap a box of the
    previous screened frame (new text), raised for momentary events (a caption popping up).
 3. A bounded heap keeps the ``max_frames`` highest-priority frames (at OCR resolution), so memory
