@@ -1,7 +1,7 @@
 """Text on screen, read by PP-OCR (``rapidocr-onnxruntime``) on a short list of frames.
 
 Full OCR (detection + recognition) costs ~0.1-0.2 s per 640x360 frame on two cores, so reading every
-1 fps candidate of an hour would take ~15 minutes. Text on screen is usually static for seconds
+1 fps candidate of an hour would take 6-12 minutes. Text on screen is usually static for seconds
 (slides, signs, lower thirds) or appears at a change (captions, cards), so framesift reads a
 frame only where *new text* appears:
 
