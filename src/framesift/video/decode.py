@@ -65,10 +65,6 @@ def plan_reads(table: FrameTable, targets: np.ndarray | None) -> ReadPlan:
     return ReadPlan("sequential", int(sequential_cost), 0)
 
 
-def _thread_count() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 def iter_decoded(
     path: str | os.PathLike,
     table: FrameTable,
@@ -86,8 +82,9 @@ def iter_decoded(
     container = open_container(path)
     try:
         stream = container.streams.video[0]
+        # Frame + slice threading with FFmpeg's own thread count (cores + 1): measured faster
+        # than pinning it to the core count on 2 cores.
         stream.thread_type = "AUTO"
-        stream.codec_context.thread_count = _thread_count()
         if plan.mode == "sequential":
             yield from _sequential(container, stream, table, want)
         else:
