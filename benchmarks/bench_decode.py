@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -109,6 +107,7 @@ def run_one(name: str, path: Path) -> dict | None:
 
 
 def main() -> int:
+    from _report import write_result
     from _videos import ensure_video
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -147,10 +146,7 @@ def main() -> int:
     report = "\n".join(out)
     print(report)
     cmd = "python benchmarks/bench_decode.py" + (" --quick" if args.quick else f" --rounds {rounds}")
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / ("bench_decode_quick.md" if args.quick else "bench_decode.md")).write_text(
-        f"# Candidate decode at 1 fps\n\nCommand: `{cmd}`  \nDate: {date.today()}  \n"
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 cores\n{report}\n")
+    write_result("bench_decode_quick.md" if args.quick else "bench_decode.md", "Candidate decode at 1 fps", cmd, report)
     return 0
 
 

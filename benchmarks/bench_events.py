@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +32,9 @@ from framesift.video import probe
 from framesift.video.candidates import extract_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _report import write_result  # noqa: E402
+
 DATA = ROOT / "bench-data" / "needles"
 
 
@@ -107,11 +108,8 @@ def main() -> int:
                  f"for {total_min:.0f} minutes of video.")
     report = "\n".join(lines)
     print(report)
-    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
-    (ROOT / "benchmarks" / "results" / "bench_events.md").write_text(
-        f"# Momentary events: packets vs decoded scan\n\nCommand: `python benchmarks/bench_events.py --minutes {args.minutes} "
-        f"--z {args.z:g}`  \nDate: {date.today()}  \nMachine: {platform.machine()}, Python {platform.python_version()}, "
-        f"2 cores\n\n{report}\n")
+    write_result("bench_events.md", "Momentary events: packets vs decoded scan",
+                 f"python benchmarks/bench_events.py --minutes {args.minutes} --z {args.z:g}", report)
     return 0
 
 

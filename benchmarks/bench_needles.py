@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +37,8 @@ from framesift.bench.synth import make_video, needle_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "needles"
-RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _report import write_result  # noqa: E402
 STRATEGIES = ["auto", "tass", "mmr", "topk", "uniform"]
 BASELINE = "uniform (all frames)"
 
@@ -122,10 +121,7 @@ def main() -> int:
     cmd = "python benchmarks/bench_needles.py" + (" --quick" if args.quick else f" --minutes {args.minutes} --seeds {args.seeds}")
     report = "\n".join(lines)
     print(report)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / ("bench_needles_quick.md" if args.quick else "bench_needles.md")
-    out.write_text(f"# Needle hit rates\n\nCommand: `{cmd}`  \nDate: {date.today()}  \n"
-                   f"Machine: {platform.machine()}, {platform.python_version()}, 2 cores\n\n{report}\n")
+    write_result("bench_needles_quick.md" if args.quick else "bench_needles.md", "Needle hit rates", cmd, report)
     return 0
 
 

@@ -18,11 +18,9 @@ reading returns the same text.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +29,8 @@ from framesift.bench.synth import Needle, make_video
 from framesift.signals.ocr import detect_text_boxes, get_ocr_engine
 from framesift.video import iter_decoded, probe, to_rgb
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import write_result  # noqa: E402
 
 
 def frames_with_text(n: int) -> list[np.ndarray]:
@@ -87,10 +86,7 @@ def main() -> int:
               f"Frames whose read text equals the default's (ignoring spaces): {same_text}/{len(frames)}."]
     report = "\n".join(lines)
     print(report)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_ocr.md").write_text(
-        f"# OCR cost\n\nCommand: `python benchmarks/bench_ocr.py --frames {args.frames}`  \nDate: {date.today()}  \n"
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 cores\n\n{report}\n")
+    write_result("bench_ocr.md", "OCR cost", f"python benchmarks/bench_ocr.py --frames {args.frames}", report)
     return 0
 
 

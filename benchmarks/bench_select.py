@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +53,7 @@ def run(mode: str, path: Path) -> dict:
 
 
 def main() -> int:
+    from _report import write_result
     from _videos import ensure_video
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,11 +80,8 @@ def main() -> int:
         lines.append(f"\nPeak RSS, 60 min / 10 min: {r60:.0f} / {r10:.0f} MB = {r60 / r10:.2f}x for 6x the video.")
     report = "\n".join(lines)
     print(report)
-    (HERE / "results").mkdir(exist_ok=True)
     cmd = "python benchmarks/bench_select.py" + (" --quick" if args.quick else "")
-    (HERE / "results" / ("bench_select_quick.md" if args.quick else "bench_select.md")).write_text(
-        f"# Whole select, cold\n\nCommand: `{cmd}`  \nDate: {date.today()}  \n"
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, 2 cores\n\n{report}\n")
+    write_result("bench_select_quick.md" if args.quick else "bench_select.md", "Whole select, cold", cmd, report)
     return 0
 
 

@@ -105,11 +105,10 @@ def test_flash_frames_are_bright(needle_video, needle_frames):
     assert max(outside) < min(inside) - 20, (inside, outside)
 
 
-def test_sidecar_srt_parses_with_pyav_and_has_the_needle_line(needle_video):
-    srt = needle_video.subtitles
-    assert srt is not None and srt.name == "needles.srt"
+def _cues(path) -> list[tuple[float, float, str]]:
+    """(start, end, text) of every cue of the first subtitle stream, read directly with PyAV."""
     cues = []
-    with av.open(str(srt)) as c:
+    with av.open(str(path)) as c:
         stream = c.streams.subtitles[0]
         for packet in c.demux(stream):
             if not packet.size:
@@ -117,6 +116,13 @@ def test_sidecar_srt_parses_with_pyav_and_has_the_needle_line(needle_video):
             for sub in packet.decode():
                 cues.append((float(packet.pts * stream.time_base), float((packet.pts + packet.duration) * stream.time_base),
                              sub.dialogue.decode()))
+    return cues
+
+
+def test_sidecar_srt_parses_with_pyav_and_has_the_needle_line(needle_video):
+    srt = needle_video.subtitles
+    assert srt is not None and srt.name == "needles.srt"
+    cues = _cues(srt)
     n = next(n for n in needle_video.needles if n.kind == "subtitle")
     hits = [c for c in cues if c[2] == n.content]
     assert len(hits) == 1
@@ -290,16 +296,9 @@ def test_non_videos_fail_to_open(fixture, request):
 
 
 def test_embedded_subtitles_read_back(subs_video):
-    got = []
     with av.open(str(subs_video.path)) as c:
         assert len(c.streams.video) == 1 and len(c.streams.subtitles) == 1
-        stream = c.streams.subtitles[0]
-        for packet in c.demux(stream):
-            if not packet.size:
-                continue
-            for sub in packet.decode():
-                got.append((float(packet.pts * stream.time_base), float((packet.pts + packet.duration) * stream.time_base),
-                            sub.dialogue.decode()))
+    got = _cues(subs_video.path)
     want = subs_video.info["cues"]
     assert [g[2] for g in got] == [w[2] for w in want]
     for g, w in zip(got, want):
