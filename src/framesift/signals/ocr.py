@@ -5,7 +5,9 @@ Full OCR (detection + recognition) costs ~0.1-0.2 s per 640x360 frame on two cor
 (slides, signs, lower thirds) or appears at a change (captions, cards), so framesift reads a
 frame only where *new text* appears:
 
-1. While candidates are decoded, each one that changed since the last screened frame is run
+1. While candidates are decoded, the settled frame of every detected change (~0.2 s after the
+   onset: captions and cards appear at changes) and a 1 fps grid frame every ``stride_s`` seconds
+   (text that stays on screen), when the picture changed since the last screened frame, are run
    through PP-OCR's text *detector* alone at 320 px (~6 ms). rapidocr's default upsamples a
    640x360 frame to a 736 px short side first, which costs ~20x more; at 320 px the detector
    still finds ~85% of the text lines (it misses the smallest), see benchmarks/bench_ocr.py.
@@ -107,26 +109,34 @@ def get_ocr_engine(purpose: Literal["screen", "read"] = "read"):
 class OcrPool:
     """A candidate tap that keeps the frames most worth reading (see module docstring)."""
 
-    def __init__(self, info: VideoInfo, max_frames: int, side: int = 960, min_priority: float = 0.002) -> None:
+    def __init__(self, info: VideoInfo, max_frames: int, side: int = 960, min_priority: float = 0.002,
+                 stride_s: float = 2.0) -> None:
         self.info = info
         self.max_frames = max_frames
         self.side = side
         self.min_priority = min_priority
+        self.stride_s = stride_s
         self._heap: list[tuple[float, int, float, int]] = []  # (priority, index, time, slot)
         self._slots: np.ndarray | None = None
         self._prev_grey: np.ndarray | None = None
         self._prev_boxes: list[np.ndarray] = []
+        self._last_screen_t = -1e9
         self.screened = 0
         self.read_count = 0
 
-    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float) -> None:
+    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str = "grid") -> None:
         if self.max_frames <= 0:
             return
+        if change > 0:
+            return  # an onset: its settled frame (~0.2 s later, also an event candidate) shows the result
+        if source != "event" and time - self._last_screen_t < self.stride_s:
+            return  # grid: text that stays on screen is seen at the next screened sample
         small = to_rgb(frame, self.info, _SCREEN_SIDE)
         grey = small.mean(axis=2, dtype=np.float32)
         if self._prev_grey is not None and float(np.abs(grey - self._prev_grey).mean()) < _STATIC_GREY_DIFF:
             return  # the picture has not changed: no new text
         self._prev_grey = grey
+        self._last_screen_t = time
         self.screened += 1
         boxes = detect_text_boxes(small)
         new_area = sum(float((b[2] - b[0]) * (b[3] - b[1])) for b in boxes if not _box_overlaps(b, self._prev_boxes))

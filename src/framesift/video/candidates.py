@@ -36,11 +36,12 @@ SOURCES = ("grid", "event", "subtitle")
 class CandidateTap(Protocol):
     """Something that wants to see candidate frames while they are decoded (e.g. the OCR pool).
 
-    ``offer`` receives the decoded frame itself; a tap that keeps pixels must convert them
+    ``offer`` receives the decoded frame itself, its event strength (0 if not an onset) and its
+    source ("grid", "event" or "subtitle"); a tap that keeps pixels must convert them
     (``to_rgb``) because the frame object is recycled after the call.
     """
 
-    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float) -> None: ...
+    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def extract_candidates(
         event_ordinal.append(ordinal)
         thumbs.append(to_rgb(frame, info, thumb_side))
         for tap in taps:
-            tap.offer(idx, t, frame, strength)
+            tap.offer(idx, t, frame, strength, src)
 
     for idx, frame in iter_decoded(path, table, None if events else targets):
         decoded += 1
