@@ -218,7 +218,7 @@ def select_from(
     if fetch and frames:
         with timer.stage("fetch"):
             _fetch_images(analysis.path, info, analysis.table, frames)
-    signals = _signals_summary(info, analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
+    signals = _signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
     return Selection(
         video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
         frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
@@ -358,7 +358,8 @@ def _fetch_images(video, info: VideoInfo, table, frames: list[SelectedFrame]) ->
         f.height, f.width = arr.shape[:2]
 
 
-def _signals_summary(info, subs, cands, pool, reads, channels) -> dict[str, Any]:
+def _signals_summary(subs: Subtitles | None, cands: CandidateSet, pool: OcrPool | None, reads: list[OcrText],
+                     channels: dict[str, np.ndarray]) -> dict[str, Any]:
     def used(name: str) -> bool:
         return name in channels and float(channels[name].max()) > 0
 
