@@ -171,10 +171,11 @@ def ocr_channel(
         if k is None:
             continue
         ref = features[k]
+        next_read = reads[r + 1].index if r + 1 < len(reads) else None
         j = k
         while j < n:
             if j != k:
-                if int(cand_index[j]) in {rd.index for rd in reads[r + 1 : r + 2]}:
+                if int(cand_index[j]) == next_read:
                     break  # the next read frame takes over
                 if float(features[j] @ ref) < same_shot:
                     break
