@@ -30,6 +30,8 @@ except ImportError:  # older typer uses click itself
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Pick the frames of a video that answer a question, under a frame budget.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks and evaluation (separate from the tests).")
+app.add_typer(bench_app, name="bench")
 err = Console(stderr=True)
 
 _STAGE_LABEL = {"decode": "decoding candidates", "ocr": "reading on-screen text"}
@@ -149,6 +151,10 @@ def strategies_cmd() -> None:
 def version_cmd() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+# Commands in their own modules (framesift/commands/*) register themselves on `app` / `bench_app`.
+from . import commands  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:
