@@ -364,3 +364,50 @@ def test_selection_methods_call_the_adapters(cfr_sel):
     assert cfr_sel.to_vllm_request("q")["media_io_kwargs"] == vllm_request(cfr_sel, "q")["media_io_kwargs"]
     assert cfr_sel.to_qwen_messages("q", model="qwen2.5-vl")["framesift"]["model"] == "qwen2.5-vl"
     assert cfr_sel.to_gemini_contents("q")[0]["parts"][-1] == {"text": "q"}
+
+
+# --------------------------------------------------------------------------- CLI
+
+def _run_cli(*args):
+    import os
+    import subprocess
+
+    env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
+    return subprocess.run([sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=180, env=env)
+
+
+def test_cli_format_prints_json_and_writes_it_to_out(cfr_video, tmp_path):
+    out = tmp_path / "sel"
+    r = _run_cli("select", cfr_video.path, "-q", "what changes?", "-b", "4", "--ocr", "off", "--fps", "10",
+                 "--format", "VLLM", "--out", out)
+    assert r.returncode == 0, r.stderr
+    body = json.loads(r.stdout)  # exactly one JSON object on stdout: the summary went to stderr
+    assert json.loads((out / "vllm.json").read_text()) == body
+    manifest = json.loads((out / "manifest.json").read_text())
+    frames, meta = _vllm_load(body)
+    assert meta["frames_indices"] == [f["index"] for f in manifest["frames"]]
+    assert [frame_id_from_pixels(f) for f in frames] == meta["frames_indices"]
+    assert body["messages"][-1]["content"][-1]["text"] == "what changes?"
+    assert not [p.name for p in tmp_path.iterdir() if p.name != "sel"]  # no temp leftovers
+
+
+def test_cli_format_qwen_and_gemini_without_out(cfr_video, qwen_vl_utils):
+    r = _run_cli("select", cfr_video.path, "-b", "3", "--ocr", "off", "--quiet", "--format", "qwen")
+    assert r.returncode == 0, r.stderr
+    q = json.loads(r.stdout)
+    _, videos = qwen_vl_utils.process_vision_info(q["messages"], image_patch_size=16)
+    assert videos[0].shape[0] == 4 and q["video_metadata"][0]["frames_indices"][-1] == q["video_metadata"][0]["frames_indices"][-2]
+    r = _run_cli("select", cfr_video.path, "-b", "3", "--ocr", "off", "--quiet", "--format", "gemini", "-q", "q?")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["parts"][-1] == {"text": "q?"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "pdf"], "--format must be one of openai, vllm, qwen, gemini"),
+    (["--format", "qwen", "--json"], "choose one"),
+])
+def test_cli_format_bad_input_is_one_line_exit_2(cfr_video, args, message):
+    r = _run_cli("select", cfr_video.path, "-b", "2", "--ocr", "off", *args)
+    assert r.returncode == 2
+    assert r.stdout == "" and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
