@@ -10,6 +10,12 @@ the ``<t seconds>`` text markers, so sending the source fps and the original ind
 markers the true times of the picked frames; without them vLLM falls back to ``range(n)`` at
 1 fps and every selection looks like a uniform one-frame-per-second clip.
 
+vLLM's Qwen3-VL processor (``vllm/model_executor/models/qwen3_vl.py``,
+``_get_video_second_idx``) computes the markers from ``metadata["frames_indices"]`` and
+``metadata["fps"]`` exactly as transformers does, unless ``do_sample_frames`` is true, in which
+case it re-derives uniform indices; hence ``do_sample_frames: false`` in both
+``media_io_kwargs`` and ``mm_processor_kwargs``.
+
 ``num_frames`` is sent too: the loader keeps only the first ``num_frames`` comma-separated
 frames (32 unless configured), which would silently cut longer selections.
 """
