@@ -353,6 +353,12 @@ def test_gemini_file_uri_and_fallbacks(cfr_video, subs_video):
     with pytest.raises(InputError, match="video_uri"):
         gemini_contents(sel, "q", max_gap=1.0, inline_limit=1000, clips="always")
     assert not any("videoMetadata" in p for p in gemini_contents(sel, "q", clips="never")[0]["parts"])
+    # The limit counts the lone images too: room for the video alone is not enough.
+    mixed = framesift.select(cfr_video.path, "", 100, strategy="uniform", fps=10, ocr=False)
+    mixed.frames = [f for f in mixed.frames if round(f.time, 2) in (0.0, 0.1, 2.5)]
+    video_b64 = len(base64.b64encode(Path(cfr_video.path).read_bytes()))
+    assert any("videoMetadata" in p for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10**6)[0]["parts"])
+    assert not any("videoMetadata" in p for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10)[0]["parts"])
     # Matroska is not a Gemini video type: images, unless a URI is given.
     mkv = framesift.select(subs_video.path, "", 3, strategy="uniform", fps=10, ocr=False)
     assert not any("videoMetadata" in p for p in gemini_contents(mkv, "q", max_gap=5)[0]["parts"])

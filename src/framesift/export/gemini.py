@@ -87,7 +87,7 @@ def gemini_contents(
             ``"never"`` (images only).
         max_gap: picks at most this many seconds apart belong to the same clip.
         max_side, jpeg_quality: size and quality of the inline images.
-        inline_limit: byte limit of inline data per request.
+        inline_limit: byte limit of the inline data (base64 video copies plus images) per request.
     """
     if clips not in ("auto", "always", "never"):
         raise InputError(f"clips must be auto, always or never (got {clips!r})")
@@ -100,6 +100,13 @@ def gemini_contents(
     groups = group_clips(times, max_gap) if clips != "never" else [[k] for k in range(len(times))]
     runs = [g for g in groups if len(g) >= 2]
 
+    encoded_images: dict[int, str] = {}
+
+    def image_b64(k: int) -> str:
+        if k not in encoded_images:
+            encoded_images[k] = jpeg_base64(scale_to_max_side(images[k], max_side), jpeg_quality)
+        return encoded_images[k]
+
     video_part: dict[str, Any] | None = None
     if runs:
         mime = _video_mime(selection.video.path, mime_type)
@@ -108,7 +115,8 @@ def gemini_contents(
         elif mime in GEMINI_VIDEO_TYPES:
             data = Path(selection.video.path).read_bytes()
             encoded = base64.b64encode(data).decode("ascii")
-            if len(encoded) * len(runs) <= inline_limit:
+            lone = sum(len(image_b64(g[0])) for g in groups if len(g) == 1)
+            if len(encoded) * len(runs) + lone <= inline_limit:
                 video_part = {"inlineData": {"mimeType": mime, "data": encoded}}
         if video_part is None:
             if clips == "always":
@@ -130,7 +138,6 @@ def gemini_contents(
         else:
             for k in g:
                 parts.append({"text": f"Frame at {mmss(times[k])}:"})
-                img = scale_to_max_side(images[k], max_side)
-                parts.append({"inlineData": {"mimeType": "image/jpeg", "data": jpeg_base64(img, jpeg_quality)}})
+                parts.append({"inlineData": {"mimeType": "image/jpeg", "data": image_b64(k)}})
     parts.append({"text": question})
     return [{"role": "user", "parts": parts}]
