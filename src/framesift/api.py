@@ -90,6 +90,30 @@ class Selection:
 
         return build_manifest(self)
 
+    def to_openai_messages(self, question: str, **options: Any) -> list[dict[str, Any]]:
+        """OpenAI-compatible chat messages: JPEG data URLs, each after a text timestamp."""
+        from .export.openai import openai_messages
+
+        return openai_messages(self, question, **options)
+
+    def to_vllm_request(self, question: str, **options: Any) -> dict[str, Any]:
+        """vLLM chat request: one video of the frames, with true ``frames_indices`` and source fps."""
+        from .export.vllm import vllm_request
+
+        return vllm_request(self, question, **options)
+
+    def to_qwen_messages(self, question: str, **options: Any) -> dict[str, Any]:
+        """transformers / qwen-vl-utils inputs: messages, true ``video_metadata``, processor kwargs."""
+        from .export.qwen import qwen_inputs
+
+        return qwen_inputs(self, question, **options)
+
+    def to_gemini_contents(self, question: str, **options: Any) -> list[dict[str, Any]]:
+        """Gemini ``contents``: contiguous picks as clips (offsets + fps), lone picks as images."""
+        from .export.gemini import gemini_contents
+
+        return gemini_contents(self, question, **options)
+
     def save(self, out_dir: str | os.PathLike) -> Path:
         """Write JPEGs, ``manifest.json`` and ``contact_sheet.png`` to ``out_dir`` atomically."""
         from .export.files import write_output_dir

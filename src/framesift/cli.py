@@ -94,6 +94,9 @@ def select_cmd(
     strategy: str = typer.Option("auto", "--strategy", "-s", help="Selection strategy (see `framesift strategies`)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JPEGs, manifest.json and contact_sheet.png here."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as one JSON object on stdout."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", show_default=False,
+                                      help="Print the frames as model input JSON: openai, vllm, qwen or gemini "
+                                           "(with --out also written there as <format>.json)."),
     subtitles: Optional[Path] = typer.Option(None, "--subtitles", help="Subtitle file (.srt/.vtt); default: sidecar or embedded."),
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate (frames per second)."),
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
@@ -108,16 +111,35 @@ def select_cmd(
 
     if budget < 1:
         raise InputError(f"--budget must be at least 1 (got {budget})")
+    if fmt is not None:
+        from .export.formats import check_format
+
+        fmt = check_format(fmt)
+        if as_json:
+            raise InputError("--json and --format both print on stdout; choose one")
     with _Progress(enabled=not quiet) as progress:
         sel = select(video, query, budget, strategy=strategy, params=_parse_params(param), subtitles=subtitles,
-                     fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed, fetch=out is not None, progress=progress)
+                     fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed,
+                     fetch=out is not None or fmt is not None, progress=progress)
+    model_input = None
+    if fmt is not None:
+        from .export.formats import render_format
+
+        model_input = render_format(sel, fmt, query)
     if out is not None:
         sel.save(out)
+        if model_input is not None:
+            from .export.formats import write_json
+
+            write_json(Path(out) / f"{fmt}.json", model_input)
     if as_json:
         sys.stdout.write(json.dumps(sel.to_manifest(), ensure_ascii=False) + "\n")
         sys.stdout.flush()
+    if model_input is not None:
+        sys.stdout.write(json.dumps(model_input, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
     if not quiet:
-        _summary(sel, out, to_stdout=not as_json)
+        _summary(sel, out, to_stdout=not as_json and fmt is None)
 
 
 def _summary(sel, out: Optional[Path], to_stdout: bool) -> None:

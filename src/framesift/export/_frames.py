@@ -1,0 +1,130 @@
+"""Shared pieces of the model adapters: source timing, pairing for Qwen-family models, JPEG/base64.
+
+Every adapter hands a model the *original* frame indices and the *source* fps, because the
+models and servers derive the time of a frame as ``index / fps`` (transformers
+``VideoMetadata.timestamps``, Qwen3-VL's ``<t seconds>`` markers, vLLM's ``frames_indices``).
+Renumbering picks 0..n-1 would make every selection look uniform to the model.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from PIL import Image
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..api import Selection
+
+__all__ = ["Pairing", "SourceTiming", "TimedFrames", "jpeg_base64", "pair_frames", "require_images",
+           "scale_to_max_side", "source_timing", "mmss"]
+
+#: How frames are grouped for models that merge two consecutive frames into one temporal patch
+#: (Qwen2-VL, Qwen2.5-VL, Qwen3-VL; ``temporal_patch_size = 2``):
+#: ``"pad"`` repeats the last frame when the count is odd (what the processors do themselves,
+#: made explicit and recorded); ``"duplicate"`` sends every frame twice so each patch shows one
+#: moment and carries that frame's exact time (twice the visual tokens); ``"none"`` sends the
+#: frames as they are.
+Pairing = Literal["pad", "duplicate", "none"]
+PAIRINGS: tuple[str, ...] = ("pad", "duplicate", "none")
+
+
+@dataclass(frozen=True)
+class SourceTiming:
+    """What a server needs to turn an original frame index into seconds: ``index / fps``."""
+
+    fps: float
+    total_num_frames: int
+    duration: float
+    start_time: float
+
+
+@dataclass
+class TimedFrames:
+    """Frames ready to send, with their original indices and pts times, in send order.
+
+    ``repeated`` lists positions (in send order) that are copies added for pairing, so a reader
+    can tell a padded frame from a picked one.
+    """
+
+    images: list[Image.Image]
+    indices: list[int]
+    times: list[float]
+    repeated: list[int] = field(default_factory=list)
+
+
+def require_images(sel: "Selection") -> list[Image.Image]:
+    """The full-resolution images of the selection (fetched by ``select(..., fetch=True)``)."""
+    if not sel.frames:
+        raise InputError("the selection has no frames to hand to a model")
+    missing = [f.index for f in sel.frames if f.image is None]
+    if missing:
+        raise InputError("the selection holds no images (select(..., fetch=False)); select again with fetch=True")
+    return [f.image for f in sel.frames]  # type: ignore[misc]
+
+
+def source_timing(sel: "Selection") -> SourceTiming:
+    """Source fps, frame count and duration as probed (packet table, not the header alone)."""
+    info = sel.video
+    fps = float(info.fps)
+    if not (math.isfinite(fps) and fps > 0):
+        raise InputError(f"{info.path}: the video has no usable frame rate, so frame indices cannot be turned into times")
+    return SourceTiming(fps=fps, total_num_frames=int(info.num_frames), duration=float(info.duration),
+                        start_time=float(info.start_time))
+
+
+def pair_frames(sel: "Selection", pairing: str) -> TimedFrames:
+    """The selection's frames in time order, grouped for a temporal patch size of 2 (see :data:`Pairing`)."""
+    if pairing not in PAIRINGS:
+        raise InputError(f"pairing must be one of {', '.join(PAIRINGS)} (got {pairing!r})")
+    images = require_images(sel)
+    out = TimedFrames(images=[], indices=[], times=[])
+    for img, f in zip(images, sel.frames):
+        copies = 2 if pairing == "duplicate" else 1
+        for c in range(copies):
+            if c:
+                out.repeated.append(len(out.images))
+            out.images.append(img)
+            out.indices.append(int(f.index))
+            out.times.append(float(f.time))
+    if pairing == "pad" and len(out.images) % 2:
+        # The processors would repeat the last frame (pixels) and the last index (timestamps);
+        # doing it here keeps the frames, indices and metadata we send the same length.
+        out.repeated.append(len(out.images))
+        out.images.append(out.images[-1])
+        out.indices.append(out.indices[-1])
+        out.times.append(out.times[-1])
+    return out
+
+
+def scale_to_max_side(img: Image.Image, max_side: int | None) -> Image.Image:
+    """Shrink (never enlarge) so the longer side is at most ``max_side`` pixels."""
+    if max_side is None or max(img.size) <= max_side:
+        return img
+    if max_side < 1:
+        raise InputError(f"max_side must be at least 1 (got {max_side})")
+    s = max_side / max(img.size)
+    return img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.Resampling.BICUBIC)
+
+
+def jpeg_base64(img: Image.Image, quality: int = 90) -> str:
+    """Base64 (no data-URL prefix) of the image as a baseline JPEG."""
+    if not 1 <= int(quality) <= 100:
+        raise InputError(f"jpeg quality must be between 1 and 100 (got {quality})")
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, format="JPEG", quality=int(quality))
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def mmss(seconds: float) -> str:
+    """``75.25`` -> ``"01:15.2"``; hours when needed. Gemini's docs ask for MM:SS in prompts."""
+    s = max(0.0, float(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    sec = math.floor(sec * 10) / 10  # truncate, so 59.97 never prints as 60.0
+    return f"{int(h)}:{int(m):02d}:{sec:04.1f}" if h >= 1 else f"{int(m):02d}:{sec:04.1f}"

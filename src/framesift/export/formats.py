@@ -1,0 +1,60 @@
+"""``framesift select --format NAME``: render a selection as one model-input JSON structure."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..api import Selection
+
+__all__ = ["FORMATS", "check_format", "render_format", "write_json"]
+
+#: format name -> what it produces (for help and error messages).
+FORMATS: dict[str, str] = {
+    "openai": "OpenAI-compatible chat messages (JPEG data URLs after text timestamps)",
+    "vllm": "vLLM chat request: one video with true frames_indices and source fps",
+    "qwen": "transformers / qwen-vl-utils messages, video_metadata and processor kwargs",
+    "gemini": "Gemini generateContent contents: clips with offsets and fps, lone frames as images",
+}
+
+
+def check_format(name: str) -> str:
+    """The format name, lower-cased, or an :class:`InputError` listing the allowed ones."""
+    key = name.strip().lower()
+    if key not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)} (got '{name}')")
+    return key
+
+
+def render_format(sel: "Selection", name: str, question: str) -> Any:
+    """The JSON-serialisable structure of format ``name`` for ``sel`` and ``question``."""
+    key = check_format(name)
+    if key == "openai":
+        return sel.to_openai_messages(question)
+    if key == "vllm":
+        return sel.to_vllm_request(question)
+    if key == "qwen":
+        # JSON cannot hold PIL images: frames travel as JPEG data URLs, which qwen-vl-utils reads.
+        return sel.to_qwen_messages(question, frames="base64")
+    return sel.to_gemini_contents(question)
+
+
+def write_json(path: Path, data: Any) -> Path:
+    """Write ``data`` as JSON to ``path`` through a temporary file renamed into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,230 @@
+"""Hugging Face transformers / qwen-vl-utils: a video element plus true video metadata.
+
+What the Qwen-family processors read (transformers ``Qwen3VLProcessor`` /
+``Qwen3VLVideoProcessor``, ``qwen_vl_utils.process_vision_info``):
+
+* a chat message whose content holds ``{"type": "video", "video": [frame, ...]}``; qwen-vl-utils
+  loads each frame with ``fetch_image`` (PIL images, paths, ``data:image/...;base64`` URLs),
+  pads the list to an even length and resizes it to a multiple of the patch factor;
+* ``video_metadata`` (``transformers.video_utils.VideoMetadata``: ``total_num_frames``, ``fps``,
+  ``width``, ``height``, ``duration``, ``video_backend``, ``frames_indices``), from which
+  Qwen3-VL prints ``<t seconds>`` before each 2-frame temporal patch (the mean of
+  ``frames_indices / fps`` over the pair).
+
+qwen-vl-utils invents that metadata for frame lists: ``frames_indices = range(n)`` and
+``fps = raw_fps``, so every selection, however irregular, looks uniform to the model
+(QwenLM/Qwen3-VL PR #2117). This adapter builds the metadata from the original indices and the
+source fps instead, to be passed to the processor in place of qwen-vl-utils' own.
+
+Frames are resized here to the size the processors would choose (qwen-vl-utils' budget: at
+least ``min_pixels``, at most ``max(min(max_pixels, total_pixels / n * 2), 1.05 * min_pixels)``
+per frame, sides multiples of ``patch_size * 2``: 32 for Qwen3-VL, 28 for Qwen2/2.5-VL), and
+the element carries that size as ``resized_height``/``resized_width`` so qwen-vl-utils keeps it.
+The processor can then be called with ``do_resize=False``.
+
+Qwen2.5-VL has one time step per video (``second_per_grid_ts = 2 / fps``): it cannot express
+irregular spacing inside one video. For it the adapter passes the mean spacing of the picks as
+``fps`` and adds a text line with each frame's time, and says so in the record.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+from PIL import Image
+
+from ..errors import InputError
+from ._frames import Pairing, TimedFrames, jpeg_base64, mmss, pair_frames, source_timing
+
+if TYPE_CHECKING:
+    from ..api import Selection
+
+__all__ = ["QwenModel", "QWEN_MODELS", "qwen_frame_size", "qwen_inputs"]
+
+QwenModel = Literal["qwen3-vl", "qwen2.5-vl", "qwen2-vl"]
+#: model family -> vision patch size (the resize factor is patch size x spatial merge 2).
+QWEN_MODELS: dict[str, int] = {"qwen3-vl": 16, "qwen2.5-vl": 14, "qwen2-vl": 14}
+_MERGE = 2
+_TEMPORAL_PATCH = 2
+# qwen-vl-utils defaults, in tokens per frame (x factor^2 = pixels) and context length.
+_MIN_TOKENS, _MAX_TOKENS, _MODEL_SEQ_LEN = 128, 768, 128000
+
+
+def _fit(height: float, width: float, factor: int, lo: float, hi: float) -> tuple[int, int]:
+    """Nearest sides that are multiples of ``factor`` with an area in [lo, hi], aspect kept."""
+    h = max(factor, round(height / factor) * factor)
+    w = max(factor, round(width / factor) * factor)
+    if h * w > hi:
+        beta = math.sqrt(height * width / hi)
+        h = max(factor, math.floor(height / beta / factor) * factor)
+        w = max(factor, math.floor(width / beta / factor) * factor)
+    elif h * w < lo:
+        beta = math.sqrt(lo / (height * width))
+        h = math.ceil(height * beta / factor) * factor
+        w = math.ceil(width * beta / factor) * factor
+    return h, w
+
+
+def qwen_frame_size(
+    height: int,
+    width: int,
+    num_frames: int,
+    *,
+    factor: int,
+    min_pixels: int | None = None,
+    max_pixels: int | None = None,
+    total_pixels: int | None = None,
+) -> tuple[int, int]:
+    """(height, width) a Qwen-family processor resizes ``num_frames`` frames of this size to.
+
+    This is qwen-vl-utils' video budget (module docstring) applied to the decoded size, as for a
+    video file. (For a *list* of frames qwen-vl-utils first rounds each image to twice the factor,
+    which distorts the aspect ratio; framesift sizes the frames itself and passes
+    ``resized_height``/``resized_width``, so that step cannot change the final size.)
+    """
+    if height < 1 or width < 1:
+        raise InputError(f"frame size must be positive (got {width}x{height})")
+    if max(height, width) / min(height, width) > 200:
+        raise InputError(f"aspect ratio {width}x{height} is beyond what Qwen processors accept (200:1)")
+    lo = _MIN_TOKENS * factor * factor if min_pixels is None else int(min_pixels)
+    total = _MODEL_SEQ_LEN * factor * factor * 0.9 if total_pixels is None else float(total_pixels)
+    cap = max(min(_MAX_TOKENS * factor * factor, total / max(num_frames, 1) * _TEMPORAL_PATCH), int(lo * 1.05))
+    hi = cap if max_pixels is None else min(int(max_pixels), cap)
+    if hi < lo:
+        raise InputError(f"max_pixels ({hi}) must not be below min_pixels ({lo})")
+    return _fit(height, width, factor, lo, hi)
+
+
+def _patch_fps(frames: TimedFrames) -> float:
+    """Frames per second that makes Qwen2.5-VL's one time step equal the mean spacing of the patches."""
+    patch_times = [(frames.times[i] + frames.times[i + 1]) / 2 for i in range(0, len(frames.times) - 1, 2)]
+    if len(patch_times) < 2 or patch_times[-1] <= patch_times[0]:
+        return 2.0  # one patch: any step is as good; qwen-vl-utils' default
+    seconds_per_patch = (patch_times[-1] - patch_times[0]) / (len(patch_times) - 1)
+    return _TEMPORAL_PATCH / seconds_per_patch
+
+
+def qwen_inputs(
+    selection: "Selection",
+    question: str,
+    *,
+    model: QwenModel = "qwen3-vl",
+    pairing: Pairing = "pad",
+    min_pixels: int | None = None,
+    max_pixels: int | None = None,
+    total_pixels: int | None = None,
+    frames: Literal["pil", "base64"] = "pil",
+    jpeg_quality: int = 90,
+    system: str | None = None,
+) -> dict[str, Any]:
+    """Messages, video metadata and processor arguments for a Qwen-family model.
+
+    Returns a dict with:
+
+    * ``messages``: chat messages for ``processor.apply_chat_template`` and for
+      ``qwen_vl_utils.process_vision_info(messages, image_patch_size=...)``;
+    * ``video_metadata``: one ``VideoMetadata`` record (as a dict) per video, with the original
+      ``frames_indices`` and source ``fps``: pass it as ``processor(..., video_metadata=...)``
+      instead of the renumbered metadata qwen-vl-utils returns;
+    * ``processor_kwargs``: ``do_sample_frames=False`` (the frames are chosen), ``do_resize=False``
+      (they are already sized), and for Qwen2/2.5-VL the ``fps`` its single time step needs;
+    * ``framesift``: what was done: model, patch size, frame size, pairing, which positions are
+      repeated copies, the pts time of every frame sent, notes.
+
+    Args:
+        selection: a selection with images (``select(..., fetch=True)``).
+        question: the user's question, placed after the video.
+        model: ``"qwen3-vl"`` (32-pixel units) or ``"qwen2.5-vl"`` / ``"qwen2-vl"`` (28).
+        pairing: see :data:`framesift.export._frames.Pairing`.
+        min_pixels, max_pixels: per-frame pixel limits (defaults: 128 and 768 tokens x factor^2).
+        total_pixels: pixel budget of the whole video (default: qwen-vl-utils' 128000 x factor^2 x 0.9).
+        frames: ``"pil"`` puts PIL images in the message (Python use); ``"base64"`` puts JPEG
+            data URLs (JSON output).
+        jpeg_quality: for ``frames="base64"``.
+        system: an optional system message.
+    """
+    if model not in QWEN_MODELS:
+        raise InputError(f"model must be one of {', '.join(QWEN_MODELS)} (got {model!r})")
+    if frames not in ("pil", "base64"):
+        raise InputError(f"frames must be 'pil' or 'base64' (got {frames!r})")
+    timing = source_timing(selection)
+    sent = pair_frames(selection, pairing)
+    patch = QWEN_MODELS[model]
+    factor = patch * _MERGE
+    w0, h0 = sent.images[0].size
+    h, w = qwen_frame_size(h0, w0, len(sent.images), factor=factor, min_pixels=min_pixels, max_pixels=max_pixels,
+                           total_pixels=total_pixels)
+    resized: dict[int, Image.Image] = {}  # one resize per distinct image (pairing repeats objects)
+    video: list[Any] = []
+    for img in sent.images:
+        key = id(img)
+        if key not in resized:
+            resized[key] = img.convert("RGB").resize((w, h), Image.Resampling.BICUBIC)
+        r = resized[key]
+        video.append(r if frames == "pil" else "data:image/jpeg;base64," + jpeg_base64(r, jpeg_quality))
+
+    qwen3 = model == "qwen3-vl"
+    patch_fps = _patch_fps(sent)
+    element: dict[str, Any] = {
+        "type": "video",
+        "video": video,
+        "resized_height": h,
+        "resized_width": w,
+        # Only read by qwen-vl-utils: raw_fps becomes its (renumbered) metadata fps, sample_fps the
+        # fps it reports for Qwen2/2.5-VL; the true metadata is ``video_metadata`` below.
+        "raw_fps": timing.fps,
+        "sample_fps": patch_fps,
+    }
+    content: list[dict[str, Any]] = [element]
+    notes: list[str] = []
+    if not qwen3:
+        picked = [t for k, t in enumerate(sent.times) if k not in set(sent.repeated)]
+        content.append({"type": "text", "text": "The frames above were taken at " + ", ".join(mmss(t) for t in picked)
+                        + " (MM:SS) of the video."})
+        notes.append(f"{model} encodes one time step per video: mean spacing used (fps {patch_fps:.4g}), "
+                     "exact frame times given as text")
+    content.append({"type": "text", "text": question})
+    messages: list[dict[str, Any]] = []
+    if system:
+        messages.append({"role": "system", "content": [{"type": "text", "text": system}]})
+    messages.append({"role": "user", "content": content})
+
+    metadata = {
+        "total_num_frames": max(timing.total_num_frames, len(sent.indices)),
+        "fps": timing.fps,
+        "width": w,
+        "height": h,
+        "duration": timing.duration,
+        "video_backend": "framesift",
+        "frames_indices": [int(i) for i in sent.indices],
+    }
+    notes.extend(_timing_notes(sent, timing.fps, timing.start_time))
+    processor_kwargs: dict[str, Any] = {"do_sample_frames": False, "do_resize": False}
+    if not qwen3:
+        processor_kwargs["fps"] = [patch_fps]
+    return {
+        "messages": messages,
+        "video_metadata": [metadata],
+        "processor_kwargs": processor_kwargs,
+        "framesift": {
+            "model": model,
+            "image_patch_size": patch,
+            "frame_size": [w, h],
+            "pairing": pairing,
+            "repeated_positions": list(sent.repeated),
+            "times": [round(t, 6) for t in sent.times],
+            "notes": notes,
+        },
+    }
+
+
+def _timing_notes(sent: TimedFrames, fps: float, start_time: float) -> list[str]:
+    """Where ``index / fps`` (what the model is told) differs from the pts time (what is true)."""
+    notes = []
+    if start_time > 1e-6:
+        notes.append(f"the video starts at {start_time:.3f}s: the model counts seconds from its first frame")
+    err = max(abs(i / fps - (t - start_time)) for i, t in zip(sent.indices, sent.times))
+    if err > 1.0 / fps:
+        notes.append(f"variable frame rate: index/fps is off the true time by up to {err:.3f}s")
+    return notes

@@ -1,0 +1,87 @@
+"""vLLM's OpenAI-compatible server: the selection as one video with its true frame indices.
+
+vLLM reads a ``video_url`` part whose URL is ``data:video/jpeg;base64,<frame1>,<frame2>,...``
+as a pre-extracted frame sequence (no decoding, no resampling). Its ``VideoMediaIO.load_base64``
+then builds the video metadata from the request-level ``media_io_kwargs["video"]``:
+``frames_indices`` (ints, one per frame sent), ``fps`` (default 1), ``total_num_frames`` (at
+least the number sent), ``duration`` and ``do_sample_frames`` (vllm-project/vllm PR #40133,
+``vllm/multimodal/media/video.py``). Qwen3-VL's processor turns ``frames_indices / fps`` into
+the ``<t seconds>`` text markers, so sending the source fps and the original indices makes those
+markers the true times of the picked frames; without them vLLM falls back to ``range(n)`` at
+1 fps and every selection looks like a uniform one-frame-per-second clip.
+
+vLLM's Qwen3-VL processor (``vllm/model_executor/models/qwen3_vl.py``,
+``_get_video_second_idx``) computes the markers from ``metadata["frames_indices"]`` and
+``metadata["fps"]`` exactly as transformers does, unless ``do_sample_frames`` is true, in which
+case it re-derives uniform indices; hence ``do_sample_frames: false`` in both
+``media_io_kwargs`` and ``mm_processor_kwargs``.
+
+``num_frames`` is sent too: the loader keeps only the first ``num_frames`` comma-separated
+frames (32 unless configured), which would silently cut longer selections.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._frames import Pairing, jpeg_base64, pair_frames, scale_to_max_side, source_timing
+
+if TYPE_CHECKING:
+    from ..api import Selection
+
+__all__ = ["vllm_request"]
+
+
+def vllm_request(
+    selection: "Selection",
+    question: str,
+    *,
+    model: str | None = None,
+    pairing: Pairing = "pad",
+    max_side: int | None = None,
+    jpeg_quality: int = 90,
+    system: str | None = None,
+) -> dict[str, Any]:
+    """The body of a ``POST /v1/chat/completions`` request to vLLM with the selection as one video.
+
+    Args:
+        selection: a selection with images (``select(..., fetch=True)``).
+        question: the user's question, sent after the video.
+        model: the served model name (``"model"`` field); omitted when None.
+        pairing: how frames are grouped into the 2-frame temporal patches of Qwen-family models
+            (see :data:`framesift.export._frames.Pairing`); the default pads an odd count by
+            repeating the last frame, as the processor would.
+        max_side: shrink frames so the longer side is at most this many pixels (the server's
+            processor resizes again to its own pixel limits; this only bounds the payload).
+        jpeg_quality: JPEG quality of the frames.
+        system: an optional system message.
+    """
+    timing = source_timing(selection)
+    frames = pair_frames(selection, pairing)
+    parts = [jpeg_base64(scale_to_max_side(img, max_side), jpeg_quality) for img in frames.images]
+    n = len(parts)
+    video_kwargs = {
+        "num_frames": n,
+        "fps": timing.fps,
+        "frames_indices": [int(i) for i in frames.indices],
+        # vLLM rejects total_num_frames < frames sent (possible when pairing duplicates frames
+        # of a very short video).
+        "total_num_frames": max(timing.total_num_frames, n),
+        "duration": timing.duration,
+        "do_sample_frames": False,
+    }
+    messages: list[dict[str, Any]] = []
+    if system:
+        messages.append({"role": "system", "content": system})
+    messages.append({"role": "user", "content": [
+        {"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + ",".join(parts)}},
+        {"type": "text", "text": question},
+    ]})
+    body: dict[str, Any] = {}
+    if model:
+        body["model"] = model
+    body["messages"] = messages
+    body["media_io_kwargs"] = {"video": video_kwargs}
+    # The HF processor must not resample the frames we chose.
+    body["mm_processor_kwargs"] = {"do_sample_frames": False}
+    return body
