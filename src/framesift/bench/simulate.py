@@ -217,7 +217,7 @@ def evaluate(video: SimVideo, picks: np.ndarray, budget: int) -> dict[str, float
     """Span recall, all-spans-hit (1/0), temporal spread (share of ``budget`` bins hit)."""
     t = video.times[picks]
     hit = [bool(np.any((t >= a) & (t < b))) for a, b in video.spans]
-    bins = np.minimum((t / video.duration * budget).astype(np.int64), budget - 1)
+    bins = np.minimum((t * budget / video.duration).astype(np.int64), budget - 1)
     return {"recall": float(np.mean(hit)), "all_hit": float(all(hit)),
             "spread": len(np.unique(bins)) / budget, "n": float(len(picks))}
 
@@ -341,15 +341,16 @@ def plot(rows: Sequence[Row], budgets: Sequence[int], path) -> None:
     nrows = math.ceil(len(panels) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
     names = sorted({r.strategy for r in rows})
-    cmap = plt.get_cmap("tab20")
+    cmap = plt.get_cmap("tab10")
+    markers = "osD^v<>PX*"
     floor = {"uniform", "topk"}
     by = {(r.strategy, r.budget, r.family): r for r in rows}
     for ax, (fam, metric, title) in zip(axes.flat, panels):
         for i, name in enumerate(names):
             ys = [getattr(by[(name, b, fam)], metric) if (name, b, fam) in by else np.nan for b in budgets]
-            ax.plot(budgets, ys, marker="o", ms=3, lw=2.4 if name in floor else 1.3,
-                    ls="--" if name in floor else "-", color="black" if name == "uniform" else
-                    ("grey" if name == "topk" else cmap(i % 20)), label=name)
+            ax.plot(budgets, ys, marker=markers[i % len(markers)], ms=3.5, lw=2.4 if name in floor else 1.3,
+                    ls="--" if name in floor else ("-" if i < 10 else ":"), color="black" if name == "uniform" else
+                    ("grey" if name == "topk" else cmap(i % 10)), label=name)
         ax.set_xscale("log", base=2)
         ax.set_xticks(list(budgets), [str(b) for b in budgets])
         ax.set_ylim(0, 1.02)

@@ -9,8 +9,8 @@ A.I.R. (Adaptive, Iterative, Reasoning-based frame selection) samples frames aro
 detected event. Steps:
 
 1. peak strength per candidate: the min-max normalised relevance, or ``anomaly_weight`` times
-   the normalised event strength (``events``; doubled for ``transient`` events, the flashes
-   1 fps sampling misses), whichever is larger;
+   the normalised event strength (``events``; only the ``transient`` ones when any are flagged:
+   a shot cut is a change, not an anomaly; a flash that comes and goes is), whichever is larger;
 2. peaks: candidates whose strength is an outlier for this video (``>= median + outlier_k *
    MAD``; at least the strongest one when the curve is not flat), visited strongest first, at
    most one per ``(max(before, after) + 1) * offset_s`` seconds so contexts do not overlap;
@@ -40,8 +40,10 @@ def context(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget:
     strength = minmax(scores)
     if events is not None and len(events) == n:
         ev = np.nan_to_num(np.asarray(events, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0).clip(0)
-        if transient is not None and len(transient) == n:
-            ev = ev * (1.0 + np.asarray(transient, dtype=bool))
+        tr = np.asarray(transient, dtype=bool) if transient is not None and len(transient) == n else None
+        if tr is not None and tr.any():
+            # Lasting changes (every shot cut) are not anomalies; momentary events are.
+            ev = np.where(tr, ev, 0.0)
         if ev.max() > 0:
             strength = np.maximum(strength, anomaly_weight * ev / ev.max())
     med = float(np.median(strength))
