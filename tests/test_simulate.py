@@ -132,9 +132,21 @@ def test_cli_writes_table_csv_plot_and_one_json_object(tmp_path):
     (["--strategies", "nope"], "unknown strategy 'nope'"),
     (["--families", "single,weird"], "unknown family 'weird'"),
     (["-n", "0"], "--per-family"),
+    (["--noise", "-1"], "--noise"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, needle):
     proc = run_cli("bench", "simulate", "--out", tmp_path / "o", "--quiet", *args)
     assert proc.returncode == 2
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_noise_scales_the_score_noise_only():
+    quiet = sim.make_video("single", 9, 600.0, noise=0.0)
+    loud = sim.make_video("single", 9, 600.0, noise=2.0)
+    assert quiet.spans == loud.spans and np.array_equal(quiet.features, loud.features)
+    s, e = quiet.spans[0]
+    outside = np.ones(600, bool)
+    outside[int(s):int(e)] = False
+    assert np.ptp(quiet.scores[outside]) < 1e-12  # no noise: a flat base level
+    assert np.std(loud.scores[outside]) > 0.02

@@ -95,8 +95,9 @@ def _place(rng: np.random.Generator, duration: float, length: float, taken: list
     return start, start + float(np.ceil(length))
 
 
-def make_video(family: str, seed: int, duration: float | None = None) -> SimVideo:
-    """One simulated question of ``family``; a pure function of ``(family, seed, duration)``."""
+def make_video(family: str, seed: int, duration: float | None = None, noise: float = 1.0) -> SimVideo:
+    """One simulated question of ``family``; a pure function of its arguments. ``noise`` scales
+    the shot and frame noise of the relevance scores (1 = the CLIP-like model above)."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r} (choose from {', '.join(FAMILIES)})")
     rng = np.random.default_rng([FAMILIES.index(family), seed])
@@ -127,8 +128,8 @@ def make_video(family: str, seed: int, duration: float | None = None) -> SimVide
     frame_v = _unit(rng.normal(size=(n, _DIM)))
 
     base = rng.uniform(0.17, 0.23)
-    shot_off = rng.normal(0.0, 0.015, size=len(cuts) - 1)
-    scores = base + shot_off[shot_of] + rng.normal(0.0, 0.008, size=n)
+    shot_off = rng.normal(0.0, 0.015 * noise, size=len(cuts) - 1)
+    scores = base + shot_off[shot_of] + rng.normal(0.0, 0.008 * noise, size=n)
 
     spans: list[tuple[float, float]] = []
     distractors: list[tuple[float, float]] = []
@@ -193,9 +194,10 @@ def make_video(family: str, seed: int, duration: float | None = None) -> SimVide
                     transient=transient, spans=tuple(spans), distractors=tuple(distractors))
 
 
-def make_suite(per_family: int, seed: int = 0, families: Sequence[str] = FAMILIES) -> list[SimVideo]:
+def make_suite(per_family: int, seed: int = 0, families: Sequence[str] = FAMILIES,
+               noise: float = 1.0) -> list[SimVideo]:
     """``per_family`` questions of each family (durations 10, 30 or 60 minutes)."""
-    return [make_video(f, seed * 100_003 + i) for f in families for i in range(per_family)]
+    return [make_video(f, seed * 100_003 + i, noise=noise) for f in families for i in range(per_family)]
 
 
 def run_selection(name: str, video: SimVideo, budget: int, seed: int = 0,
@@ -293,10 +295,11 @@ def _table(rows: Sequence[Row], budgets: Sequence[int], metric: str, family: str
     return "\n".join(lines)
 
 
-def markdown_report(rows: Sequence[Row], budgets: Sequence[int], n_questions: int, per_family: int) -> str:
+def markdown_report(rows: Sequence[Row], budgets: Sequence[int], n_questions: int, per_family: int,
+                    noise: float = 1.0) -> str:
     fams = [f for f in FAMILIES if any(r.family == f for r in rows)]
     parts = [f"{n_questions} simulated questions ({per_family} per family: {', '.join(fams)}); "
-             f"budgets {', '.join(map(str, budgets))} frames.\n",
+             f"budgets {', '.join(map(str, budgets))} frames; score noise x{noise:g}.\n",
              "**Span recall** (share of evidence spans with a pick inside; all families):\n",
              _table(rows, budgets, "recall"),
              "\n**All spans covered** (share of multi-span questions with every span hit):\n",

@@ -32,6 +32,7 @@ def simulate_cmd(
     out: Path = typer.Option(Path("simulate-results"), "--out", "-o",
                              help="Directory for simulate.md, simulate.csv and simulate.png."),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated videos and the strategies."),
+    noise: float = typer.Option(1.0, "--noise", help="Scale of the relevance noise (1 = CLIP-like, 2 = twice as noisy)."),
     no_plot: bool = typer.Option(False, "--no-plot", help="Skip the PNG (needs matplotlib)."),
     as_json: bool = typer.Option(False, "--json", help="Print a summary as one JSON object on stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or table."),
@@ -47,6 +48,8 @@ def simulate_cmd(
         budget_list = sorted({int(b) for b in _parse_list(budgets, "budgets")})
     except ValueError as exc:
         raise InputError(f"--budgets expects integers like 8,16,32 (got '{budgets}')") from exc
+    if not (0.0 <= noise <= 100.0):
+        raise InputError(f"--noise must be between 0 and 100 (got {noise})")
     if budget_list[0] < 1:
         raise InputError(f"--budgets must be at least 1 (got {budget_list[0]})")
     names = [s.name for s in list_strategies()] if strategies is None else _parse_list(strategies, "strategies")
@@ -67,11 +70,11 @@ def simulate_cmd(
             plt_ok = False
 
     t0 = time.perf_counter()
-    videos = sim.make_suite(per_family, seed=seed, families=fams)
+    videos = sim.make_suite(per_family, seed=seed, families=fams, noise=noise)
     with _Progress(enabled=not quiet) as progress:
         rows = sim.simulate(videos, names, budget_list, seed=seed, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
-    report = sim.markdown_report(rows, budget_list, len(videos), per_family)
+    report = sim.markdown_report(rows, budget_list, len(videos), per_family, noise=noise)
     sim._atomic_write(out / "simulate.md", report.encode())
     sim.write_csv(rows, out / "simulate.csv")
     if plt_ok and not no_plot:
@@ -79,7 +82,7 @@ def simulate_cmd(
     wall = time.perf_counter() - t0
     if as_json:
         sys.stdout.write(json.dumps({"questions": len(videos), "per_family": per_family, "families": fams,
-                                     "budgets": budget_list, "seed": seed, "out": str(out), "seconds": round(wall, 2),
+                                     "budgets": budget_list, "seed": seed, "noise": noise, "out": str(out), "seconds": round(wall, 2),
                                      "strategies": sim.summarise(rows)}) + "\n")
         sys.stdout.flush()
     elif not quiet:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._util import one_blas_thread
 from .base import Picks, register
 
 _BANDWIDTHS = np.array([2.0 ** -3, 2.0 ** -2, 2.0 ** -1, 1.0, 2.0])
@@ -93,10 +94,8 @@ def _greedy_batch(L: np.ndarray, q: np.ndarray, cond: np.ndarray, steps: int,
     return value, chosen
 
 
-@register("mdp3", summary="MDP3: relevance-weighted DPP per segment, budget split by dynamic programming",
-          paper="Sun et al., MDP3, ICCV 2025, arXiv 2501.02885")
-def mdp3(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-         lam: float = 0.2, pool: int = 128, segment_size: int = 32, jitter: float = 1e-4) -> Picks:
+def _select(scores: np.ndarray, features: np.ndarray, budget: int, lam: float, pool: int, segment_size: int,
+            jitter: float) -> Picks:
     n = len(scores)
     k = min(budget, n)
     lo, hi = float(scores.min()), float(scores.max())
@@ -155,3 +154,11 @@ def mdp3(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: in
             picks += idx[a + chosen[row[j], :c]].tolist()
         j = int(parent[j])
     return Picks.of(picks, "relevance x diversity (DPP)")
+
+
+@register("mdp3", summary="MDP3: relevance-weighted DPP per segment, budget split by dynamic programming",
+          paper="Sun et al., MDP3, ICCV 2025, arXiv 2501.02885")
+def mdp3(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
+         lam: float = 0.2, pool: int = 128, segment_size: int = 32, jitter: float = 1e-4) -> Picks:
+    with one_blas_thread():
+        return _select(scores, features, budget, lam, pool, segment_size, jitter)

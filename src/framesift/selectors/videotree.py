@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import minmax
+from ._util import minmax, one_blas_thread
 from .base import Picks, register
 
 
@@ -74,11 +74,8 @@ def _kmeans(x: np.ndarray, c: int, iters: int = 5) -> tuple[np.ndarray, np.ndarr
     return remap[labels], reps[keep]
 
 
-@register("videotree", summary="VideoTree-style: k-means on visuals, expand relevant clusters into sub-clusters",
-          paper="Wang et al., VideoTree, CVPR 2025, arXiv 2405.19209")
-def videotree(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-              init_clusters: int = 8, max_clusters: int = 32, iter_threshold: int = 4, branch: int = 4,
-              high: float = 0.8, mid: float = 0.5, max_points: int = 512) -> Picks:
+def _select(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, init_clusters: int,
+            max_clusters: int, iter_threshold: int, branch: int, high: float, mid: float, max_points: int) -> Picks:
     k = min(budget, len(scores))
     sub = _subsample(scores, times, max(max_points, 2 * k))
     scores, times = scores[sub], times[sub]
@@ -112,16 +109,11 @@ def videotree(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budge
         js = np.asarray(js, dtype=np.int64)
         return js[np.lexsort((js, -scores[js]))].tolist()
 
-    def subclusters(members: np.ndarray) -> list[np.ndarray]:
-        sub_labels, _ = _kmeans(x[members], branch)
-        return [members[sub_labels == s] for s in range(int(sub_labels.max()) + 1)]
-
-    def sub_reps(groups: list[np.ndarray]) -> list[int]:
-        out = []
-        for g in groups:
-            _, r = _kmeans(x[g], 1)
-            out.append(int(g[r[0]]))
-        return by_score(out)
+    def subclusters(members: np.ndarray) -> tuple[list[np.ndarray], list[int]]:
+        """Sub-groups of ``members`` and each one's representative (nearest its centroid)."""
+        sub_labels, sub_rep = _kmeans(x[members], branch)
+        groups = [members[sub_labels == g] for g in range(len(sub_rep))]
+        return groups, by_score(members[sub_rep])
 
     order = np.lexsort((np.arange(nc), -cl_rel))  # most relevant cluster first
     members_of = {int(ci): np.flatnonzero(labels == ci) for ci in order}
@@ -134,18 +126,18 @@ def videotree(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budge
     for ci in lvl3:
         if len(chosen) >= k:
             break
-        groups3[ci] = subclusters(members_of[ci])
-        add(sub_reps(groups3[ci]), "relevant cluster, sub-cluster")
+        groups3[ci], reps3 = subclusters(members_of[ci])
+        add(reps3, "relevant cluster, sub-cluster")
     add([reps[ci] for ci in lvl2], "related cluster")
     for ci in lvl2:
         if len(chosen) >= k:
             break
-        add(sub_reps(subclusters(members_of[ci])), "related cluster, sub-cluster")
+        add(subclusters(members_of[ci])[1], "related cluster, sub-cluster")
     for ci in lvl3:
         for g in groups3.get(ci, []):
             if len(chosen) >= k:
                 break
-            add(sub_reps(subclusters(g)), "relevant cluster, second level")
+            add(subclusters(g)[1], "relevant cluster, second level")
     add([reps[ci] for ci in lvl1], "other cluster")
     if len(chosen) < k:
         rest = np.flatnonzero(~taken)
@@ -168,3 +160,13 @@ def _subsample(scores: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
         rest = np.flatnonzero(~taken)
         taken[rest[np.lexsort((rest, -scores[rest]))[:short]]] = True
     return np.flatnonzero(taken)
+
+
+@register("videotree", summary="VideoTree-style: k-means on visuals, expand relevant clusters into sub-clusters",
+          paper="Wang et al., VideoTree, CVPR 2025, arXiv 2405.19209")
+def videotree(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
+              init_clusters: int = 8, max_clusters: int = 32, iter_threshold: int = 4, branch: int = 4,
+              high: float = 0.8, mid: float = 0.5, max_points: int = 512) -> Picks:
+    with one_blas_thread():
+        return _select(scores, features, times, budget, init_clusters, max_clusters, iter_threshold, branch, high,
+                       mid, max_points)
