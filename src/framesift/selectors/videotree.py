@@ -21,7 +21,8 @@ Lloyd steps) instead of Ward agglomeration, to stay within milliseconds; and bec
 size is not a budget, frames are taken tier by tier until the budget is spent (representatives
 of level-3 clusters, their sub-clusters, level-2 representatives and sub-clusters, the second
 level under level 3, level-1 representatives), each tier by relevance; a budget larger than the
-tree is filled with the best remaining scores. For speed on long videos (one hour at 1 fps) the
+tree is filled with the best remaining scores. Features wider than 64 dimensions are randomly
+projected to 64 for clustering (see ``_narrow``). For speed on long videos (one hour at 1 fps) the
 tree is built over at most ``max_points`` candidates: the best-scoring quarter of them plus the
 rest evenly spaced in time (VideoTree's own inputs are 3-minute videos, about 180 frames).
 Deterministic: the k-means start is farthest-point
@@ -81,7 +82,7 @@ def _select(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget:
     scores, times = scores[sub], times[sub]
     n = len(scores)
     rel = minmax(scores)
-    x = features[sub].astype(np.float32)
+    x = _narrow(features[sub].astype(np.float32))
 
     c = max(1, init_clusters)
     while True:
@@ -143,6 +144,27 @@ def _select(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget:
         rest = np.flatnonzero(~taken)
         add(by_score(rest), "best remaining score")
     return Picks.of(sub[chosen], roles)
+
+
+_PROJECTIONS: dict[int, np.ndarray] = {}
+_CLUSTER_DIM = 64
+
+
+def _narrow(x: np.ndarray) -> np.ndarray:
+    """Features wider than 64 dimensions, randomly projected to 64 for clustering.
+
+    A fixed orthonormal projection (Johnson-Lindenstrauss) keeps cosines within about +-0.1,
+    well inside the gap between one scene and another, and makes k-means on 768-d SigLIP
+    features as cheap as on 64-d ones. Deterministic: the projection depends only on the width.
+    """
+    d = x.shape[1]
+    if d <= _CLUSTER_DIM:
+        return x
+    if d not in _PROJECTIONS:
+        q, _ = np.linalg.qr(np.random.default_rng(d).normal(size=(d, _CLUSTER_DIM)))
+        _PROJECTIONS[d] = (q * np.sqrt(d / _CLUSTER_DIM)).astype(np.float32)
+    y = x @ _PROJECTIONS[d]
+    return y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-12)
 
 
 def _subsample(scores: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
