@@ -344,7 +344,9 @@ def plot(rows: Sequence[Row], budgets: Sequence[int], path) -> None:
     nrows = math.ceil(len(panels) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
     names = sorted({r.strategy for r in rows})
-    cmap = plt.get_cmap("tab10")
+    # Distinct colours; black and grey are kept for the floor (uniform, topk).
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+               "#bcbd22", "#000080", "#008080", "#800000", "#ff1493", "#6b8e23"]
     markers = "osD^v<>PX*"
     floor = {"uniform", "topk"}
     by = {(r.strategy, r.budget, r.family): r for r in rows}
@@ -352,8 +354,8 @@ def plot(rows: Sequence[Row], budgets: Sequence[int], path) -> None:
         for i, name in enumerate(names):
             ys = [getattr(by[(name, b, fam)], metric) if (name, b, fam) in by else np.nan for b in budgets]
             ax.plot(budgets, ys, marker=markers[i % len(markers)], ms=3.5, lw=2.4 if name in floor else 1.3,
-                    ls="--" if name in floor else ("-" if i < 10 else ":"), color="black" if name == "uniform" else
-                    ("grey" if name == "topk" else cmap(i % 10)), label=name)
+                    ls="--" if name in floor else ("-" if i < len(palette) else ":"), color="black" if name == "uniform" else
+                    ("grey" if name == "topk" else palette[i % len(palette)]), label=name)
         ax.set_xscale("log", base=2)
         ax.set_xticks(list(budgets), [str(b) for b in budgets])
         ax.set_ylim(0, 1.02)
