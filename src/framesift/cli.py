@@ -220,4 +220,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m framesift.cli` runs this file as __main__, but command modules register on the
+    # imported `framesift.cli` (a second module object): hand over to that one.
+    from framesift.cli import main as _main
+
+    sys.exit(_main())

@@ -159,4 +159,5 @@ def run_strategy(
 def _load_builtin() -> None:
     # Importing the package registers every built-in strategy (one module each).
     from . import auto, fps, mmr, tass, topk, uniform  # noqa: F401
+    from . import aks, bolt, context, mdp3, videotree, zoom  # noqa: F401  (literature strategies, issue 4)
 
