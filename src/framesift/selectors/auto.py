@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from ._util import candidate_pool, minmax, one_blas_thread
 from .base import Picks, register
 
 
@@ -74,30 +75,36 @@ def auto(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: in
                 roles.append("momentary event")
                 taken += 1
 
-    # 3. coverage: farthest point in (visual, time) space, tilted to relevance.
+    # 3. coverage: farthest point in (visual, time) space, tilted to relevance, over a pool of
+    # the most relevant candidates and the best of each time bin (all of them unless the video
+    # is long), so an hour at 1 fps stays within the 20 ms a selector may take.
     if len(chosen) < k:
-        lo, hi = float(scores.min()), float(scores.max())
-        rel = (scores - lo) / (hi - lo) if hi > lo else np.zeros(n)
-        tilt = 1.0 + 0.5 * rel
-        if chosen:
-            dist = np.full(n, np.inf)
-            for c in chosen:
-                dist = np.minimum(dist, _distance(features, times, c, span, time_weight))
-        else:
-            dist = np.full(n, np.inf)
-            first = int(np.argmin(np.abs(times - (times[0] + span / 2))))
-            dist = np.minimum(dist, _distance(features, times, first, span, time_weight))
-            chosen.append(first)
-            roles.append("coverage")
-        taken = np.zeros(n, dtype=bool)
-        taken[chosen] = True
-        while len(chosen) < k:
-            j = int(np.argmax(np.where(taken, -1.0, dist * tilt)))
-            chosen.append(j)
-            roles.append("coverage")
-            taken[j] = True
-            dist = np.minimum(dist, _distance(features, times, j, span, time_weight))
+        with one_blas_thread():
+            _coverage(scores, features, times, k, span, time_weight, chosen, roles)
     return Picks.of(chosen, roles)
+
+
+def _coverage(scores: np.ndarray, features: np.ndarray, times: np.ndarray, k: int, span: float, time_weight: float,
+              chosen: list[int], roles: list[str]) -> None:
+    """Append farthest-point coverage picks to ``chosen`` / ``roles`` until there are ``k``."""
+    pool = np.union1d(candidate_pool(scores, times, 1024), np.asarray(chosen, dtype=np.int64))
+    feats, ts = features[pool], times[pool]
+    tilt = 1.0 + 0.5 * minmax(scores[pool])
+    dist = np.full(len(pool), np.inf)
+    taken = np.zeros(len(pool), dtype=bool)
+    if not chosen:
+        first = int(np.argmin(np.abs(ts - (times[0] + span / 2))))
+        chosen.append(int(pool[first]))
+        roles.append("coverage")
+    for c in np.searchsorted(pool, chosen):
+        dist = np.minimum(dist, _distance(feats, ts, int(c), span, time_weight))
+        taken[c] = True
+    while len(chosen) < k and not taken.all():
+        j = int(np.argmax(np.where(taken, -1.0, dist * tilt)))
+        chosen.append(int(pool[j]))
+        roles.append("coverage")
+        taken[j] = True
+        dist = np.minimum(dist, _distance(feats, ts, j, span, time_weight))
 
 
 def _distance(features: np.ndarray, times: np.ndarray, j: int, span: float, time_weight: float) -> np.ndarray:
