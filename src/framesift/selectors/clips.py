@@ -162,4 +162,38 @@ def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
         else:
             clips_[victim] = (start, 0, down, a)
             order.remove(victim)
+    # Budget left over (clips came out short, or anchors coincide): grow the clips of the best
+    # anchors by one neighbour at a time, round robin, while frames and tokens allow. More context
+    # around the relevant moments is what clips are for; isolated fill frames are not.
+    taken = set(pos)
+    total = len(pos)
+    cap = min(budget, n)
+    spent = tokens.cost(scales) if tokens is not None else 0
+    best_first = sorted(range(len(clips_)), key=lambda i: (-rel[clips_[i][3]], clips_[i][3]))
+    grew = True
+    while grew and total < cap:
+        grew = False
+        for i in best_first:
+            if total >= cap:
+                break
+            start, length, down, a = clips_[i]
+            if length == 0:
+                continue
+            left, right = start - 1, start + length
+            options = [j for j in (left, right) if 0 <= j < n and j not in taken]
+            if not options:
+                continue
+            j = max(options, key=lambda x: (rel[x], -x))
+            if tokens is not None:
+                trial = tokens.cost(list(scales) + [1.0 / down])
+                if trial > tokens.limit:
+                    continue
+                spent = trial
+            scales = list(scales) + [1.0 / down]
+            pos = list(pos) + [j]
+            roles = list(roles) + [f"clip of {length + 1} around {times[a]:.1f}s"]
+            clips_[i] = (min(start, j), length + 1, down, a)
+            taken.add(j)
+            total += 1
+            grew = True
     return Picks.of(pos, roles, scales if tokens is not None else None)

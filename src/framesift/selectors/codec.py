@@ -72,6 +72,11 @@ def codec_keyframes(cum: np.ndarray, m: int) -> np.ndarray:
             lo, best = mid, keys
         else:
             hi = mid
+    if len(best) < m:  # steps can skip a count: top up with the largest single steps of content
+        step = np.diff(cum, prepend=cum[0] - 1.0)
+        step[best] = -np.inf
+        extra = np.lexsort((np.arange(n), -step))[: m - len(best)]
+        best = np.sort(np.concatenate([best, extra]))
     return best
 
 
