@@ -10,10 +10,11 @@ training-free selection half, in our own formulation (the paper gives no release
    visual features; the first candidate has nothing to be predicted from and always opens a GOP.
 2. **Rate control.** Content accumulates as ``C = (1 - time_weight) * cumsum(d) / sum(d) +
    time_weight * elapsed / span`` (the time term is a codec's maximum GOP length: even a static
-   shot gets a refresh now and then). Keyframes open GOPs of equal content: the first candidate
-   where ``C`` reaches ``j / m`` of its total. A cut jumps ``C`` at once, so it becomes a keyframe
-   exactly there; a slow pan gets keyframes at the rate it drifts; a static shot only the time
-   term's share.
+   shot gets a refresh now and then). The video is cut into ``m`` GOPs of equal content, and each
+   GOP's keyframe is the candidate in it that was least predictable (the largest step of ``C``).
+   A cut jumps ``C`` at once, so it becomes a keyframe exactly there; a slow pan gets keyframes
+   at the rate it drifts; a static shot only the time term's share. A keyframe several times more
+   predictable than a cut left inside some GOP gives its place to that cut.
 3. **Shares.** Each keyframe's new content is its prediction error from the previous keyframe
    ``e = 1 - cos(f_k, f_prev_key)`` (the first: 1), raised by relevance (``1 + relevance_weight *
    rel``). Under a token budget its tokens are proportional to that (``scale = sqrt(e / e_max)``,
@@ -44,38 +45,43 @@ def content_curve(features: np.ndarray, times: np.ndarray, time_weight: float) -
     return np.maximum.accumulate(cum + np.arange(n) * 1e-12)  # strictly rising: ties cannot stall
 
 
-def _quantile_keys(cum: np.ndarray, q: int) -> np.ndarray:
-    # Keyframe j opens GOP j: the first candidate where the content has reached j/q of the total.
-    levels = cum[0] + (cum[-1] - cum[0]) * np.arange(q) / q
-    return np.unique(np.searchsorted(cum, levels, side="left"))
-
-
 def codec_keyframes(cum: np.ndarray, m: int) -> np.ndarray:
-    """At most ``m`` keyframes: equal steps of content, so a cut (a jump) opens a GOP at once.
+    """At most ``m`` keyframes on the content curve ``cum`` (see the module docstring).
 
-    A jump larger than one step swallows several steps; the number of steps is raised (bisection)
-    until ``m`` distinct keyframes come out, or as close below ``m`` as the curve allows.
+    GOP ``j`` ends where the content reaches ``j / m`` of the total; its keyframe is the candidate
+    in it where prediction failed most (the largest single step, the latest on a tie), so a cut
+    is taken exactly, and a steady drift or a static shot gets the GOP's end. A cut larger than
+    one step swallows several GOPs; their slots go to the largest steps not yet taken.
     """
     n = len(cum)
     if m >= n:
         return np.arange(n)
-    best = _quantile_keys(cum, m)
-    if len(best) >= m:
-        return best[:m]
-    lo, hi = m, 4 * m
-    while len(_quantile_keys(cum, hi)) < m and hi < 64 * n:
-        lo, hi = hi, hi * 4
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        keys = _quantile_keys(cum, mid)
-        if len(keys) <= m:
-            lo, best = mid, keys
-        else:
-            hi = mid
-    if len(best) < m:  # steps can skip a count: top up with the largest single steps of content
-        step = np.diff(cum, prepend=cum[0] - 1.0)
-        step[best] = -np.inf
-        extra = np.lexsort((np.arange(n), -step))[: m - len(best)]
+    step = np.diff(cum, prepend=cum[0] - 1.0)  # the first candidate always opens a GOP
+    levels = cum[0] + (cum[-1] - cum[0]) * np.arange(m) / m
+    cross = np.searchsorted(cum, levels, side="left")
+    keys = [0]
+    for j in range(1, m):
+        lo, hi = int(cross[j - 1]) + 1, int(cross[j])
+        if hi < lo:
+            continue
+        seg = step[lo:hi + 1]
+        keys.append(lo + int(np.flatnonzero(seg >= seg.max() - 1e-12)[-1]))
+    best = np.unique(np.asarray(keys, dtype=np.int64))
+    # A GOP boundary can fall just short of a cut and leave it inside a GOP whose keyframe is a
+    # drift step: a cut always outranks a keyframe that was several times more predictable.
+    rest = step.copy()
+    rest[best] = -np.inf
+    free = np.lexsort((np.arange(n), -rest))
+    weak = best[1:][np.argsort(step[best[1:]], kind="stable")]
+    swaps = 0
+    while swaps < len(weak) and swaps < len(free) and rest[free[swaps]] > 4.0 * step[weak[swaps]]:
+        swaps += 1
+    if swaps:
+        best = np.sort(np.concatenate([np.setdiff1d(best, weak[:swaps]), free[:swaps]]))
+    if len(best) < m:
+        rest = step.copy()
+        rest[best] = -np.inf
+        extra = np.lexsort((np.arange(n), -rest))[: m - len(best)]
         best = np.sort(np.concatenate([best, extra]))
     return best
 
