@@ -80,6 +80,10 @@ class ModelFamily:
         """Visual tokens of ``n`` frames all at ``size`` (the same as ``count([size] * n)``)."""
         return self.count([size] * int(n))
 
+    def count_grouped(self, frames_per_size: dict[Size, int]) -> int:
+        """Visual tokens of ``{size: number of frames}`` (what :meth:`count` gives for that multiset)."""
+        return self.count([s for s, n in frames_per_size.items() for _ in range(int(n))])
+
     def overhead(self, sizes: Sequence[Size]) -> int:
         """Estimated wrapper/text tokens around the frames (tokenizer-dependent; not budgeted)."""
         return 0
@@ -140,7 +144,10 @@ class QwenFamily(ModelFamily):
         # (in time order; with Qwen3-VL each temporal patch carries its own time marker). Within
         # it, two frames share a temporal patch and an odd count is padded with the last frame,
         # as qwen-vl-utils and the processor do: a lone frame at its own size costs a whole patch.
-        return sum(self.count_uniform(s, n) for s, n in self._videos(sizes).items())
+        return self.count_grouped(self._videos(sizes))
+
+    def count_grouped(self, frames_per_size: dict[Size, int]) -> int:
+        return sum(self.count_uniform(s, n) for s, n in frames_per_size.items())
 
     def count_uniform(self, size: Size, n: int) -> int:
         return -(-int(n) // self.temporal) * self.patch_tokens(size)
@@ -169,6 +176,9 @@ class FixedFamily(ModelFamily):
 
     def count_uniform(self, size: Size, n: int) -> int:
         return self.tokens_per_frame * int(n) + (self.per_video if n else 0)
+
+    def count_grouped(self, frames_per_size: dict[Size, int]) -> int:
+        return self.count_uniform(self.default_size(1, 1), sum(int(n) for n in frames_per_size.values()))
 
     def overhead(self, sizes: Sequence[Size]) -> int:
         return self.overhead_per_frame * len(sizes)
@@ -215,6 +225,9 @@ class InternVLFamily(ModelFamily):
 
     def count_uniform(self, size: Size, n: int) -> int:
         return int(n) * (size[0] // self.tile) * (size[1] // self.tile) * self.tokens_per_tile
+
+    def count_grouped(self, frames_per_size: dict[Size, int]) -> int:
+        return sum(self.count_uniform(s, n) for s, n in frames_per_size.items())
 
     def overhead(self, sizes: Sequence[Size]) -> int:
         return self.overhead_per_frame * len(sizes)

@@ -55,7 +55,19 @@ class TokenBudget:
 
     def cost(self, scales: Sequence[float]) -> int:
         """Visual tokens of frames at these scales."""
-        return self.family.count([self.size(s) for s in scales])
+        per_scale: dict[float, int] = {}
+        for sc in scales:
+            per_scale[float(sc)] = per_scale.get(float(sc), 0) + 1
+        return self.cost_counts(per_scale)
+
+    def cost_counts(self, frames_per_scale: dict[float, int]) -> int:
+        """Visual tokens of ``{scale: number of frames}`` (scales of one size share a video)."""
+        per_size: dict[Size, int] = {}
+        for sc, n in frames_per_scale.items():
+            if n:
+                size = self.size(sc)
+                per_size[size] = per_size.get(size, 0) + int(n)
+        return self.family.count_grouped(per_size)
 
     def cost_uniform(self, n: int, scale: float = 1.0) -> int:
         """Visual tokens of ``n`` frames at one scale."""
@@ -145,6 +157,13 @@ def plan_frames(limit: int, family: str | ModelFamily, native: Size, num_frames:
     return _plan(tb, [lo] * num_frames)
 
 
+def _merge(levels: Sequence[float], counts: Sequence[int]) -> dict[float, int]:
+    out: dict[float, int] = {}
+    for s, c in zip(levels, counts):
+        out[float(s)] = out.get(float(s), 0) + int(c)
+    return out
+
+
 def allocate_levels(tb: TokenBudget, levels: Sequence[float], shares: Sequence[float], available: int) -> list[int]:
     """Frames per resolution level when each level gets ``shares[i]`` of the token budget.
 
@@ -164,8 +183,7 @@ def allocate_levels(tb: TokenBudget, levels: Sequence[float], shares: Sequence[f
         left -= n
     # Hand leftover tokens upwards: grow the highest level that still fits, one frame at a time.
     def cost() -> int:
-        sizes = [tb.size(s) for s, c in zip(levels, counts) for _ in range(c)]
-        return tb.family.count(sizes)
+        return tb.cost_counts(dict(_merge(levels, counts)))
 
     grew = True
     while grew and sum(counts) < available:

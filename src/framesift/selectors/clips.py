@@ -42,12 +42,12 @@ def _peaks(s: np.ndarray) -> np.ndarray:
     if n <= 2:
         return np.arange(n)
     interior = np.flatnonzero((s[1:-1] <= s[:-2]) & (s[1:-1] <= s[2:])) + 1
-    valleys = np.unique(np.concatenate([[0], interior, [n - 1]]))
-    peaks = []
-    for a, b in zip(valleys[:-1], valleys[1:]):
-        seg = s[a:b + 1]
-        peaks.append(a + int(np.argmax(seg)))
-    return np.unique(np.asarray(peaks, dtype=np.int64))
+    valleys = np.unique(np.concatenate([[0], interior]))
+    basin = np.searchsorted(valleys, np.arange(n), side="right") - 1
+    # Best of each basin (earliest on a tie): sort by basin, then score descending, then position.
+    order = np.lexsort((np.arange(n), -s, basin))
+    _, first = np.unique(basin[order], return_index=True)
+    return np.sort(order[first])
 
 
 def _kmeans_1d(x: np.ndarray, k: int, iters: int = 20) -> np.ndarray:
@@ -112,18 +112,23 @@ def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
     if not scalable:
         l_max = max(1, min(l_max, int(s_max * s_max)))
     csum_rel = np.concatenate([[0.0], np.cumsum(rel)])
-    csum_f = np.vstack([np.zeros((1, features.shape[1])), np.cumsum(features.astype(np.float64), axis=0)])
 
     clips_: list[tuple[int, int, float, int]] = []  # (start, length, downscale, anchor)
     for a in anchor_pos.tolist():
+        # Every window of up to l_max around the anchor lies in this block; its Gram matrix gives
+        # each window's pairwise cosines without touching the rest of the video.
+        b0, b1 = max(0, a - l_max), min(n, a + l_max + 1)
+        block = features[b0:b1].astype(np.float64)
+        gram = block @ block.T
         best_l, best_obj = 1, -np.inf
         for l in range(1, min(l_max, n) + 1):
             start = min(max(0, a - (l - 1) // 2), n - l)
             mean_rel = (csum_rel[start + l] - csum_rel[start]) / l
             if l > 1:
-                fsum = csum_f[start + l] - csum_f[start]
-                # sum over ordered pairs of cosines = |sum f|^2 - l (unit vectors), so the mean is:
-                red = (float(fsum @ fsum) - l) / (l * (l - 1))
+                w = start - b0
+                # sum over ordered pairs of cosines = window Gram sum - its diagonal, so the mean is:
+                sub = gram[w:w + l, w:w + l]
+                red = (float(sub.sum()) - float(np.trace(sub))) / (l * (l - 1))
             else:
                 red = 0.0
             obj = mean_rel - lambda_r * red + lambda_l * l / l_max

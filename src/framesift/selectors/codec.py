@@ -45,45 +45,63 @@ def content_curve(features: np.ndarray, times: np.ndarray, time_weight: float) -
     return np.maximum.accumulate(cum + np.arange(n) * 1e-12)  # strictly rising: ties cannot stall
 
 
-def codec_keyframes(cum: np.ndarray, m: int) -> np.ndarray:
-    """At most ``m`` keyframes on the content curve ``cum`` (see the module docstring).
+class KeyframeIndex:
+    """Keyframes for any count ``m`` on one content curve ``cum`` (see the module docstring).
 
     GOP ``j`` ends where the content reaches ``j / m`` of the total; its keyframe is the candidate
     in it where prediction failed most (the largest single step, the latest on a tie), so a cut
     is taken exactly, and a steady drift or a static shot gets the GOP's end. A cut larger than
-    one step swallows several GOPs; their slots go to the largest steps not yet taken.
+    one step swallows several GOPs; their slots go to the largest steps not yet taken. What does
+    not depend on ``m`` (steps and their ranking) is computed once, so trying many counts is cheap.
     """
-    n = len(cum)
-    if m >= n:
-        return np.arange(n)
-    step = np.diff(cum, prepend=cum[0] - 1.0)  # the first candidate always opens a GOP
-    levels = cum[0] + (cum[-1] - cum[0]) * np.arange(m) / m
-    cross = np.searchsorted(cum, levels, side="left")
-    keys = [0]
-    for j in range(1, m):
-        lo, hi = int(cross[j - 1]) + 1, int(cross[j])
-        if hi < lo:
-            continue
-        seg = step[lo:hi + 1]
-        keys.append(lo + int(np.flatnonzero(seg >= seg.max() - 1e-12)[-1]))
-    best = np.unique(np.asarray(keys, dtype=np.int64))
-    # A GOP boundary can fall just short of a cut and leave it inside a GOP whose keyframe is a
-    # drift step: a cut always outranks a keyframe that was several times more predictable.
-    rest = step.copy()
-    rest[best] = -np.inf
-    free = np.lexsort((np.arange(n), -rest))
-    weak = best[1:][np.argsort(step[best[1:]], kind="stable")]
-    swaps = 0
-    while swaps < len(weak) and swaps < len(free) and rest[free[swaps]] > 4.0 * step[weak[swaps]]:
-        swaps += 1
-    if swaps:
-        best = np.sort(np.concatenate([np.setdiff1d(best, weak[:swaps]), free[:swaps]]))
-    if len(best) < m:
-        rest = step.copy()
-        rest[best] = -np.inf
-        extra = np.lexsort((np.arange(n), -rest))[: m - len(best)]
-        best = np.sort(np.concatenate([best, extra]))
-    return best
+
+    def __init__(self, cum: np.ndarray) -> None:
+        self.cum = cum
+        n = len(cum)
+        self.step = np.diff(cum, prepend=cum[0] - 1.0)  # the first candidate always opens a GOP
+        # Rank by step, descending, latest first on a tie (rounded: float noise in equal steps ties).
+        self.order = np.lexsort((-np.arange(n), -np.round(self.step, 12)))
+        self.rank = np.empty(n, dtype=np.int64)
+        self.rank[self.order] = np.arange(n)
+
+    def keys(self, m: int) -> np.ndarray:
+        cum, n = self.cum, len(self.cum)
+        if m >= n:
+            return np.arange(n)
+        levels = cum[0] + (cum[-1] - cum[0]) * np.arange(m) / m
+        cross = np.searchsorted(cum, levels, side="left")
+        # GOP j (1..m-1) holds positions cross[j-1] < i <= cross[j]: contiguous, so the best rank
+        # in each is one reduceat over the non-empty ones.
+        starts, ends = cross[:-1] + 1, cross[1:]
+        keep = ends >= starts
+        best = [0]
+        if keep.any():
+            st, en = starts[keep], ends[keep]
+            seg_rank = np.minimum.reduceat(self.rank[: int(en[-1]) + 1], st)
+            best += self.order[seg_rank].tolist()
+        best = np.unique(np.asarray(best, dtype=np.int64))
+        # A GOP boundary can fall just short of a cut and leave it inside a GOP whose keyframe is
+        # a drift step: a cut always outranks a keyframe that was several times more predictable.
+        chosen = np.zeros(n, dtype=bool)
+        chosen[best] = True
+        free = self.order[~chosen[self.order]]
+        weak = best[1:][np.argsort(self.step[best[1:]], kind="stable")]
+        swaps = 0
+        while swaps < min(len(weak), len(free)) and self.step[free[swaps]] > 4.0 * self.step[weak[swaps]]:
+            swaps += 1
+        if swaps:
+            best = np.sort(np.concatenate([np.setdiff1d(best, weak[:swaps]), free[:swaps]]))
+            chosen[:] = False
+            chosen[best] = True
+            free = self.order[~chosen[self.order]]
+        if len(best) < m:  # top up with the largest steps not taken
+            best = np.sort(np.concatenate([best, free[: m - len(best)]]))
+        return best
+
+
+def codec_keyframes(cum: np.ndarray, m: int) -> np.ndarray:
+    """At most ``m`` keyframe positions on the content curve ``cum`` (see :class:`KeyframeIndex`)."""
+    return KeyframeIndex(cum).keys(m)
 
 
 def _levels(min_scale: float) -> np.ndarray:
@@ -100,15 +118,15 @@ def codec(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
     lo, hi = float(scores.min()), float(scores.max())
     rel = (scores - lo) / (hi - lo) if hi > lo else np.zeros(n)
 
-    cum = content_curve(features, times, time_weight)
+    index = KeyframeIndex(content_curve(features, times, time_weight))
 
-    def plan(m: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        keys = codec_keyframes(cum, m)
+    def plan(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keys = index.keys(m)
         e = np.ones(len(keys))
         if len(keys) > 1:
             e[1:] = np.clip(1.0 - np.einsum("ij,ij->i", features[keys[1:]], features[keys[:-1]]), 0.0, 2.0)
         weight = e * (1.0 + relevance_weight * rel[keys])
-        roles = ["keyframe: first" if k == 0 else f"keyframe: new content {float(x):.2f}" for k, x in zip(keys, e)]
+        roles = e  # turned into text once, for the final plan only
         if tokens is None or not tokens.scalable:
             return keys, np.ones(len(keys)), roles
         top = float(weight.max()) if len(weight) and weight.max() > 0 else 1.0
@@ -118,10 +136,13 @@ def codec(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
         idx = np.searchsorted(-lv, -want, side="right") - 1
         return keys, lv[np.clip(idx, 0, len(lv) - 1)], roles
 
+    def text(keys: np.ndarray, e: np.ndarray) -> list[str]:
+        return ["keyframe: first" if k == 0 else f"keyframe: new content {float(x):.2f}" for k, x in zip(keys, e)]
+
     cap = min(budget, n)
     if tokens is None:
-        keys, _, roles = plan(cap)
-        return Picks.of(keys, roles)
+        keys, _, e = plan(cap)
+        return Picks.of(keys, text(keys, e))
     # The largest number of keyframes whose shares fit the tokens (cost grows with the count):
     # between all-full-size frames (always fits) and all at the smallest level.
     lo_m = min(cap, tokens.max_frames(1.0))
@@ -138,5 +159,5 @@ def codec(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
             hi_m = mid - 1
     if best is None:
         return Picks.of([], "keyframe", [])
-    keys, scales, roles = best
-    return Picks.of(keys, roles, scales)
+    keys, scales, e = best
+    return Picks.of(keys, text(keys, e), scales)
