@@ -10,9 +10,13 @@ predictor; we follow F2C's training-free procedure). Steps (F2C, supplement D.2/
    ``K_anchor``: cluster their times with 1-D K-means into ``K_anchor`` groups and keep the best
    peak of each; fewer: pad with the best remaining candidates.
 2. **Clip length** per anchor: for ``l = 1 .. l_max`` (``l_max = s_max^2 K / K_anchor``) the window of
-   ``l`` candidates centred on the anchor scores ``mean relevance - lambda_r * mean pairwise cosine
+   ``l`` candidates centred on the anchor scores ``mean relevance - lambda_r * redundancy
    + lambda_l * l / l_max``; the best ``l`` wins (defaults ``s_max = 2``, ``lambda_r = 0.5``,
-   ``lambda_l = 0.05``).
+   ``lambda_l = 0.05``). Redundancy is the mean pairwise cosine in the window; here it is counted
+   above the video's median cosine of neighbouring candidates (a deviation: F2C's lambdas suit
+   SigLIP2 embeddings, and on framesift's low-level features every pair of neighbours is so alike
+   that the absolute penalty would keep every clip at one frame). A shot that stays more static
+   than the video around it keeps short clips; a relevant scene that keeps changing gets long ones.
 3. **Resolution** per clip: downscale factor ``s = sqrt(K_anchor * l / K)`` clipped to
    ``[1, s_max]``, so a clip of 4 frames at half size costs about one full frame and the total
    stays near ``K`` full frames: the token count is constant, whatever the clip lengths.
@@ -112,6 +116,11 @@ def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
     if not scalable:
         l_max = max(1, min(l_max, int(s_max * s_max)))
     csum_rel = np.concatenate([[0.0], np.cumsum(rel)])
+    # Redundancy is counted above the video's usual similarity of neighbouring candidates: F2C's
+    # lambdas were set on SigLIP2 embeddings; framesift's colour/layout features make every pair of
+    # neighbours look alike, and an absolute penalty would then forbid every clip.
+    adjacent = np.einsum("ij,ij->i", features[1:], features[:-1]) if n > 1 else np.ones(1)
+    baseline = float(np.median(adjacent))
 
     clips_: list[tuple[int, int, float, int]] = []  # (start, length, downscale, anchor)
     for a in anchor_pos.tolist():
@@ -128,7 +137,7 @@ def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
                 w = start - b0
                 # sum over ordered pairs of cosines = window Gram sum - its diagonal, so the mean is:
                 sub = gram[w:w + l, w:w + l]
-                red = (float(sub.sum()) - float(np.trace(sub))) / (l * (l - 1))
+                red = (float(sub.sum()) - float(np.trace(sub))) / (l * (l - 1)) - baseline
             else:
                 red = 0.0
             obj = mean_rel - lambda_r * red + lambda_l * l / l_max
