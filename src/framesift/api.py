@@ -49,6 +49,9 @@ class SelectedFrame:
     width: int
     height: int
     image: Image.Image | None = field(default=None, repr=False)
+    #: Under a token budget: the side length relative to the model family's default frame size
+    #: (``width x height`` is then the size the model sees, and the size the image is fetched at).
+    scale: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,7 +62,7 @@ class SelectedFrame:
             "role": self.role,
             "source": self.source,
             "resolution": [self.width, self.height],
-        }
+        } | ({"scale": round(self.scale, 4)} if self.scale is not None else {})
 
 
 @dataclass
@@ -76,6 +79,8 @@ class Selection:
     timings: dict[str, float]
     notes: list[str]
     num_candidates: int
+    #: Under a token budget: ``{"tokens", "tokens_spent", "model_family", ...}`` (see the manifest).
+    tokens: dict[str, Any] | None = None
 
     @property
     def indices(self) -> list[int]:
@@ -147,7 +152,12 @@ def _uncovered_subtitle_times(subs: Subtitles | None, info: VideoInfo, fps: floa
     return out
 
 
-def _validate(query: str, budget: int) -> None:
+def _validate(query: str, budget: int | None, budget_tokens: int | None = None) -> None:
+    if budget_tokens is not None and (not isinstance(budget_tokens, (int, np.integer)) or isinstance(budget_tokens, bool)
+                                      or budget_tokens < 1):
+        raise InputError(f"token budget must be a whole number >= 1 (got {budget_tokens!r})")
+    if budget is None:
+        return
     if not isinstance(budget, (int, np.integer)) or isinstance(budget, bool):
         raise InputError(f"budget must be a whole number of frames (got {budget!r})")
     if budget < 1:
@@ -217,16 +227,25 @@ def analyze(
 def select_from(
     analysis: Analysis,
     query: str,
-    budget: int = 8,
+    budget: int | None = None,
     *,
     strategy: str = "auto",
     params: dict[str, Any] | None = None,
     seed: int = 0,
     fetch: bool = True,
+    budget_tokens: int | None = None,
+    model_family: str = "qwen2.5-vl",
 ) -> Selection:
     """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`)."""
-    _validate(query, budget)
+    _validate(query, budget, budget_tokens)
     get_strategy(strategy)
+    tokens = None
+    if budget_tokens is not None:
+        from .budget import TokenBudget
+
+        tokens = TokenBudget.of(int(budget_tokens), model_family, (analysis.info.width, analysis.info.height))
+    if budget is None:  # 8 frames by default; under a token budget the tokens decide
+        budget = 8 if tokens is None else max(1, len(analysis.candidates))
     timer = _Timer()
     timer.timings.update(analysis.timings)
     notes = list(analysis.notes)
@@ -235,10 +254,11 @@ def select_from(
     fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
     with timer.stage("select"):
         picks = run_strategy(strategy, fused, analysis.features, cands.time, int(budget), seed=seed,
-                             events=cands.change, transient=cands.transient, params=params)
-    if budget >= len(cands):
+                             events=cands.change, transient=cands.transient, params=params, tokens=tokens)
+    if tokens is None and budget >= len(cands):
         notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
     frames = _describe(picks.indices, picks.roles, cands, channels, fused, evidence, info)
+    token_info = _apply_scales(frames, picks, tokens) if tokens is not None else None
     if fetch and frames:
         with timer.stage("fetch"):
             _fetch_images(analysis.path, info, analysis.table, frames)
@@ -246,16 +266,31 @@ def select_from(
     return Selection(
         video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
         frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
+        tokens=token_info,
     )
+
+
+def _apply_scales(frames: list[SelectedFrame], picks, tokens) -> dict[str, Any]:
+    """Give each frame its planned size and say what the selection spent (manifest ``budget``)."""
+    scale_of = dict(zip(picks.indices.tolist(), picks.scales or ()))
+    sizes = []
+    for f, pos in zip(frames, sorted(scale_of)):  # both in time order
+        f.scale = float(scale_of[pos])
+        f.width, f.height = tokens.size(f.scale)
+        sizes.append((f.width, f.height))
+    return {"tokens": tokens.limit, "tokens_spent": tokens.family.count(sizes), "model_family": tokens.family.name,
+            "overhead_tokens_estimate": tokens.family.overhead(sizes)}
 
 
 def select(
     video: str | os.PathLike,
     query: str,
-    budget: int = 8,
+    budget: int | None = None,
     *,
     strategy: str = "auto",
     params: dict[str, Any] | None = None,
+    budget_tokens: int | None = None,
+    model_family: str = "qwen2.5-vl",
     subtitles: str | os.PathLike | None = None,
     fps: float = 1.0,
     events: bool = True,
@@ -269,7 +304,12 @@ def select(
     Args:
         video: path to a video file.
         query: the question (may be empty: then selection is query-agnostic).
-        budget: the maximum number of frames returned.
+        budget: the maximum number of frames returned (default 8, or no cap beyond the tokens
+            when ``budget_tokens`` is given).
+        budget_tokens: a visual-token budget for ``model_family`` (``qwen2.5-vl``, ``qwen3-vl``,
+            ``llava-onevision``, ``internvl``, ``generic:N``): frame-only strategies get as many
+            default-size frames as fit; ``qframe``/``clips``/``codec`` mix resolutions. Each frame
+            then carries its ``scale`` and the size the model sees, and is fetched at that size.
         strategy: a registered strategy name (``framesift.list_strategies()``).
         params: strategy parameters (see each strategy's signature).
         subtitles: a subtitle file; by default a sidecar (same stem, .srt/.vtt) or an embedded
@@ -282,10 +322,15 @@ def select(
         fetch: decode the chosen frames at full resolution into ``frame.image``.
         progress: optional callback ``(stage, done, total)``.
     """
-    _validate(query, budget)
+    _validate(query, budget, budget_tokens)
     get_strategy(strategy)  # unknown strategy: fail before any decoding
+    if budget_tokens is not None:
+        from .budget import get_family
+
+        get_family(model_family)  # unknown family: fail before decoding too
     analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
-    return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch)
+    return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch,
+                       budget_tokens=budget_tokens, model_family=model_family)
 
 
 @dataclass
@@ -378,8 +423,11 @@ def _fetch_images(video, info: VideoInfo, table, frames: list[SelectedFrame]) ->
     for idx, frame in iter_decoded(video, table, np.array(sorted(by_index), dtype=np.int64)):
         arr = to_rgb(frame, info, None)
         f = by_index[idx]
-        f.image = Image.fromarray(arr)
-        f.height, f.width = arr.shape[:2]
+        if f.scale is not None:  # token budget: exactly the size the model will see
+            f.image = Image.fromarray(arr).resize((f.width, f.height), Image.Resampling.BICUBIC)
+        else:
+            f.image = Image.fromarray(arr)
+            f.height, f.width = arr.shape[:2]
 
 
 def _signals_summary(subs: Subtitles | None, cands: CandidateSet, pool: OcrPool | None, reads: list[OcrText],

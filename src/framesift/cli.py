@@ -90,7 +90,9 @@ def _parse_ocr(value: str) -> bool | int | str:
 def select_cmd(
     video: Path = typer.Argument(..., help="The video file.", show_default=False),
     query: str = typer.Option("", "--query", "-q", help="The question the frames should answer."),
-    budget: int = typer.Option(8, "--budget", "-b", help="Maximum number of frames."),
+    budget: Optional[int] = typer.Option(None, "--budget", "-b", help="Maximum number of frames (default 8; with --budget-tokens, no cap beyond the tokens).", show_default=False),
+    budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", help="Visual-token budget for --model-family (frames x resolution are planned to fit).", show_default=False),
+    model_family: str = typer.Option("qwen2.5-vl", "--model-family", help="How tokens are counted: qwen2.5-vl, qwen3-vl, llava-onevision, internvl, generic:N."),
     strategy: str = typer.Option("auto", "--strategy", "-s", help="Selection strategy (see `framesift strategies`)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JPEGs, manifest.json and contact_sheet.png here."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as one JSON object on stdout."),
@@ -109,8 +111,10 @@ def select_cmd(
     """Choose the frames a model should see to answer QUERY about VIDEO."""
     from .api import select
 
-    if budget < 1:
+    if budget is not None and budget < 1:
         raise InputError(f"--budget must be at least 1 (got {budget})")
+    if budget_tokens is not None and budget_tokens < 1:
+        raise InputError(f"--budget-tokens must be at least 1 (got {budget_tokens})")
     if fmt is not None:
         from .export.formats import check_format
 
@@ -119,6 +123,7 @@ def select_cmd(
             raise InputError("--json and --format both print on stdout; choose one")
     with _Progress(enabled=not quiet) as progress:
         sel = select(video, query, budget, strategy=strategy, params=_parse_params(param), subtitles=subtitles,
+                     budget_tokens=budget_tokens, model_family=model_family,
                      fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed,
                      fetch=out is not None or fmt is not None, progress=progress)
     model_input = None
@@ -148,10 +153,14 @@ def _summary(sel, out: Optional[Path], to_stdout: bool) -> None:
     console = Console() if to_stdout else err
     for note in sel.notes:
         err.print(f"[yellow]note:[/] {note}", highlight=False)
-    console.print(f"{len(sel.frames)} frames of {sel.num_candidates} candidates ({sel.strategy}, budget {sel.budget}):",
+    spent = (f"{sel.tokens['tokens_spent']} of {sel.tokens['tokens']} {sel.tokens['model_family']} tokens"
+             if sel.tokens else f"budget {sel.budget}")
+    console.print(f"{len(sel.frames)} frames of {sel.num_candidates} candidates ({sel.strategy}, {spent}):",
                   highlight=False)
     for f in sel.frames:
-        console.print(f"  {format_time(f.time):>11}  #{f.index:<7d} {f.reason}", highlight=False, markup=False, soft_wrap=True)
+        size = f" {f.width}x{f.height}" if f.scale is not None else ""
+        console.print(f"  {format_time(f.time):>11}  #{f.index:<7d}{size} {f.reason}", highlight=False, markup=False,
+                      soft_wrap=True)
     total = sum(sel.timings.values())
     console.print(f"took {total:.1f}s" + (f"; wrote {out}" if out else ""), highlight=False)
 

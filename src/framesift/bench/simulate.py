@@ -200,16 +200,29 @@ def make_suite(per_family: int, seed: int = 0, families: Sequence[str] = FAMILIE
     return [make_video(f, seed * 100_003 + i, noise=noise) for f in families for i in range(per_family)]
 
 
+#: The simulator's equal-token currency: ``budget`` frames of this family at its default size
+#: for a video of this native size (Qwen2.5-VL, 720p: 644x364, 299 tokens per temporal patch).
+TOKEN_FAMILY, TOKEN_NATIVE = "qwen2.5-vl", (1280, 720)
+
+
 def run_selection(name: str, video: SimVideo, budget: int, seed: int = 0,
                   params: dict | None = None) -> np.ndarray:
     """The one place the simulator calls a strategy: chosen candidate positions.
 
-    ``budget`` is a number of frames here. To compare mixed-resolution strategies at equal
-    visual tokens, turn a token budget into frames x resolution in this function (the
-    ``budget/`` module) and count what each strategy spent; nothing else needs to change.
+    ``budget`` is a number of default-size frames. Frame-only strategies get exactly that;
+    strategies that choose a resolution per frame (``qframe``, ``clips``, ``codec``) get the same
+    number of visual tokens (:data:`TOKEN_FAMILY` at :data:`TOKEN_NATIVE`) and may spend them on
+    more, smaller frames, so every strategy is compared at equal tokens. A pick counts as a hit
+    whatever its resolution (the simulator has no pixels to lose).
     """
+    from ..budget import TokenBudget, mixes_resolutions, run_at_tokens
     from ..selectors import run_strategy
 
+    if mixes_resolutions(name):
+        tokens = TokenBudget.of(1, TOKEN_FAMILY, TOKEN_NATIVE).cost_uniform(budget)
+        run = run_at_tokens(name, video.scores, video.features, video.times, tokens, TOKEN_FAMILY, TOKEN_NATIVE,
+                            seed=seed, events=video.events, transient=video.transient, params=params)
+        return np.asarray(run.picks.indices)
     picks = run_strategy(name, video.scores, video.features, video.times, budget, seed=seed,
                          events=video.events, transient=video.transient, params=params)
     return np.asarray(picks.indices)
@@ -299,7 +312,10 @@ def markdown_report(rows: Sequence[Row], budgets: Sequence[int], n_questions: in
                     noise: float = 1.0) -> str:
     fams = [f for f in FAMILIES if any(r.family == f for r in rows)]
     parts = [f"{n_questions} simulated questions ({per_family} per family: {', '.join(fams)}); "
-             f"budgets {', '.join(map(str, budgets))} frames; score noise x{noise:g}.\n",
+             f"budgets {', '.join(map(str, budgets))} frames; score noise x{noise:g}. Strategies that choose a "
+             f"resolution per frame (qframe, clips, codec) get the same visual tokens instead ({TOKEN_FAMILY}, "
+             f"{TOKEN_NATIVE[0]}x{TOKEN_NATIVE[1]}: budget x its default frame) and may pick more, smaller frames; "
+             f"a pick counts whatever its size.\n",
              "**Span recall** (share of evidence spans with a pick inside; all families):\n",
              _table(rows, budgets, "recall"),
              "\n**All spans covered** (share of multi-span questions with every span hit):\n",

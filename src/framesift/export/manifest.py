@@ -31,7 +31,7 @@ def build_manifest(sel: "Selection", image_files: list[str] | None = None) -> di
         "query": sel.query,
         "strategy": sel.strategy,
         "params": sel.params,
-        "budget": {"frames": sel.budget, "spent": len(sel.frames)},
+        "budget": {"frames": sel.budget, "spent": len(sel.frames)} | (sel.tokens or {}),
         "num_candidates": sel.num_candidates,
         "frames": frames,
         "signals": sel.signals,

@@ -11,9 +11,17 @@ A selector is a pure function of numpy arrays::
 * ``budget``: the number of frames to return at most.
 
 Optional signal keyword arguments a selector may declare: ``events`` (``(N,)`` event strength,
-0 = no event) and ``transient`` (``(N,)`` bool, momentary events). Anything else it declares
-is a user parameter (exposed as ``--param name=value`` on the CLI). No I/O, no global state,
-deterministic for a given seed. Adding a strategy is one new file with one ``@register``.
+0 = no event), ``transient`` (``(N,)`` bool, momentary events) and ``tokens`` (below). Anything
+else it declares is a user parameter (exposed as ``--param name=value`` on the CLI). No I/O, no
+global state, deterministic for a given seed. Adding a strategy is one new file with one ``@register``.
+
+Token budgets and per-frame resolution. A selector that declares ``tokens`` receives a
+:class:`framesift.budget.TokenBudget` (or ``None`` when the budget is frames only) and may return
+``Picks.scales``: one scale per pick, the side length relative to the model family's default frame
+size (1.0 = default, 0.5 = half width and height, about a quarter of the tokens). It must keep
+``tokens.cost(scales) <= tokens.limit``; ``budget`` stays a cap on the number of frames. A
+selector that does not declare ``tokens`` is frame-only: under a token budget :func:`run_strategy`
+gives it as many frames as fit at the default size, and its picks get scale 1.0.
 """
 
 from __future__ import annotations
@@ -22,33 +30,43 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError
 
+if TYPE_CHECKING:
+    from ..budget import TokenBudget
+
 __all__ = ["Picks", "Strategy", "register", "get_strategy", "list_strategies", "run_strategy", "clean_scores",
            "SIGNAL_KWARGS"]
 
-SIGNAL_KWARGS = ("events", "transient")
+SIGNAL_KWARGS = ("events", "transient", "tokens")
 
 
 @dataclass(frozen=True)
 class Picks:
-    """Chosen candidate positions (sorted, unique) and, for each, the role it was chosen for."""
+    """Chosen candidate positions (sorted, unique), the role each was chosen for and, optionally,
+    the resolution of each as a scale of the model family's default frame size (None = default)."""
 
     indices: np.ndarray
     roles: tuple[str, ...]
+    scales: tuple[float, ...] | None = None
 
     @staticmethod
-    def of(indices, role: str | list[str]) -> "Picks":
+    def of(indices, role: str | list[str], scales=None) -> "Picks":
+        """Sorted, de-duplicated picks (the first occurrence of a repeated index wins)."""
         idx = np.asarray(indices, dtype=np.int64)
         roles = [role] * len(idx) if isinstance(role, str) else list(role)
         order = np.argsort(idx, kind="stable")
         idx, roles = idx[order], [roles[i] for i in order]
         keep = np.concatenate([[True], np.diff(idx) > 0]) if len(idx) else np.zeros(0, bool)
-        return Picks(indices=idx[keep], roles=tuple(r for r, k in zip(roles, keep) if k))
+        kept_scales = None
+        if scales is not None:
+            sc = np.asarray(scales, dtype=np.float64)[order]
+            kept_scales = tuple(float(x) for x in sc[keep])
+        return Picks(indices=idx[keep], roles=tuple(r for r, k in zip(roles, keep) if k), scales=kept_scales)
 
 
 @dataclass(frozen=True)
@@ -129,12 +147,26 @@ def run_strategy(
     events: np.ndarray | None = None,
     transient: np.ndarray | None = None,
     params: dict[str, Any] | None = None,
+    tokens: "TokenBudget | None" = None,
 ) -> Picks:
-    """Validate inputs, call strategy ``name``, and check its output honours the contract."""
+    """Validate inputs, call strategy ``name``, and check its output honours the contract.
+
+    ``budget`` caps the number of frames; ``tokens`` (optional) also caps the visual tokens for a
+    model family (see the module docstring). Under a token budget the returned picks always carry
+    ``scales`` (1.0 for frame-only strategies).
+    """
     strat = get_strategy(name)
     n = len(times)
     if budget < 1:
         raise InputError(f"budget must be at least 1 (got {budget})")
+    sig = inspect.signature(strat.fn).parameters
+    if tokens is not None and "tokens" not in sig:
+        # Frame-only strategy: as many default-size frames as the tokens buy.
+        fit = tokens.max_frames(1.0)
+        if fit < 1:
+            raise InputError(f"{tokens.limit} tokens is less than one frame costs for {tokens.family.name} "
+                             f"({tokens.cost_uniform(1)} tokens)")
+        budget = min(budget, fit)
     params = dict(params or {})
     unknown = sorted(set(params) - set(strat.params))
     if unknown:
@@ -142,8 +174,9 @@ def run_strategy(
         raise InputError(f"strategy '{name}' has no parameter {', '.join(unknown)} (its parameters: {allowed})")
     kwargs = {k: _coerce(k, v, strat.params[k]) for k, v in params.items()}
     if n == 0:
-        return Picks.of([], name)
-    sig = inspect.signature(strat.fn).parameters
+        return Picks.of([], name, [] if tokens is not None else None)
+    if "tokens" in sig:
+        kwargs["tokens"] = tokens
     if "events" in sig:
         kwargs["events"] = np.zeros(n, np.float32) if events is None else np.asarray(events)
     if "transient" in sig:
@@ -153,6 +186,11 @@ def run_strategy(
     idx = picks.indices
     assert len(idx) <= budget and (len(idx) == 0 or (idx.min() >= 0 and idx.max() < n)), f"{name} broke the contract"
     assert np.all(np.diff(idx) > 0), f"{name} returned unsorted or repeated indices"
+    assert picks.scales is None or len(picks.scales) == len(idx), f"{name} returned a scale count unlike its picks"
+    if tokens is not None:
+        if picks.scales is None:
+            picks = Picks(indices=idx, roles=picks.roles, scales=(1.0,) * len(idx))
+        assert tokens.cost(picks.scales) <= tokens.limit, f"{name} spent more than {tokens.limit} tokens"
     return picks
 
 
@@ -161,3 +199,5 @@ def _load_builtin() -> None:
     from . import auto, fps, mmr, tass, topk, uniform  # noqa: F401
     from . import aks, bolt, context, mdp3, videotree, zoom  # noqa: F401  (literature strategies, issue 4)
 
+    # Strategies that can spend a token budget on mixed resolutions.
+    from . import clips, codec, qframe  # noqa: F401
