@@ -124,3 +124,10 @@ def test_normalise_per_video():
     flat[5] += 1e-4  # numerical noise on a static video is not evidence
     assert normalise_per_video(flat).max() < 0.01
     assert Z_FULL > 0
+
+
+@pytest.mark.parametrize("query", ["Who picks the given ball up?", "Which option is shown on the menu board?",
+                                   "What does the chef select for the following dish?"])
+def test_ordinary_questions_are_not_boilerplate(query):
+    p = parse_query(query)
+    assert p.question == query and not p.changed

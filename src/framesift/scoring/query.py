@@ -30,8 +30,10 @@ __all__ = ["ParsedQuery", "QueryPlan", "expand", "parse_query", "plan_query", "r
 
 _BOILERPLATE = [
     # instructions about how to answer
-    re.compile(r"[^.?!\n]*\b(?:answer|respond|reply|choose|select|pick)\b[^.?!\n]*"
-               r"\b(?:letter|option|options|choice|choices|multiple[- ]choice|following|given|directly|only)\b[^.?!\n]*[.!:]?",
+    # an imperative sentence ("Answer with ...", "Please select the best option ...") that talks
+    # about letters/options/choices; a question that merely contains "pick" is left alone
+    re.compile(r"(?:^|(?<=[.?!\n]))\s*(?:please\s+)?(?:answer|respond|reply|choose|select|pick)\b[^.?!\n]*"
+               r"\b(?:letter|option|options|choice|choices|multiple[- ]choice|following|given)\b[^.?!\n]*[.!:]?",
                re.I),
     re.compile(r"[^.?!\n]*\bbased on the (?:video|clip|frames?)\b[^.?!\n]*[.!:]", re.I),
     re.compile(r"\bthe (?:best|correct) (?:answer|option) is\s*:?", re.I),
