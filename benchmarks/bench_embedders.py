@@ -13,7 +13,7 @@ cosine a proxy only: trained weights have different (usually better-behaved) val
 ``--store`` also measures the candidate image store: JPEG encode/decode cost and bytes per
 candidate against raw pixels, and how far JPEG moves an embedding.
 
-    PYTHONPATH=src python benchmarks/bench_embedders.py [--images 32] [--batch 16] [--store]
+    PYTHONPATH=src python benchmarks/bench_embedders.py [--images 32] [--batch 16] [--rounds 6] [--store]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from _report import write_result  # noqa: E402
 
 from framesift.bench.random_models import save_random_model  # noqa: E402
 from framesift.signals.embedders import load_embedder  # noqa: E402
-from framesift.signals.embedders.onnx import export_onnx  # noqa: E402
+from framesift.signals.embedders.onnx import OnnxEmbedder, export_onnx  # noqa: E402
 from framesift.video.decode import iter_decoded, to_rgb  # noqa: E402
 from framesift.video.images import CandidateImages, _max_side_for  # noqa: E402
 from framesift.video.probe import probe  # noqa: E402
@@ -56,18 +56,38 @@ def frames(n: int, side: int = 224) -> tuple[list[np.ndarray], CandidateImages]:
     return raw, store
 
 
-def rate(emb, images: list[np.ndarray], batch: int) -> tuple[float, np.ndarray]:
-    emb.batch_size = batch
-    emb.encode_images(images[:batch])  # warm-up (allocations, ORT kernel selection)
-    t0 = time.perf_counter()
-    vecs = emb.encode_images(images)
-    return len(images) / (time.perf_counter() - t0), vecs
+def interleaved(backends: dict[str, object], images: list[np.ndarray], batch: int, rounds: int):
+    """Per backend: (median wall images/s, median CPU-seconds per image, embeddings of ``images``).
+
+    The machine is shared, so its load drifts; every round times one batch on each backend in
+    turn, and the medians over rounds compare backends under the same conditions. CPU time per
+    image (``time.process_time``) is less sensitive to other processes than wall time (though
+    busy-waiting worker threads count in it).
+    """
+    walls: dict[str, list[float]] = {k: [] for k in backends}
+    cpus: dict[str, list[float]] = {k: [] for k in backends}
+    pixels = [np.ascontiguousarray(backends[next(iter(backends))].prep(images[i : i + batch]))
+              for i in range(0, len(images), batch)]
+    for emb in backends.values():
+        emb.encode_pixels(pixels[0][:2])  # warm-up: allocations, kernel selection
+    vecs: dict[str, list[np.ndarray]] = {k: [] for k in backends}
+    for r in range(rounds):
+        px = pixels[r % len(pixels)]
+        for name, emb in backends.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            v = emb.encode_pixels(px)
+            walls[name].append(len(px) / (time.perf_counter() - w0))
+            cpus[name].append((time.process_time() - c0) / len(px))
+            if r < len(pixels):
+                vecs[name].append(v)
+    return {k: (float(np.median(walls[k])), float(np.median(cpus[k])), np.concatenate(vecs[k])) for k in backends}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=32)
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--archs", default="siglip,clip")
     ap.add_argument("--store", action="store_true")
     args = ap.parse_args()
@@ -76,7 +96,9 @@ def main() -> None:
              f"`uptime`: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}", ""]
     raw, store = frames(args.images)
     images = store.get(range(len(store)))
-    lines += ["| model | backend | images/s | vs torch fp32 | cosine vs torch fp32 (min / mean) |", "|---|---|---|---|---|"]
+    lines += [f"Batch {args.batch}, {args.rounds} interleaved rounds (medians).", "",
+              "| model | backend | images/s (wall) | vs torch fp32 | CPU s / image | cosine vs torch fp32 (min / mean) |",
+              "|---|---|---|---|---|---|"]
     names = {"siglip": "SigLIP-B/16 224", "clip": "CLIP ViT-B/32"}
     with tempfile.TemporaryDirectory() as tmp:
         for arch in args.archs.split(","):
@@ -88,19 +110,24 @@ def main() -> None:
             t0 = time.perf_counter()
             int8_dir = export_onnx(torch_emb, Path(tmp) / f"{arch}-int8", int8=True)
             t_int8 = time.perf_counter() - t0
-            base, ref = rate(torch_emb, images, args.batch)
-            b1, _ = rate(torch_emb, images[: max(4, args.batch // 2)], 1)
-            rows = [("torch fp32", base, ref), ("torch fp32, batch 1", b1, None)]
-            for label, d in (("onnx fp32", fp32_dir), ("onnx int8", int8_dir)):
-                r, v = rate(load_embedder(str(d)), images, args.batch)
-                rows.append((label, r, v))
-            for label, r, v in rows:
-                cos = "" if v is None else f"{(v * ref).sum(1).min():.4f} / {(v * ref).sum(1).mean():.4f}"
-                lines.append(f"| {names[arch]} | {label} | {r:.2f} | {r / base:.2f}x | {cos} |")
-            lines.append(f"| {names[arch]} | (export time) | fp32 {t_fp32:.0f} s, int8 {t_int8:.0f} s | | |")
+            backends = {
+                "torch fp32": torch_emb,
+                "onnx fp32": OnnxEmbedder(fp32_dir, spin=True),  # ORT's default threading
+                "onnx int8": OnnxEmbedder(int8_dir, spin=True),
+                "onnx int8, no spinning": OnnxEmbedder(int8_dir, spin=False),  # framesift's default
+            }
+            res = interleaved(backends, images, args.batch, args.rounds)
+            base, _, ref = res["torch fp32"]
+            for label, (r, cpu, v) in res.items():
+                cos = (v * ref).sum(1)
+                lines.append(f"| {names[arch]} | {label} | {r:.2f} | {r / base:.2f}x | {cpu:.3f} | "
+                             f"{cos.min():.4f} / {cos.mean():.4f} |")
+            lines.append(f"| {names[arch]} | (export time) | fp32 {t_fp32:.0f} s, int8 {t_int8:.0f} s | | | |")
             if args.store and arch == "siglip":
                 lines += ["", *store_report(raw, store, torch_emb), ""]
             print("\n".join(lines), flush=True)
+            del backends, torch_emb
+    lines.append(f"`uptime` at the end: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     report = "\n".join(lines)
     cmd = "PYTHONPATH=src python benchmarks/bench_embedders.py " + " ".join(sys.argv[1:])
     print(write_result("bench_embedders.md", "Image embedders: torch vs ONNX fp32 vs ONNX int8", cmd.strip(), report))

@@ -44,7 +44,8 @@ class OnnxEmbedder:
 
     backend = "onnxruntime"
 
-    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH, threads: int | None = None,
+                 spin: bool = False) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
@@ -72,6 +73,11 @@ class OnnxEmbedder:
         # sequential transformer graph and only adds contention.
         opts.intra_op_num_threads = int(threads) if threads else (os.cpu_count() or 1)
         opts.inter_op_num_threads = 1
+        # Idle workers sleep instead of busy-waiting: on a loaded machine (the usual case while a
+        # decoder or other processes run) spinning steals the CPU the work needs; measured
+        # 1.3x faster for int8 SigLIP-B/16 on the shared 2-core VM (BENCHMARKS.md, "Image embedders").
+        if not spin:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
         self._image = ort.InferenceSession(str(path / "image.onnx"), opts, providers=providers)
         self._text = ort.InferenceSession(str(path / "text.onnx"), opts, providers=providers)
