@@ -9,7 +9,8 @@ trained on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,23 @@ from .preprocess import ImagePrep
 from .text import TextSpec, normalize, pool_chunks, tokenize
 
 __all__ = ["TransformersEmbedder", "family_of"]
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """No weight-loading progress bars or config chatter on stderr (the CLI owns stderr)."""
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 DEFAULT_BATCH = 16
 
@@ -48,11 +66,12 @@ class TransformersEmbedder:
 
         if threads:
             torch.set_num_threads(int(threads))
-        cfg = AutoConfig.from_pretrained(path)
-        self.family = family_of(cfg.model_type, str(path))
-        self.model: Any = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
-        self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
-        self.prep = ImagePrep.from_hf(AutoImageProcessor.from_pretrained(path))
+        with _quiet_transformers():
+            cfg = AutoConfig.from_pretrained(path)
+            self.family = family_of(cfg.model_type, str(path))
+            self.model: Any = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
+            self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
+            self.prep = ImagePrep.from_hf(AutoImageProcessor.from_pretrained(path))
         self.text_spec = TextSpec.for_family(self.family, int(cfg.text_config.max_position_embeddings))
         self.dim = int(cfg.projection_dim) if self.family == "clip" else int(cfg.vision_config.hidden_size)
         self.image_size = self.prep.image_size

@@ -14,6 +14,7 @@ cosine agreement with fp32.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -139,7 +140,14 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
             if int8:
                 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-                quantize_dynamic(str(src), str(tmp / f"{tower}.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+                root = logging.getLogger()
+                level = root.level
+                root.setLevel(logging.ERROR)  # ORT logs an advisory WARNING on the root logger
+                try:
+                    quantize_dynamic(str(src), str(tmp / f"{tower}.onnx"), weight_type=QuantType.QInt8,
+                                     per_channel=True)
+                finally:
+                    root.setLevel(level)
                 src.unlink()
             else:
                 src.rename(tmp / f"{tower}.onnx")
