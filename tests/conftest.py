@@ -117,3 +117,40 @@ def needle_video(tmp_path_factory: pytest.TempPathFactory) -> SynthVideo:
         warnings.simplefilter("ignore")
         return make_video(path, duration=30.0, fps=24, width=640, height=360, gop=48,
                           needles=NEEDLE_VIDEO_NEEDLES, seed=7)
+
+
+# ------------------------------------------------------------------------------------------------
+# Tiny vision-language models (issue 3; reused by the index and coarse-to-fine tests).
+# Randomly initialised SigLIP / SigLIP2 (fixed-resolution: SigLIP architecture + Gemma tokenizer) /
+# CLIP checkpoints of the real architectures (32 px, 2 layers), written with save_pretrained once
+# per session and loaded by tests through the same path users use (``--model DIR``).
+# ``tiny_models["clip"]`` etc. is the directory; ``tiny_onnx(arch, int8)`` exports one lazily.
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``{"siglip": dir, "siglip2": dir, "clip": dir}`` of tiny random checkpoints."""
+    from framesift.bench.random_models import ARCHS, save_random_model
+
+    root = tmp_path_factory.mktemp("tiny_models")
+    return {arch: save_random_model(arch, root / f"tiny-{arch}") for arch in ARCHS}
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``tiny_onnx(arch, int8=False)``: an ``export-onnx`` directory of a tiny model (cached)."""
+    from framesift.signals.embedders import load_embedder
+    from framesift.signals.embedders.onnx import export_onnx
+
+    root = tmp_path_factory.mktemp("tiny_onnx")
+    done: dict[tuple[str, bool], Path] = {}
+
+    def get(arch: str, int8: bool = False) -> Path:
+        key = (arch, int8)
+        if key not in done:
+            done[key] = export_onnx(load_embedder(str(tiny_models[arch])), root / f"{arch}-{'int8' if int8 else 'fp32'}",
+                                    int8=int8)
+        return done[key]
+
+    return get

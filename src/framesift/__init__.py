@@ -12,12 +12,14 @@ __version__ = "0.1.0"
 from .api import Analysis, SelectedFrame, Selection, analyze, select, select_from
 from .errors import FramesiftError, InputError, SubtitleError, VideoError
 from .selectors import list_strategies
+from .signals.embedders import Embedder, list_models, load_embedder
 from .video import VideoInfo, probe
 
 __all__ = [
     "FramesiftError",
     "InputError",
     "Analysis",
+    "Embedder",
     "SelectedFrame",
     "Selection",
     "SubtitleError",
@@ -25,6 +27,8 @@ __all__ = [
     "VideoInfo",
     "__version__",
     "list_strategies",
+    "list_models",
+    "load_embedder",
     "analyze",
     "probe",
     "select",

@@ -20,13 +20,18 @@ from PIL import Image
 
 from ._malloc import pin_mmap_threshold
 from .errors import InputError
+from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
+from .scoring.visual_relevance import VisualScores, visual_channel
+from .signals.embedders import Embedder, load_embedder
 from .selectors import get_strategy, run_strategy
 from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
 from .signals.text_embedder import EmbeddingMemo
+from .signals.visual import VisualEmbeddings
 from .video.candidates import CandidateSet, extract_candidates
 from .video.decode import iter_decoded, to_rgb
+from .video.images import CandidateImages
 from .video.probe import FrameTable, VideoInfo, probe
 from .video.subtitles import Subtitles, load_subtitles
 
@@ -181,6 +186,8 @@ class Analysis:
     timings: dict[str, float]
     notes: list[str]
     embed: EmbeddingMemo = field(default_factory=EmbeddingMemo, repr=False)
+    #: Image embeddings of the candidates for the configured visual model (None: no model).
+    visual: VisualEmbeddings | None = None
 
 
 def analyze(
@@ -190,15 +197,25 @@ def analyze(
     fps: float = 1.0,
     events: bool = True,
     ocr: bool | int | Literal["auto"] = "auto",
+    model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
 ) -> Analysis:
-    """Probe, decode candidates, compute features and read on-screen text: the query-free part."""
+    """Probe, decode candidates, compute features and read on-screen text: the query-free part.
+
+    With ``model`` (a spec for :func:`~framesift.signals.embedders.load_embedder` or an
+    :class:`Embedder`), the decode pass also keeps a model-size JPEG of every candidate and the
+    result's ``visual`` embeds them on demand (:class:`VisualEmbeddings`).
+    """
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
     pin_mmap_threshold()
     timer = _Timer()
     notes: list[str] = []
     report = progress or (lambda stage, done, total: None)
+    embedder = None
+    if model is not None:
+        with timer.stage("model_load"):  # before decoding: a bad --model fails fast
+            embedder = load_embedder(model)
     with timer.stage("probe"):
         info, table = probe(video)
     notes.extend(info.warnings)
@@ -206,10 +223,11 @@ def analyze(
         subs = load_subtitles(video, info, subtitles)
     ocr_frames = 0 if ocr is False else (default_ocr_frames(info.duration) if ocr in ("auto", True) else int(ocr))
     pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
+    images = CandidateImages(info, embedder.image_size) if embedder is not None else None
     with timer.stage("decode"):
         cands = extract_candidates(
             video, info, table, fps=fps, extra_times=_uncovered_subtitle_times(subs, info, fps), events=events,
-            taps=[pool] if pool else [], progress=lambda d, t: report("decode", d, t),
+            taps=[t for t in (pool, images) if t is not None], progress=lambda d, t: report("decode", d, t),
         )
     notes.extend(cands.notes)
     if len(cands) == 0:
@@ -220,8 +238,9 @@ def analyze(
     if pool is not None:
         with timer.stage("ocr"):
             reads = pool.read(progress=lambda d, t: report("ocr", d, t))
+    visual = VisualEmbeddings.empty(embedder, images) if embedder is not None and images is not None else None
     return Analysis(path=str(video), info=info, table=table, subtitles=subs, candidates=cands, features=feats,
-                    ocr_reads=reads, ocr_pool=pool, timings=dict(timer.timings), notes=notes)
+                    ocr_reads=reads, ocr_pool=pool, timings=dict(timer.timings), notes=notes, visual=visual)
 
 
 def select_from(
@@ -235,6 +254,10 @@ def select_from(
     fetch: bool = True,
     budget_tokens: int | None = None,
     model_family: str = "qwen2.5-vl",
+    expand: bool = True,
+    rewrite_url: str | None = None,
+    rewrite_model: str = "default",
+    progress: ProgressFn | None = None,
 ) -> Selection:
     """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`)."""
     _validate(query, budget, budget_tokens)
@@ -250,7 +273,16 @@ def select_from(
     timer.timings.update(analysis.timings)
     notes = list(analysis.notes)
     cands, info = analysis.candidates, analysis.info
-    channels, evidence = _score_text(query, analysis, timer)
+    # Multiple-choice boilerplate and option letters carry no evidence for any channel.
+    parsed = parse_query(query)
+    text_query = parsed.text() if parsed.changed else query
+    channels, evidence = _score_text(text_query, analysis, timer)
+    plan: QueryPlan | None = None
+    if analysis.visual is not None and query.strip():
+        plan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
+        notes.extend(plan.notes)
+        evidence.visual, evidence.plan = _score_visual(analysis, plan, timer, progress), plan
+        channels["visual"] = evidence.visual.score
     fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
     with timer.stage("select"):
         picks = run_strategy(strategy, fused, analysis.features, cands.time, int(budget), seed=seed,
@@ -263,6 +295,7 @@ def select_from(
         with timer.stage("fetch"):
             _fetch_images(analysis.path, info, analysis.table, frames)
     signals = _signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
+    signals["visual_model"] = _visual_summary(analysis.visual, plan, channels)
     return Selection(
         video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
         frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
@@ -297,6 +330,10 @@ def select(
     ocr: bool | int | Literal["auto"] = "auto",
     seed: int = 0,
     fetch: bool = True,
+    model: str | Embedder | None = None,
+    expand: bool = True,
+    rewrite_url: str | None = None,
+    rewrite_model: str = "default",
     progress: ProgressFn | None = None,
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
@@ -320,6 +357,11 @@ def select(
             frames, or ``False``.
         seed: for strategies that draw random numbers.
         fetch: decode the chosen frames at full resolution into ``frame.image``.
+        model: a vision-language dual encoder for the ``visual`` channel: a hub id, a local
+            ``transformers`` or ``framesift export-onnx`` directory, ``open_clip:NAME/TAG``, or an
+            :class:`Embedder`. None: relevance comes from subtitles and on-screen text only.
+        expand: rewrite the question into caption-style phrases for the visual channel (rules).
+        rewrite_url: an OpenAI-compatible endpoint that does that rewrite instead.
         progress: optional callback ``(stage, done, total)``.
     """
     _validate(query, budget, budget_tokens)
@@ -328,9 +370,10 @@ def select(
         from .budget import get_family
 
         get_family(model_family)  # unknown family: fail before decoding too
-    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress)
     return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch,
-                       budget_tokens=budget_tokens, model_family=model_family)
+                       budget_tokens=budget_tokens, model_family=model_family,
+                       expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model, progress=progress)
 
 
 @dataclass
@@ -343,6 +386,32 @@ class _Evidence:
     ocr_which: np.ndarray | None = None
     ocr_items: list[TextItem] = field(default_factory=list)
     ocr_reads: list[OcrText] = field(default_factory=list)
+    visual: VisualScores | None = None
+    plan: QueryPlan | None = None
+
+
+def _score_visual(analysis: Analysis, plan: QueryPlan, timer: _Timer, progress: ProgressFn | None) -> VisualScores:
+    visual = analysis.visual
+    assert visual is not None and visual.embedder is not None
+    report = progress or (lambda stage, done, total: None)
+    with timer.stage("embed_images"):
+        visual.ensure(progress=lambda d, t: report("embed", d, t))  # all candidates (the coarse-to-fine issue narrows this)
+    with timer.stage("visual_score"):
+        return visual_channel(visual, plan, visual.embedder)
+
+
+def _visual_summary(visual: VisualEmbeddings | None, plan: QueryPlan | None, channels: dict[str, np.ndarray]) -> dict[str, Any]:
+    if visual is None:
+        return {"available": False, "used": False, "note": "no vision-language model configured"}
+    used = "visual" in channels and float(channels["visual"].max()) > 0
+    return {
+        "available": True, "used": used, "model": visual.model_id,
+        "backend": getattr(visual.embedder, "backend", None), "image_side": visual.images.side,
+        "embedded": visual.embedded, "candidates": len(visual), "image_bytes": visual.images.nbytes,
+        "query": plan.to_dict() if plan is not None else None,
+        "pooling": "mean of phrase embeddings within a group, max over groups",
+        "normalisation": "robust z within the video / 6, clipped to [0, 1]",
+    }
 
 
 def _score_text(query: str, analysis: Analysis, timer: _Timer) -> tuple[dict[str, np.ndarray], _Evidence]:
@@ -377,7 +446,11 @@ def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.nda
     best_channel = max(channels, key=lambda c: channels[c][pos]) if channels else None
     if best_channel and channels[best_channel][pos] > 0:
         score = float(channels[best_channel][pos])
-        if best_channel == "subtitle" and ev.sub_which is not None and ev.sub_which[pos] >= 0:
+        if best_channel == "visual" and ev.visual is not None and ev.plan is not None and ev.visual.which[pos] >= 0:
+            name, phrases = ev.plan.groups[int(ev.visual.which[pos])]
+            evidence = (f"image matches the {name} ({score:.2f}, cosine {float(ev.visual.cosine[pos]):.3f}): "
+                        f"{_quote(phrases[0])}")
+        elif best_channel == "subtitle" and ev.sub_which is not None and ev.sub_which[pos] >= 0:
             ln = ev.sub_lines[int(ev.sub_which[pos])]
             evidence = f"subtitle {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {_quote(ln.text)}"
         elif best_channel == "ocr" and ev.ocr_which is not None and ev.ocr_which[pos] >= 0:
@@ -406,6 +479,8 @@ def _describe(positions: np.ndarray, roles: tuple[str, ...], cands: CandidateSet
     frames = []
     for pos, role in zip(positions.tolist(), roles):
         scores = {name: float(ch[pos]) for name, ch in channels.items()}
+        if ev.visual is not None and np.isfinite(ev.visual.cosine[pos]):
+            scores["visual_cosine"] = float(ev.visual.cosine[pos])
         if channels:
             scores["fused"] = float(fused[pos])
         if cands.change[pos] > 0:
@@ -453,7 +528,7 @@ def _signals_summary(subs: Subtitles | None, cands: CandidateSet, pool: OcrPool 
         "events": {"available": cands.events_scanned, "used": cands.events_found > 0, "found": cands.events_found,
                    "transient": int(cands.transient.sum()), "frames_scanned": cands.frames_decoded},
         "visual_model": {"available": False, "used": False, "note": "no vision-language model configured"},
-        "text_embedder": ("sentence-transformers/all-MiniLM-L6-v2" if channels else None),
+        "text_embedder": ("sentence-transformers/all-MiniLM-L6-v2" if {"subtitle", "ocr"} & set(channels) else None),
         "candidates": {"count": len(cands), "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle")},
                        "read_plan": cands.plan.mode},
     }

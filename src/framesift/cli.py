@@ -34,7 +34,7 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks and evaluation (s
 app.add_typer(bench_app, name="bench")
 err = Console(stderr=True)
 
-_STAGE_LABEL = {"decode": "decoding candidates", "ocr": "reading on-screen text"}
+_STAGE_LABEL = {"decode": "decoding candidates", "ocr": "reading on-screen text", "embed": "embedding candidates"}
 
 
 class _Progress:
@@ -105,6 +105,13 @@ def select_cmd(
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
     param: list[str] = typer.Option([], "--param", "-p", help="Strategy parameter name=value (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Seed for randomised strategies."),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="Vision-language model for the visual channel: hub id, local dir, ONNX export "
+                                             "dir or open_clip:NAME/TAG (see `framesift models`)."),
+    expand: bool = typer.Option(True, "--expand/--no-expand", help="Rewrite the question into caption-style phrases (rules)."),
+    rewrite_url: Optional[str] = typer.Option(None, "--rewrite-url",
+                                              help="OpenAI-compatible endpoint (e.g. http://localhost:8000/v1) that rewrites the question."),
+    rewrite_model: str = typer.Option("default", "--rewrite-model", help="Model name sent to --rewrite-url."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -125,7 +132,8 @@ def select_cmd(
         sel = select(video, query, budget, strategy=strategy, params=_parse_params(param), subtitles=subtitles,
                      budget_tokens=budget_tokens, model_family=model_family,
                      fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed,
-                     fetch=out is not None or fmt is not None, progress=progress)
+                     fetch=out is not None or fmt is not None, progress=progress,
+                     model=model, expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
     model_input = None
     if fmt is not None:
         from .export.formats import render_format

@@ -2,4 +2,5 @@
 ``app`` or ``bench_app``. Importing this package registers them all (``cli`` does it last)."""
 
 # One import per command module; keep the list sorted.
-from . import simulate  # noqa: F401,E402  (framesift bench simulate)
+from . import models  # noqa: F401  (framesift models, export-onnx)
+from . import simulate  # noqa: F401  (framesift bench simulate)
