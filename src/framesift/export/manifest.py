@@ -13,7 +13,7 @@ from .. import __version__
 if TYPE_CHECKING:
     from ..api import Selection
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`
 
 
 def build_manifest(sel: "Selection", image_files: list[str] | None = None) -> dict[str, Any]:
