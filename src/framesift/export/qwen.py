@@ -25,6 +25,12 @@ The processor can then be called with ``do_resize=False``.
 Qwen2.5-VL has one time step per video (``second_per_grid_ts = 2 / fps``): it cannot express
 irregular spacing inside one video. For it the adapter passes the mean spacing of the picks as
 ``fps`` and adds a text line with each frame's time, and says so in the record.
+
+A token-budgeted selection (:mod:`framesift.budget`) gives each frame a planned size. A Qwen
+video has one frame size, so the budget counts frames of each size as one video; this adapter
+sends exactly that: one video element per planned size (frames in time order, paired and padded
+on their own, each with its own metadata), at the planned sizes when the plan was made for this
+family, so the processor's visual tokens are the plan's ``tokens_spent``.
 """
 
 from __future__ import annotations
@@ -117,7 +123,10 @@ def qwen_inputs(
     * ``processor_kwargs``: ``do_sample_frames=False`` (the frames are chosen), ``do_resize=False``
       (they are already sized), and for Qwen2/2.5-VL the ``fps`` its single time step needs;
     * ``framesift``: what was done: model, patch size, frame size, pairing, which positions are
-      repeated copies, the pts time of every frame sent, notes.
+      repeated copies, the pts time of every frame sent, notes. For a token-budgeted selection
+      also ``sizes`` (``"planned"``, or ``"fitted"`` when planned for another family or pixel
+      limits are given), ``videos`` (size, indices, repeated positions and visual tokens of each
+      video; ``frame_size`` is None when there are several), ``visual_tokens`` and ``planned_tokens``.
 
     Args:
         selection: a selection with images (``select(..., fetch=True)``).
