@@ -532,3 +532,9 @@ def test_vllm_mixed_selection_is_one_video_within_the_plan(mixed_sels):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         vllm_request(framesift.select(sel.video.path, "", 4, strategy="uniform", fps=10, ocr=False), "q")
+
+
+def test_qwen_default_model_is_the_planned_family(mixed_sels, cfr_sel):
+    q = qwen_inputs(mixed_sels[("clips", "qwen2.5-vl")], "q")
+    assert q["framesift"]["model"] == "qwen2.5-vl" and q["framesift"]["sizes"] == "planned"
+    assert qwen_inputs(cfr_sel, "q")["framesift"]["model"] == "qwen3-vl"  # no plan: as before

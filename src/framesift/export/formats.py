@@ -41,10 +41,8 @@ def render_format(sel: "Selection", name: str, question: str) -> Any:
         return sel.to_vllm_request(question)
     if key == "qwen":
         # JSON cannot hold PIL images: frames travel as JPEG data URLs, which qwen-vl-utils reads.
-        # A selection planned for a Qwen family is sent to that family, at its planned sizes.
-        family = (sel.tokens or {}).get("model_family")
-        model = {"qwen3-vl": "qwen3-vl", "qwen2.5-vl": "qwen2.5-vl"}.get(family or "", "qwen3-vl")
-        return sel.to_qwen_messages(question, frames="base64", model=model)
+        # (A token-budgeted selection goes to the Qwen family it was planned for.)
+        return sel.to_qwen_messages(question, frames="base64")
     return sel.to_gemini_contents(question)
 
 

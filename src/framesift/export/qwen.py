@@ -102,7 +102,7 @@ def qwen_inputs(
     selection: "Selection",
     question: str,
     *,
-    model: QwenModel = "qwen3-vl",
+    model: QwenModel | None = None,
     pairing: Pairing = "pad",
     min_pixels: int | None = None,
     max_pixels: int | None = None,
@@ -131,7 +131,8 @@ def qwen_inputs(
     Args:
         selection: a selection with images (``select(..., fetch=True)``).
         question: the user's question, placed after the video.
-        model: ``"qwen3-vl"`` (32-pixel units) or ``"qwen2.5-vl"`` / ``"qwen2-vl"`` (28).
+        model: ``"qwen3-vl"`` (32-pixel units) or ``"qwen2.5-vl"`` / ``"qwen2-vl"`` (28); default: the
+            Qwen family a token-budgeted selection was planned for, else ``"qwen3-vl"``.
         pairing: see :data:`framesift.export._frames.Pairing`.
         min_pixels, max_pixels: per-frame pixel limits (defaults: 128 and 768 tokens x factor^2).
         total_pixels: pixel budget of the whole video (default: qwen-vl-utils' 128000 x factor^2 x 0.9).
@@ -140,6 +141,9 @@ def qwen_inputs(
         jpeg_quality: for ``frames="base64"``.
         system: an optional system message.
     """
+    if model is None:
+        planned_for = (selection.tokens or {}).get("model_family")
+        model = planned_for if planned_for in QWEN_MODELS else "qwen3-vl"  # type: ignore[assignment]
     if model not in QWEN_MODELS:
         raise InputError(f"model must be one of {', '.join(QWEN_MODELS)} (got {model!r})")
     if frames not in ("pil", "base64"):
