@@ -33,6 +33,7 @@ import json
 import re
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,7 @@ from PIL import Image
 
 import framesift
 from framesift.bench.synth import frame_id_from_pixels
+from framesift.budget import count_tokens
 from framesift.errors import InputError
 from framesift.export.gemini import gemini_contents, group_clips
 from framesift.export.qwen import qwen_frame_size, qwen_inputs
@@ -417,3 +419,122 @@ def test_cli_format_bad_input_is_one_line_exit_2(cfr_video, args, message):
     r = _run_cli("select", cfr_video.path, "-b", "2", "--ocr", "off", *args)
     assert r.returncode == 2
     assert r.stdout == "" and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- mixed resolutions (token budgets)
+
+def _patch_grid(frames: np.ndarray, metadata: dict, patch: int) -> list[int]:
+    """``video_grid_thw`` of the real Qwen3-VL video processor for these frames (patch 14 = Qwen2/2.5-VL grid)."""
+    vp = Qwen3VLVideoProcessor(patch_size=patch)
+    out = vp(videos=[frames], video_metadata=[VideoMetadata(**metadata)], do_sample_frames=False, do_resize=False,
+             return_metadata=True, **NO_TORCHVISION)
+    return out["video_grid_thw"][0].tolist()
+
+
+@pytest.fixture(scope="module")
+def mixed_sels(cfr_video):
+    """Real token-budgeted selections of the fixture whose frames were planned at several sizes."""
+    cases = {}
+    for strategy, family, tokens in (("qframe", "qwen3-vl", 3000), ("clips", "qwen2.5-vl", 2000),
+                                     ("codec", "qwen3-vl", 1500)):
+        sel = framesift.select(cfr_video.path, "", budget_tokens=tokens, model_family=family, strategy=strategy,
+                               fps=10, ocr=False)
+        assert len({(f.width, f.height) for f in sel.frames}) > 1, f"{strategy}: the plan should mix sizes"
+        cases[(strategy, family)] = sel
+    return cases
+
+
+@pytest.mark.parametrize("case", [("qframe", "qwen3-vl"), ("clips", "qwen2.5-vl"), ("codec", "qwen3-vl")])
+def test_qwen_mixed_selection_is_one_video_per_planned_size(mixed_sels, case):
+    sel = mixed_sels[case]
+    family = case[1]
+    patch = 16 if family == "qwen3-vl" else 14
+    q = qwen_inputs(sel, "q", model=family)
+    json.dumps({k: v for k, v in q.items() if k != "messages"})
+    elements = [c for c in q["messages"][-1]["content"] if c["type"] == "video"]
+    by_size: dict[tuple[int, int], list] = {}
+    for f in sel.frames:
+        by_size.setdefault((f.width, f.height), []).append(f)
+    assert len(elements) == len(q["video_metadata"]) == len(by_size) > 1
+    assert q["framesift"]["sizes"] == "planned" and q["framesift"]["frame_size"] is None
+    assert any("mixed-resolution" in n for n in q["framesift"]["notes"])
+    grid_tokens = 0
+    for element, meta in zip(elements, q["video_metadata"]):
+        size = (element["resized_width"], element["resized_height"])
+        picks = by_size[size]  # the planned size, exactly
+        frames = np.stack([np.asarray(im) for im in element["video"]])
+        assert frames.shape[1:3] == (size[1], size[0])
+        # True indices of this size's frames, in time order, padded to pairs with the last one.
+        expected = [f.index for f in picks] + ([picks[-1].index] if len(picks) % 2 else [])
+        assert meta["frames_indices"] == expected and meta["fps"] == pytest.approx(sel.video.fps)
+        t, gh, gw = _patch_grid(frames, meta, patch)
+        assert t == len(expected) // 2
+        grid_tokens += t * gh * gw // 4  # 2x2 merge
+        if family == "qwen3-vl":  # each video's markers are its own frames' true times
+            assert _markers(frames, VideoMetadata(**meta))[0] == _pair_mean_times([f.time for f in picks])
+        if min(size) >= 128:  # the painted index strip survives this size: the pixels are the named frames
+            assert [frame_id_from_pixels(fr) for fr in frames] == expected
+    # What the processor makes of what we send is what the budget module said was spent.
+    assert grid_tokens == sel.tokens["tokens_spent"] == q["framesift"]["visual_tokens"]
+    assert sorted({i for e in q["framesift"]["videos"] for i in e["frames_indices"]}) == sel.indices
+    if family == "qwen2.5-vl":  # one time step per video: one fps each, and the times as text
+        assert len(q["processor_kwargs"]["fps"]) == len(elements)
+
+
+def test_qwen_vl_utils_loads_each_planned_video_unchanged(mixed_sels, qwen_vl_utils):
+    sel = mixed_sels[("qframe", "qwen3-vl")]
+    q = qwen_inputs(sel, "q", model="qwen3-vl", frames="base64")
+    json.dumps(q)
+    _, videos, _ = qwen_vl_utils.process_vision_info(q["messages"], return_video_kwargs=True,
+                                                     return_video_metadata=True, image_patch_size=16)
+    assert [tuple(v.shape[-2:]) for v, _ in videos] == [(e["frame_size"][1], e["frame_size"][0])
+                                                        for e in q["framesift"]["videos"]]
+    assert [v.shape[0] for v, _ in videos] == [len(m["frames_indices"]) for m in q["video_metadata"]]
+
+
+def test_qwen_mixed_selection_for_another_family_is_fitted_and_says_so(mixed_sels):
+    sel = mixed_sels[("clips", "qwen2.5-vl")]  # planned in 28-px units, sent to Qwen3-VL (32-px)
+    q = qwen_inputs(sel, "q", model="qwen3-vl")
+    assert q["framesift"]["sizes"] == "fitted"
+    assert any("planned for qwen2.5-vl" in n for n in q["framesift"]["notes"])
+    elements = [c for c in q["messages"][-1]["content"] if c["type"] == "video"]
+    assert len(elements) == len({(f.width, f.height) for f in sel.frames})
+    total = 0
+    for element, meta in zip(elements, q["video_metadata"]):
+        assert element["resized_height"] % 32 == 0 and element["resized_width"] % 32 == 0
+        frames = np.stack([np.asarray(im) for im in element["video"]])
+        t, gh, gw = _patch_grid(frames, meta, 16)
+        total += t * gh * gw // 4
+    assert total == q["framesift"]["visual_tokens"]
+
+
+def test_qwen_duplicate_pairing_of_a_plan_reports_the_extra_tokens(mixed_sels):
+    sel = mixed_sels[("qframe", "qwen3-vl")]
+    q = qwen_inputs(sel, "q", model="qwen3-vl", pairing="duplicate")
+    assert q["framesift"]["visual_tokens"] > sel.tokens["tokens_spent"]
+    assert any(f"the plan counted {sel.tokens['tokens_spent']}" in n for n in q["framesift"]["notes"])
+
+
+def test_vllm_mixed_selection_is_one_video_within_the_plan(mixed_sels):
+    sel = mixed_sels[("qframe", "qwen3-vl")]
+    with pytest.warns(UserWarning, match="one set of video metadata per request"):
+        body = vllm_request(sel, "q")
+    frames, meta = _vllm_load(body)  # stacks: every frame has the same size
+    assert meta["frames_indices"] == sel.indices + ([sel.indices[-1]] if len(sel.indices) % 2 else [])
+    t, gh, gw = _patch_grid(frames, meta, 16)
+    # The one size is the largest whose tokens fit the plan's spend; one 32-px step more would not.
+    assert t * gh * gw // 4 <= sel.tokens["tokens_spent"]
+    assert (gh * 16) * (gw * 16) > min(f.width * f.height for f in sel.frames)  # not merely the smallest size
+    largest = max((f.width, f.height) for f in sel.frames)
+    assert count_tokens("qwen3-vl", [largest] * len(frames)) > sel.tokens["tokens_spent"]  # why it had to shrink
+    assert [frame_id_from_pixels(f) for f in frames] == meta["frames_indices"]
+    # A selection without a plan is unchanged: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vllm_request(framesift.select(sel.video.path, "", 4, strategy="uniform", fps=10, ocr=False), "q")
+
+
+def test_qwen_default_model_is_the_planned_family(mixed_sels, cfr_sel):
+    q = qwen_inputs(mixed_sels[("clips", "qwen2.5-vl")], "q")
+    assert q["framesift"]["model"] == "qwen2.5-vl" and q["framesift"]["sizes"] == "planned"
+    assert qwen_inputs(cfr_sel, "q")["framesift"]["model"] == "qwen3-vl"  # no plan: as before

@@ -12,6 +12,7 @@ import base64
 import io
 import math
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from PIL import Image
@@ -21,7 +22,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from ..api import Selection
 
-__all__ = ["Pairing", "SourceTiming", "TimedFrames", "jpeg_base64", "pair_frames", "require_images",
+__all__ = ["Pairing", "SourceTiming", "TimedFrames", "groups_by_size", "jpeg_base64", "pair_frames", "require_images",
            "scale_to_max_side", "source_timing", "mmss"]
 
 #: How frames are grouped for models that merge two consecutive frames into one temporal patch
@@ -78,13 +79,18 @@ def source_timing(sel: "Selection") -> SourceTiming:
                         start_time=float(info.start_time))
 
 
-def pair_frames(sel: "Selection", pairing: str) -> TimedFrames:
-    """The selection's frames in time order, grouped for a temporal patch size of 2 (see :data:`Pairing`)."""
+def pair_frames(sel: "Selection", pairing: str, positions: Sequence[int] | None = None) -> TimedFrames:
+    """The selection's frames in time order, grouped for a temporal patch size of 2 (see :data:`Pairing`).
+
+    ``positions`` (indices into ``sel.frames``, in time order) restricts this to some frames: one
+    video of a mixed-resolution selection, paired and padded on its own.
+    """
     if pairing not in PAIRINGS:
         raise InputError(f"pairing must be one of {', '.join(PAIRINGS)} (got {pairing!r})")
     images = require_images(sel)
+    chosen = range(len(sel.frames)) if positions is None else positions
     out = TimedFrames(images=[], indices=[], times=[])
-    for img, f in zip(images, sel.frames):
+    for img, f in ((images[k], sel.frames[k]) for k in chosen):
         copies = 2 if pairing == "duplicate" else 1
         for c in range(copies):
             if c:
@@ -100,6 +106,19 @@ def pair_frames(sel: "Selection", pairing: str) -> TimedFrames:
         out.indices.append(out.indices[-1])
         out.times.append(out.times[-1])
     return out
+
+
+def groups_by_size(sel: "Selection") -> list[list[int]]:
+    """Positions of the selection's frames grouped by planned size (``width x height``), in time order.
+
+    A Qwen video has one frame size, so a token-budgeted selection with several planned sizes is
+    sent (and counted by :mod:`framesift.budget`) as one video per size. Groups are ordered by
+    their first frame's time.
+    """
+    groups: dict[tuple[int, int], list[int]] = {}
+    for k, f in enumerate(sel.frames):
+        groups.setdefault((int(f.width), int(f.height)), []).append(k)
+    return sorted(groups.values(), key=lambda g: g[0])
 
 
 def scale_to_max_side(img: Image.Image, max_side: int | None) -> Image.Image:

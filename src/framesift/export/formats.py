@@ -41,6 +41,7 @@ def render_format(sel: "Selection", name: str, question: str) -> Any:
         return sel.to_vllm_request(question)
     if key == "qwen":
         # JSON cannot hold PIL images: frames travel as JPEG data URLs, which qwen-vl-utils reads.
+        # (A token-budgeted selection goes to the Qwen family it was planned for.)
         return sel.to_qwen_messages(question, frames="base64")
     return sel.to_gemini_contents(question)
 

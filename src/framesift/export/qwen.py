@@ -25,17 +25,24 @@ The processor can then be called with ``do_resize=False``.
 Qwen2.5-VL has one time step per video (``second_per_grid_ts = 2 / fps``): it cannot express
 irregular spacing inside one video. For it the adapter passes the mean spacing of the picks as
 ``fps`` and adds a text line with each frame's time, and says so in the record.
+
+A token-budgeted selection (:mod:`framesift.budget`) gives each frame a planned size. A Qwen
+video has one frame size, so the budget counts frames of each size as one video; this adapter
+sends exactly that: one video element per planned size (frames in time order, paired and padded
+on their own, each with its own metadata), at the planned sizes when the plan was made for this
+family, so the processor's visual tokens are the plan's ``tokens_spent``.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, Literal
 
 from PIL import Image
 
 from ..errors import InputError
-from ._frames import Pairing, TimedFrames, jpeg_base64, mmss, pair_frames, source_timing
+from ..budget.families import get_family, qwen_smart_resize
+from ._frames import (Pairing, SourceTiming, TimedFrames, groups_by_size, jpeg_base64, mmss, pair_frames,
+                      source_timing)
 
 if TYPE_CHECKING:
     from ..api import Selection
@@ -49,21 +56,6 @@ _MERGE = 2
 _TEMPORAL_PATCH = 2
 # qwen-vl-utils defaults, in tokens per frame (x factor^2 = pixels) and context length.
 _MIN_TOKENS, _MAX_TOKENS, _MODEL_SEQ_LEN = 128, 768, 128000
-
-
-def _fit(height: float, width: float, factor: int, lo: float, hi: float) -> tuple[int, int]:
-    """Nearest sides that are multiples of ``factor`` with an area in [lo, hi], aspect kept."""
-    h = max(factor, round(height / factor) * factor)
-    w = max(factor, round(width / factor) * factor)
-    if h * w > hi:
-        beta = math.sqrt(height * width / hi)
-        h = max(factor, math.floor(height / beta / factor) * factor)
-        w = max(factor, math.floor(width / beta / factor) * factor)
-    elif h * w < lo:
-        beta = math.sqrt(lo / (height * width))
-        h = math.ceil(height * beta / factor) * factor
-        w = math.ceil(width * beta / factor) * factor
-    return h, w
 
 
 def qwen_frame_size(
@@ -93,7 +85,8 @@ def qwen_frame_size(
     hi = cap if max_pixels is None else min(int(max_pixels), cap)
     if hi < lo:
         raise InputError(f"max_pixels ({hi}) must not be below min_pixels ({lo})")
-    return _fit(height, width, factor, lo, hi)
+    # The processors' smart_resize rounding, shared with the token budget's sizes.
+    return qwen_smart_resize(height, width, factor, lo, hi)
 
 
 def _patch_fps(frames: TimedFrames) -> float:
@@ -109,7 +102,7 @@ def qwen_inputs(
     selection: "Selection",
     question: str,
     *,
-    model: QwenModel = "qwen3-vl",
+    model: QwenModel | None = None,
     pairing: Pairing = "pad",
     min_pixels: int | None = None,
     max_pixels: int | None = None,
@@ -130,12 +123,16 @@ def qwen_inputs(
     * ``processor_kwargs``: ``do_sample_frames=False`` (the frames are chosen), ``do_resize=False``
       (they are already sized), and for Qwen2/2.5-VL the ``fps`` its single time step needs;
     * ``framesift``: what was done: model, patch size, frame size, pairing, which positions are
-      repeated copies, the pts time of every frame sent, notes.
+      repeated copies, the pts time of every frame sent, notes. For a token-budgeted selection
+      also ``sizes`` (``"planned"``, or ``"fitted"`` when planned for another family or pixel
+      limits are given), ``videos`` (size, indices, repeated positions and visual tokens of each
+      video; ``frame_size`` is None when there are several), ``visual_tokens`` and ``planned_tokens``.
 
     Args:
         selection: a selection with images (``select(..., fetch=True)``).
         question: the user's question, placed after the video.
-        model: ``"qwen3-vl"`` (32-pixel units) or ``"qwen2.5-vl"`` / ``"qwen2-vl"`` (28).
+        model: ``"qwen3-vl"`` (32-pixel units) or ``"qwen2.5-vl"`` / ``"qwen2-vl"`` (28); default: the
+            Qwen family a token-budgeted selection was planned for, else ``"qwen3-vl"``.
         pairing: see :data:`framesift.export._frames.Pairing`.
         min_pixels, max_pixels: per-frame pixel limits (defaults: 128 and 768 tokens x factor^2).
         total_pixels: pixel budget of the whole video (default: qwen-vl-utils' 128000 x factor^2 x 0.9).
@@ -144,17 +141,84 @@ def qwen_inputs(
         jpeg_quality: for ``frames="base64"``.
         system: an optional system message.
     """
+    if model is None:
+        planned_for = (selection.tokens or {}).get("model_family")
+        model = planned_for if planned_for in QWEN_MODELS else "qwen3-vl"  # type: ignore[assignment]
     if model not in QWEN_MODELS:
         raise InputError(f"model must be one of {', '.join(QWEN_MODELS)} (got {model!r})")
     if frames not in ("pil", "base64"):
         raise InputError(f"frames must be 'pil' or 'base64' (got {frames!r})")
     timing = source_timing(selection)
-    sent = pair_frames(selection, pairing)
     patch = QWEN_MODELS[model]
     factor = patch * _MERGE
-    w0, h0 = sent.images[0].size
-    h, w = qwen_frame_size(h0, w0, len(sent.images), factor=factor, min_pixels=min_pixels, max_pixels=max_pixels,
-                           total_pixels=total_pixels)
+    qwen3 = model == "qwen3-vl"
+    limits = {"min_pixels": min_pixels, "max_pixels": max_pixels, "total_pixels": total_pixels}
+    planned = selection.tokens is not None and any(f.scale is not None for f in selection.frames)
+    if not planned:
+        # No resolution plan: one video, sized by qwen-vl-utils' budget from the frames' size.
+        sent = pair_frames(selection, pairing)
+        w0, h0 = sent.images[0].size
+        videos = [(sent, qwen_frame_size(h0, w0, len(sent.images), factor=factor, **limits))]
+        exact = False
+    else:
+        # A token budget planned a size per frame. A Qwen video has one frame size, so each planned
+        # size becomes its own video (what framesift.budget counted); the planned sizes are kept
+        # exactly when they were planned for this family and no pixel limits override them.
+        family = get_family(model).name
+        exact = selection.tokens.get("model_family") == family and all(v is None for v in limits.values())
+        videos = []
+        for group in groups_by_size(selection):
+            sent = pair_frames(selection, pairing, group)
+            f0 = selection.frames[group[0]]
+            size = (int(f0.height), int(f0.width)) if exact else qwen_frame_size(
+                int(f0.height), int(f0.width), len(sent.images), factor=factor, **limits)
+            videos.append((sent, size))
+
+    content: list[dict[str, Any]] = []
+    metadata: list[dict[str, Any]] = []
+    fps_per_video: list[float] = []
+    for sent, (h, w) in videos:
+        element, meta, patch_fps = _video(sent, h, w, timing, frames, jpeg_quality)
+        content.append(element)
+        metadata.append(meta)
+        fps_per_video.append(patch_fps)
+        if not qwen3:
+            picked = [t for k, t in enumerate(sent.times) if k not in set(sent.repeated)]
+            content.append({"type": "text", "text": "The frames above were taken at "
+                            + ", ".join(mmss(t) for t in picked) + " (MM:SS) of the video."})
+    notes: list[str] = []
+    if not qwen3:
+        fps_text = ", ".join(f"{v:.4g}" for v in fps_per_video)
+        notes.append(f"{model} encodes one time step per video: mean spacing used (fps {fps_text}), "
+                     "exact frame times given as text")
+    content.append({"type": "text", "text": question})
+    messages: list[dict[str, Any]] = []
+    if system:
+        messages.append({"role": "system", "content": [{"type": "text", "text": system}]})
+    messages.append({"role": "user", "content": content})
+
+    every = _concat([sent for sent, _ in videos])
+    notes.extend(_timing_notes(every, timing.fps, timing.start_time))
+    processor_kwargs: dict[str, Any] = {"do_sample_frames": False, "do_resize": False}
+    if not qwen3:
+        processor_kwargs["fps"] = fps_per_video
+    record: dict[str, Any] = {
+        "model": model,
+        "image_patch_size": patch,
+        "frame_size": [videos[0][1][1], videos[0][1][0]] if len(videos) == 1 else None,
+        "pairing": pairing,
+        "repeated_positions": list(every.repeated),
+        "times": [round(t, 6) for t in every.times],
+        "notes": notes,
+    }
+    if planned:
+        record.update(_plan_record(selection, model, videos, exact, notes))
+    return {"messages": messages, "video_metadata": metadata, "processor_kwargs": processor_kwargs, "framesift": record}
+
+
+def _video(sent: TimedFrames, h: int, w: int, timing: SourceTiming, frames: str,
+           jpeg_quality: int) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """One video element (frames resized to ``w x h``), its true metadata, and its Qwen2.5-VL fps."""
     resized: dict[int, Image.Image] = {}  # one resize per distinct image (pairing repeats objects)
     video: list[Any] = []
     for img in sent.images:
@@ -163,8 +227,6 @@ def qwen_inputs(
             resized[key] = img.convert("RGB").resize((w, h), Image.Resampling.BICUBIC)
         r = resized[key]
         video.append(r if frames == "pil" else "data:image/jpeg;base64," + jpeg_base64(r, jpeg_quality))
-
-    qwen3 = model == "qwen3-vl"
     patch_fps = _patch_fps(sent)
     element: dict[str, Any] = {
         "type": "video",
@@ -172,24 +234,10 @@ def qwen_inputs(
         "resized_height": h,
         "resized_width": w,
         # Only read by qwen-vl-utils: raw_fps becomes its (renumbered) metadata fps, sample_fps the
-        # fps it reports for Qwen2/2.5-VL; the true metadata is ``video_metadata`` below.
+        # fps it reports for Qwen2/2.5-VL; the true metadata is ``video_metadata``.
         "raw_fps": timing.fps,
         "sample_fps": patch_fps,
     }
-    content: list[dict[str, Any]] = [element]
-    notes: list[str] = []
-    if not qwen3:
-        picked = [t for k, t in enumerate(sent.times) if k not in set(sent.repeated)]
-        content.append({"type": "text", "text": "The frames above were taken at " + ", ".join(mmss(t) for t in picked)
-                        + " (MM:SS) of the video."})
-        notes.append(f"{model} encodes one time step per video: mean spacing used (fps {patch_fps:.4g}), "
-                     "exact frame times given as text")
-    content.append({"type": "text", "text": question})
-    messages: list[dict[str, Any]] = []
-    if system:
-        messages.append({"role": "system", "content": [{"type": "text", "text": system}]})
-    messages.append({"role": "user", "content": content})
-
     metadata = {
         "total_num_frames": max(timing.total_num_frames, len(sent.indices)),
         "fps": timing.fps,
@@ -199,24 +247,44 @@ def qwen_inputs(
         "video_backend": "framesift",
         "frames_indices": [int(i) for i in sent.indices],
     }
-    notes.extend(_timing_notes(sent, timing.fps, timing.start_time))
-    processor_kwargs: dict[str, Any] = {"do_sample_frames": False, "do_resize": False}
-    if not qwen3:
-        processor_kwargs["fps"] = [patch_fps]
-    return {
-        "messages": messages,
-        "video_metadata": [metadata],
-        "processor_kwargs": processor_kwargs,
-        "framesift": {
-            "model": model,
-            "image_patch_size": patch,
-            "frame_size": [w, h],
-            "pairing": pairing,
-            "repeated_positions": list(sent.repeated),
-            "times": [round(t, 6) for t in sent.times],
-            "notes": notes,
-        },
-    }
+    return element, metadata, patch_fps
+
+
+def _concat(parts: list[TimedFrames]) -> TimedFrames:
+    """The videos' frames in send order, as one list (repeated positions shifted accordingly)."""
+    out = TimedFrames(images=[], indices=[], times=[])
+    for p in parts:
+        out.repeated.extend(len(out.images) + k for k in p.repeated)
+        out.images.extend(p.images)
+        out.indices.extend(p.indices)
+        out.times.extend(p.times)
+    return out
+
+
+def _plan_record(selection: "Selection", model: str, videos: list[tuple[TimedFrames, tuple[int, int]]],
+                 exact: bool, notes: list[str]) -> dict[str, Any]:
+    """What a token-budgeted selection became: one entry per video, and its tokens against the plan."""
+    family = get_family(model)
+    entries = []
+    for sent, (h, w) in videos:
+        entries.append({"frame_size": [w, h], "frames_indices": [int(i) for i in sent.indices],
+                        "repeated_positions": list(sent.repeated),
+                        "visual_tokens": family.count_uniform((w, h), len(sent.images))})
+    total = sum(e["visual_tokens"] for e in entries)
+    planned_tokens = (selection.tokens or {}).get("tokens_spent")
+    planned_family = (selection.tokens or {}).get("model_family")
+    if len(videos) > 1:
+        sizes = ", ".join(f"{w}x{h}" for _, (h, w) in videos)
+        notes.append(f"mixed-resolution selection: {len(videos)} videos, one per frame size ({sizes}), "
+                     "frames in time order within each")
+    if not exact:
+        why = (f"planned for {planned_family}, sent to {model}" if planned_family != family.name
+               else "pixel limits given")
+        notes.append(f"frame sizes fitted to {model}'s limits, not the planned ones ({why})")
+    if planned_tokens is not None and total != planned_tokens:
+        notes.append(f"{total} visual tokens sent, the plan counted {planned_tokens}")
+    return {"sizes": "planned" if exact else "fitted", "videos": entries, "visual_tokens": total,
+            "planned_tokens": planned_tokens}
 
 
 def _timing_notes(sent: TimedFrames, fps: float, start_time: float) -> list[str]:

@@ -22,9 +22,15 @@ frames (32 unless configured), which would silently cut longer selections.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
-from ._frames import Pairing, jpeg_base64, pair_frames, scale_to_max_side, source_timing
+from PIL import Image
+
+from ..budget.families import QwenFamily, get_family
+from ..budget.plan import plan_frames
+from ..errors import InputError
+from ._frames import Pairing, TimedFrames, groups_by_size, jpeg_base64, pair_frames, scale_to_max_side, source_timing
 
 if TYPE_CHECKING:
     from ..api import Selection
@@ -58,6 +64,8 @@ def vllm_request(
     """
     timing = source_timing(selection)
     frames = pair_frames(selection, pairing)
+    if len(groups_by_size(selection)) > 1:
+        _one_size(selection, frames)
     parts = [jpeg_base64(scale_to_max_side(img, max_side), jpeg_quality) for img in frames.images]
     n = len(parts)
     video_kwargs = {
@@ -85,3 +93,33 @@ def vllm_request(
     # The HF processor must not resample the frames we chose.
     body["mm_processor_kwargs"] = {"do_sample_frames": False}
     return body
+
+
+def _one_size(selection: "Selection", frames: TimedFrames) -> None:
+    """Resize a mixed-resolution selection's frames (in place) to one size that fits its token plan.
+
+    See the module docstring for why vLLM cannot take one video per size.
+    """
+    tokens = selection.tokens or {}
+    sizes = sorted({(int(f.width), int(f.height)) for f in selection.frames}, key=lambda s: s[0] * s[1])
+    size = sizes[-1]
+    family = get_family(tokens["model_family"]) if tokens.get("model_family") else None
+    spent = tokens.get("tokens_spent")
+    if isinstance(family, QwenFamily) and spent:
+        try:
+            plan = plan_frames(int(spent), family, (int(selection.video.width), int(selection.video.height)),
+                               num_frames=len(frames.images))
+            size = plan.sizes[0]
+        except InputError:  # no single size fits: the smallest planned one (over the plan)
+            size = sizes[0]
+    resized: dict[int, Image.Image] = {}
+    for k, img in enumerate(frames.images):
+        if id(img) not in resized:
+            resized[id(img)] = img.convert("RGB").resize(size, Image.Resampling.BICUBIC)
+        frames.images[k] = resized[id(img)]
+    cost = family.count_uniform(size, len(frames.images)) if family is not None else None
+    warnings.warn(
+        f"vLLM takes one set of video metadata per request, so this mixed-resolution selection "
+        f"({', '.join(f'{w}x{h}' for w, h in sizes)}) is sent as one video at {size[0]}x{size[1]}"
+        + (f" ({cost} visual tokens; the plan counted {spent})" if cost is not None else "")
+        + "; use the qwen adapter for one video per size", UserWarning, stacklevel=3)
