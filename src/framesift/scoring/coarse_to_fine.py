@@ -83,13 +83,13 @@ EmbedFn = Callable[[np.ndarray], np.ndarray]
 class CoarseToFineConfig:
     """Parameters of :func:`coarse_to_fine` (defaults tuned on ``benchmarks/bench_coarse_to_fine.py``)."""
 
-    cut_threshold: float = 0.2   # 1 - cos of low-level features that starts a new span
+    cut_threshold: float = 0.4   # 1 - cos of low-level features that starts a new span
     max_span_s: float = 30.0     # no span longer than this (the sparse uniform grid)
     coarse_share: float = 0.6    # at most this share of the budget on the first pass
     round_share: float = 0.1     # each refinement round spends up to this share of the budget
     kappa: float = 2.0           # straddle rule: kappa * sigma - |est - thr|
     sigma_floor: float = 0.1     # uncertainty of an estimate that looks exactly like its neighbour (x spread)
-    event_uncertainty: float = 0.6   # extra uncertainty of an event frame (x spread); transient events 1.5x that
+    event_uncertainty: float = 1.0   # extra uncertainty of an event frame (x spread); transient events 1.5x that
     suppress_s: float = 2.0      # within one round, picks in one span at least this far apart
     stable_k: int = 32           # the ranking that must stop changing: the top stable_k set
     patience: int = 2            # rounds without change of that set before stopping
@@ -176,7 +176,7 @@ def find_spans(
     *,
     events: np.ndarray | None = None,
     transient: np.ndarray | None = None,
-    cut_threshold: float = 0.2,
+    cut_threshold: float = 0.4,
     max_span_s: float = 30.0,
 ) -> np.ndarray:
     """Split candidates into visually homogeneous spans; returns ``(N,)`` int span ids, 0-based, in time order.
@@ -266,13 +266,19 @@ def _merge_spans(spans: np.ndarray, features: np.ndarray, has_exact: np.ndarray,
     return dense.astype(np.int64)
 
 
-def _representatives(spans: np.ndarray, features: np.ndarray, needs: np.ndarray) -> np.ndarray:
-    """For each span id in ``needs``: the candidate closest to the span's mean feature (earliest on ties)."""
+def _representatives(spans: np.ndarray, features: np.ndarray, needs: np.ndarray, is_event: np.ndarray) -> np.ndarray:
+    """For each span id in ``needs``: the candidate closest to the span's mean feature (earliest on ties).
+
+    Event frames are passed over when the span has other candidates: a representative stands
+    for the span, and a flash does not.
+    """
     out = []
     order = np.argsort(spans, kind="stable")
     bounds = np.searchsorted(spans[order], np.arange(int(spans.max()) + 2))
     for s in needs.tolist():
         idx = order[bounds[s]:bounds[s + 1]]
+        if (~is_event[idx]).any():
+            idx = idx[~is_event[idx]]
         mean = _unit(features[idx].mean(axis=0, keepdims=True))[0]
         out.append(int(idx[int(np.argmax(features[idx] @ mean))]))
     return np.asarray(sorted(out), dtype=np.int64)
@@ -285,6 +291,23 @@ def _representatives(spans: np.ndarray, features: np.ndarray, needs: np.ndarray)
 
 def _estimate(exact: np.ndarray, scores: np.ndarray, spans: np.ndarray, features: np.ndarray, times: np.ndarray,
               event_u: np.ndarray, cfg: CoarseToFineConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates from non-event exact rows where a span has them, else from any exact row.
+
+    An event frame (a flash, a caption that comes and goes) describes only itself: its score
+    must not spread to the ordinary frames of its shot.
+    """
+    is_event = event_u > 0
+    est_all, unc_all = _estimate_from(exact, exact, scores, spans, features, times, event_u, cfg)
+    plain = exact & ~is_event
+    if not plain.any() or plain.sum() == exact.sum():
+        return est_all, unc_all
+    est_p, unc_p = _estimate_from(exact, plain, scores, spans, features, times, event_u, cfg)
+    use = np.isfinite(unc_p) & (unc_p < 3.0)  # a plain neighbour exists in the span
+    return np.where(use, est_p, est_all), np.where(use, unc_p, unc_all)
+
+
+def _estimate_from(exact: np.ndarray, source: np.ndarray, scores: np.ndarray, spans: np.ndarray, features: np.ndarray,
+                   times: np.ndarray, event_u: np.ndarray, cfg: CoarseToFineConfig) -> tuple[np.ndarray, np.ndarray]:
     """Estimated score and uncertainty (in units of the score spread) of every candidate.
 
     Exact rows: their score, uncertainty 0. Others: a weighted mean of the nearest exact rows on
@@ -293,7 +316,7 @@ def _estimate(exact: np.ndarray, scores: np.ndarray, spans: np.ndarray, features
     time in units of the longest span) + half the disagreement of the two sides + the event term.
     """
     n = len(scores)
-    pos = np.flatnonzero(exact)
+    pos = np.flatnonzero(source)
     est = scores.astype(np.float64).copy()
     unc = np.zeros(n, dtype=np.float64)
     if len(pos) == 0:
@@ -341,6 +364,19 @@ def _spread(s: np.ndarray) -> float:
     med = float(np.median(s))
     mad = float(np.median(np.abs(s - med))) * 1.4826
     return max(mad, 0.25 * float(np.std(s)), 1e-4)
+
+
+def _span_threshold(est: np.ndarray, spans: np.ndarray, k: int) -> float:
+    """The k-th best *span* maximum of the estimates (the bar a candidate must clear to matter).
+
+    Frame-level top-k would put the bar inside the best shot, and refinement would then be spent
+    ordering frames of one shot that look alike; selectors pick distinct moments, so the ranking
+    that matters is which spans hold the best frames.
+    """
+    best = np.full(int(spans.max()) + 1, -np.inf)
+    np.maximum.at(best, spans, est)
+    best = np.sort(best)[::-1]
+    return float(best[min(k, len(best)) - 1])
 
 
 def _top_set(scores: np.ndarray, k: int) -> np.ndarray:
@@ -466,7 +502,7 @@ def coarse_to_fine(
     covered = np.zeros(n_spans, dtype=bool)
     np.logical_or.at(covered, spans, exact)
     needs = np.flatnonzero(~covered)
-    run_embed(_representatives(spans, f, needs))
+    run_embed(_representatives(spans, f, needs, ev > 0))
     why = f"first pass: one representative per span ({found} spans of <= {cfg.max_span_s:g} s"
     why += f", merged to {n_spans} to fit {cap} embeddings)" if n_spans < found else ")"
     if covered.any():
@@ -489,7 +525,7 @@ def coarse_to_fine(
             break
         t0 = time.perf_counter()
         spread = _spread(scores[exact])
-        thr = float(np.sort(est)[::-1][k_top - 1])
+        thr = _span_threshold(est, spans, k_top)
         sigma = spread * (cfg.sigma_floor + unc)
         acq = cfg.kappa * sigma - np.abs(est - thr)
         acq[exact] = -np.inf
