@@ -92,7 +92,7 @@ class CoarseToFineConfig:
     event_uncertainty: float = 1.0   # extra uncertainty of an event frame (x spread); transient events 1.5x that
     suppress_s: float = 2.0      # within one round, picks in one span at least this far apart
     stable_k: int = 32           # the ranking that must stop changing: the top stable_k set
-    patience: int = 2            # rounds without change of that set before stopping
+    patience: int = 3            # rounds without change of that set before stopping (0: never)
     max_rounds: int = 50
 
 
@@ -557,7 +557,7 @@ def coarse_to_fine(
                f"threshold ({high} estimated above it, {len(picked) - high} uncertain below; {n_ev} event frames)")
         rounds.append(RoundLog(r, why, spent - before, 0, len(last_in_span), time.perf_counter() - t0, changed))
         unchanged = unchanged + 1 if changed == 0 else 0
-        if unchanged >= cfg.patience:
+        if cfg.patience and unchanged >= cfg.patience:
             stopped = f"ranking stable: top-{k_top} unchanged for {cfg.patience} rounds"
             break
     else:
