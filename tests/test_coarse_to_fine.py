@@ -263,3 +263,30 @@ def test_parse_and_resolve_embed_budget():
     assert resolve_embed_budget("auto", 3600, 3600.0, images_per_s=20.0) == 360
     with pytest.raises(InputError):
         resolve_embed_budget("auto", 3600, 3600.0)
+
+
+def test_score_visual_through_the_embedder_protocol():
+    """Glue: text query + images by position -> budgeted scores; exact rows match the embedder."""
+    from framesift.scoring.coarse_to_fine import score_visual
+
+    e = _NumpyEmbedder()
+    rng = np.random.default_rng(0)
+    n = 300
+    shot = np.repeat(np.arange(30), 10)
+    base = rng.integers(0, 256, size=(30, 64, 64, 3))
+    images = np.clip(base[shot] + rng.normal(0, 4, size=(n, 64, 64, 3)), 0, 255).astype(np.uint8)
+    feats = _unit(images[:, ::8, ::8].reshape(n, -1).astype(np.float32) - 128)
+    asked: list[int] = []
+
+    def images_at(pos):
+        asked.extend(int(p) for p in pos)
+        return [images[p] for p in pos]
+
+    res = score_visual(e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0,
+                       embed_budget=40)
+    assert res.spent == len(asked) <= 40
+    truth = e.encode_images(list(images)) @ e.encode_texts(["a question"])[0]
+    np.testing.assert_allclose(res.scores[res.embedded], truth[res.embedded], atol=1e-5)
+    dense = score_visual(e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0,
+                         embed_budget=None)
+    assert dense.embedded.all()

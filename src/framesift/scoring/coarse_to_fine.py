@@ -73,6 +73,7 @@ __all__ = [
     "measure_embed_rate",
     "resolve_embed_budget",
     "parse_embed_budget",
+    "score_visual",
 ]
 
 #: ``embed(positions) -> (k, D)`` float32 unit rows for the candidates at those positions.
@@ -645,3 +646,44 @@ def resolve_embed_budget(spec: int | str | None, n_candidates: int, duration_s: 
             images_per_s = measure_embed_rate(embedder)
         return auto_embed_budget(n_candidates, duration_s, images_per_s)
     return int(min(parsed, n_candidates))
+
+
+# --------------------------------------------------------------------------------------------
+# Glue for the visual channel (what api.select calls once a visual model is configured)
+# --------------------------------------------------------------------------------------------
+
+
+def score_visual(
+    embedder: Any,
+    query_texts: list[str],
+    images_at: Callable[[np.ndarray], list[np.ndarray]],
+    times: np.ndarray,
+    features: np.ndarray,
+    *,
+    duration_s: float,
+    embed_budget: int | str | None = "auto",
+    events: np.ndarray | None = None,
+    transient: np.ndarray | None = None,
+    cached_positions: np.ndarray | None = None,
+    cached_rows: np.ndarray | None = None,
+    config: CoarseToFineConfig | None = None,
+) -> CoarseToFineResult:
+    """The visual channel's scores with an embedding budget, through the Embedder protocol.
+
+    ``embedder`` is any :class:`~framesift.signals.embedders.Embedder`; ``query_texts`` the
+    query (or its expanded phrases: a candidate's score is its best cosine over them);
+    ``images_at(positions)`` returns the candidates' images (``(H, W, 3)`` uint8 RGB, any size:
+    the embedder preprocesses). ``embed_budget``: ``None`` = dense, a number, or ``"auto"``
+    (:func:`resolve_embed_budget`). Rows from the index go in ``cached_*``; the result's
+    ``new_positions``/``new_rows`` go back to it.
+    """
+    n = len(times)
+    cached_n = 0 if cached_positions is None else len(cached_positions)
+    budget = resolve_embed_budget(embed_budget, max(n - cached_n, 0), duration_s, embedder=embedder)
+    query = np.asarray(embedder.encode_texts(list(query_texts)), dtype=np.float32)
+
+    def embed(positions: np.ndarray) -> np.ndarray:
+        return np.asarray(embedder.encode_images(images_at(positions)), dtype=np.float32)
+
+    return coarse_to_fine(times, features, query, embed, budget, events=events, transient=transient,
+                          cached_positions=cached_positions, cached_rows=cached_rows, config=config)
