@@ -219,16 +219,20 @@ def find_spans(
     return dense.astype(np.int64)
 
 
+def _span_starts(spans: np.ndarray) -> np.ndarray:
+    """First position of each span (span ids are contiguous runs numbered in time order)."""
+    return np.concatenate([[0], np.flatnonzero(np.diff(spans)) + 1])
+
+
 def _merge_spans(spans: np.ndarray, features: np.ndarray, has_exact: np.ndarray, cap: int) -> np.ndarray:
     """Merge the most similar neighbouring spans until at most ``cap`` spans lack an exact row.
 
     Similarity of two spans = cosine of their mean features. Deterministic: ties merge the earlier pair.
     """
     n_spans = int(spans.max()) + 1
-    sums = np.zeros((n_spans, features.shape[1]), dtype=np.float64)
-    np.add.at(sums, spans, features)
-    exact = np.zeros(n_spans, dtype=bool)
-    np.logical_or.at(exact, spans, has_exact)
+    starts = _span_starts(spans)
+    sums = np.add.reduceat(features.astype(np.float64), starts, axis=0)
+    exact = np.logical_or.reduceat(has_exact, starts)
     # Doubly linked list of live spans in time order.
     members = list(range(n_spans))  # representative id of each original span after merging
     live = list(range(n_spans))
@@ -374,9 +378,7 @@ def _span_threshold(est: np.ndarray, spans: np.ndarray, k: int) -> float:
     ordering frames of one shot that look alike; selectors pick distinct moments, so the ranking
     that matters is which spans hold the best frames.
     """
-    best = np.full(int(spans.max()) + 1, -np.inf)
-    np.maximum.at(best, spans, est)
-    best = np.sort(best)[::-1]
+    best = np.sort(np.maximum.reduceat(est, _span_starts(spans)))[::-1]
     return float(best[min(k, len(best)) - 1])
 
 
@@ -500,8 +502,7 @@ def coarse_to_fine(
     cap = max(1, min(budget, int(math.floor(cfg.coarse_share * budget))))
     spans = _merge_spans(spans, f, exact, cap)
     n_spans = int(spans.max()) + 1
-    covered = np.zeros(n_spans, dtype=bool)
-    np.logical_or.at(covered, spans, exact)
+    covered = np.logical_or.reduceat(exact, _span_starts(spans))
     needs = np.flatnonzero(~covered)
     run_embed(_representatives(spans, f, needs, ev > 0))
     why = f"first pass: one representative per span ({found} spans of <= {cfg.max_span_s:g} s"
