@@ -86,9 +86,9 @@ class CoarseToFineConfig:
 
     cut_threshold: float = 0.4   # 1 - cos of low-level features that starts a new span
     max_span_s: float = 30.0     # no span longer than this (the sparse uniform grid)
-    coarse_share: float = 0.6    # at most this share of the budget on the first pass
+    coarse_share: float = 0.8    # at most this share of the budget on the first pass
     round_share: float = 0.1     # each refinement round spends up to this share of the budget
-    kappa: float = 2.0           # straddle rule: kappa * sigma - |est - thr|
+    kappa: float = 3.0           # straddle rule: kappa * sigma - |est - thr|
     sigma_floor: float = 0.1     # uncertainty of an estimate that looks exactly like its neighbour (x spread)
     event_uncertainty: float = 1.0   # extra uncertainty of an event frame (x spread); transient events 1.5x that
     suppress_s: float = 2.0      # within one round, picks in one span at least this far apart
