@@ -255,6 +255,8 @@ def test_measured_rate_is_cached_per_model():
 def test_parse_and_resolve_embed_budget():
     assert parse_embed_budget("auto") == "auto"
     assert parse_embed_budget(" 120 ") == 120
+    assert parse_embed_budget("ALL") == "all"
+    assert resolve_embed_budget("all", 500, 500.0) == 500
     for bad in ("-1", "many", "1.5"):
         with pytest.raises(InputError):
             parse_embed_budget(bad)

@@ -613,18 +613,18 @@ def auto_embed_budget(n_candidates: int, duration_s: float, images_per_s: float,
     return int(min(n_candidates, max(minimum, by_time)))
 
 
-def parse_embed_budget(text: str | int) -> int | Literal["auto"]:
-    """Parse the ``--embed-budget`` option: a whole number >= 0 or ``auto``; one clear error otherwise."""
+def parse_embed_budget(text: str | int) -> int | Literal["auto", "all"]:
+    """Parse ``--embed-budget``: a whole number >= 0, ``auto``, or ``all`` (dense); one clear error otherwise."""
     if isinstance(text, (int, np.integer)) and not isinstance(text, bool):
         value = int(text)
     else:
         s = str(text).strip().lower()
-        if s == "auto":
-            return "auto"
+        if s in ("auto", "all"):
+            return s  # type: ignore[return-value]
         try:
             value = int(s)
         except ValueError:
-            raise InputError(f"--embed-budget must be a whole number or 'auto' (got {text!r})") from None
+            raise InputError(f"--embed-budget must be a whole number, 'auto' or 'all' (got {text!r})") from None
     if value < 0:
         raise InputError(f"--embed-budget must be >= 0 (got {value})")
     return value
@@ -632,7 +632,7 @@ def parse_embed_budget(text: str | int) -> int | Literal["auto"]:
 
 def resolve_embed_budget(spec: int | str | None, n_candidates: int, duration_s: float, *,
                          embedder: Any = None, images_per_s: float | None = None) -> int:
-    """Turn ``--embed-budget`` (``None`` = dense, a number, or ``"auto"``) into a number of embeddings.
+    """Turn ``--embed-budget`` (``None`` or ``"all"`` = dense, a number, or ``"auto"``) into a number of embeddings.
 
     ``auto`` needs the model's speed: ``images_per_s`` if given, else measured once per process
     on ``embedder`` (:func:`measure_embed_rate`).
@@ -640,6 +640,8 @@ def resolve_embed_budget(spec: int | str | None, n_candidates: int, duration_s: 
     if spec is None:
         return int(n_candidates)
     parsed = parse_embed_budget(spec)
+    if parsed == "all":
+        return int(n_candidates)
     if parsed == "auto":
         if images_per_s is None:
             if embedder is None:
