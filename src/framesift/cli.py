@@ -198,4 +198,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # Under `python -m framesift.cli` this file is __main__, while command modules register on the
+    # imported `framesift.cli`: run that module's main so they are all there.
+    from framesift.cli import main as _main
+
+    sys.exit(_main())

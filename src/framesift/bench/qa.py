@@ -54,13 +54,13 @@ def parse_answer_letter(text: str, n_options: int) -> str | None:
     m = re.search(rf"answer\s*(?:is|:|-)?\s*[\(\[\*]*([{valid}])\b", s, flags=re.IGNORECASE)
     if m and m.group(1).upper() in valid:
         return m.group(1).upper()
-    # A leading letter: "B", "(B)", "B.", "B) ...", "**B**"
-    m = re.match(rf"^[\s\(\[\*]*([{valid}])(?:[\)\]\.:\*,]|\s|$)", s)
+    # A leading letter: "B", "(B)", "B.", "B) ...", "**B**" (not "A cat ...": needs punctuation or the end)
+    m = re.match(rf"^[\s\(\[\*]*([{valid}])(?:[\)\]\.:\*,]|$)", s)
     if m:
         return m.group(1)
     # A lone capital option letter somewhere ("I think C") -- only when exactly one appears.
     found = set(re.findall(rf"(?<![A-Za-z])([{valid}])(?![A-Za-z])", s))
-    if re.search(r"(?<![A-Za-z])A\s+[a-z]", s):
+    if re.search(r"(?<![A-Za-z])A\s+(?!or\b|and\b)[a-z]", s):
         found.discard("A")  # the article "A ...", not the option
     return found.pop() if len(found) == 1 else None
 
