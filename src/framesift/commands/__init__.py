@@ -2,5 +2,6 @@
 ``app`` or ``bench_app``. Importing this package registers them all (``cli`` does it last)."""
 
 # One import per command module; keep the list sorted.
+from . import bench  # noqa: F401  (framesift bench make-needles, grounding, qa)
 from . import models  # noqa: F401  (framesift models, export-onnx)
 from . import simulate  # noqa: F401  (framesift bench simulate)

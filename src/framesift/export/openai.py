@@ -1,0 +1,153 @@
+"""OpenAI-compatible chat messages: each selected frame as a base64 JPEG, preceded by its time.
+
+Chat Completions has no video part, so the common pattern (OpenAI's cookbook "GPT with vision
+for video understanding", lmms-eval's ``protocol.to_openai_messages``) is to decode frames on the
+client and send ``image_url`` parts with ``data:image/jpeg;base64,...`` URLs. A model then sees
+a bag of images with no idea *when* each was taken, and a selection that is not uniform makes
+that worse (the model cannot infer the time from the position). So every image is preceded by a
+text part with the frame's true time from the selection (pts seconds, never a renumbered index).
+
+Limits, and why these defaults:
+
+* ``max_side=768`` px: OpenAI's "high" detail scales an image to fit 2048 px and then its short
+  side to 768 px, so larger frames only cost upload bytes; most open servers (vLLM, SGLang,
+  ``transformers serve``) resize to their processor's pixel limits anyway.
+* at most :data:`MAX_IMAGES` = 500 images per request (OpenAI's documented per-request limit).
+* at most :data:`MAX_IMAGE_BYTES` = 20 MB per image (OpenAI's per-image limit; a 768-px JPEG
+  is ~100 KB, so this only guards against a caller asking for ``max_side=0`` on 8K video).
+* at most :data:`MAX_PAYLOAD_BYTES` = 20 MB of base64 image data per request, well under OpenAI's
+  50 MB total image bytes, because other OpenAI-compatible endpoints are stricter: Gemini's
+  OpenAI-compatible endpoint takes inline requests up to 20 MB, and reverse proxies commonly cap
+  bodies near that. When the frames would exceed it, the JPEG quality is lowered first (down to
+  :data:`MIN_QUALITY`), then the side shrinks, so the frame count -- the thing the selection
+  decided -- never changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import TYPE_CHECKING, Any, Literal
+
+from PIL import Image
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..api import Selection
+
+__all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_PAYLOAD_BYTES", "MIN_QUALITY", "openai_messages", "format_timestamp"]
+
+MAX_IMAGES = 500
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_PAYLOAD_BYTES = 20 * 1024 * 1024
+MIN_QUALITY = 50
+_DETAILS = ("auto", "low", "high")
+
+
+def format_timestamp(seconds: float) -> str:
+    """``H:MM:SS.s`` (hours only when needed): the form people and models read as a time."""
+    tenths = int(round(max(seconds, 0.0) * 10))
+    h, rem = divmod(tenths, 36000)
+    m, rem = divmod(rem, 600)
+    s = rem / 10
+    return f"{h}:{m:02d}:{s:04.1f}" if h else f"{m:02d}:{s:04.1f}"
+
+
+def _resized(img: Image.Image, max_side: int) -> Image.Image:
+    img = img.convert("RGB")
+    if max_side and max(img.size) > max_side:
+        scale = max_side / max(img.size)
+        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BICUBIC)
+    return img
+
+
+def _jpeg(img: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=quality, optimize=True)
+    return buf.getvalue()
+
+
+def _b64_len(n: int) -> int:
+    return 4 * ((n + 2) // 3)
+
+
+def _encode_all(images: list[Image.Image], max_side: int, quality: int) -> list[bytes]:
+    """JPEG bytes for every image, within the per-image and per-request caps."""
+    side = max_side or max(max(im.size) for im in images)
+    while True:
+        small = [_resized(im, side) for im in images]
+        q = quality
+        while True:
+            data = [_jpeg(im, q) for im in small]
+            total = sum(_b64_len(len(d)) for d in data)
+            if total <= MAX_PAYLOAD_BYTES and max(len(d) for d in data) <= MAX_IMAGE_BYTES:
+                return data
+            if q <= MIN_QUALITY:
+                break
+            q = max(MIN_QUALITY, q - 15)
+        if side <= 64:
+            raise InputError(f"{len(images)} frames do not fit in {MAX_PAYLOAD_BYTES // 2**20} MB even at 64 px")
+        side = int(side * 0.75)
+
+
+def _frame_images(frames: list, video_path: str) -> list[Image.Image]:
+    missing = [f for f in frames if f.image is None]
+    if missing:
+        # Decode the chosen frames now (the same code path select(fetch=True) uses).
+        from ..api import _fetch_images
+        from ..video.probe import probe
+
+        info, table = probe(video_path)
+        _fetch_images(video_path, info, table, missing)
+    return [f.image for f in frames]
+
+
+def openai_messages(
+    selection: "Selection",
+    question: str,
+    *,
+    max_side: int = 768,
+    jpeg_quality: int = 85,
+    detail: Literal["auto", "low", "high"] | str = "auto",
+    system: str | None = None,
+) -> list[dict[str, Any]]:
+    """Chat messages for an OpenAI-compatible ``/v1/chat/completions`` request.
+
+    One user message: a short preamble (video length, number of frames), then for each frame in
+    time order a text part ``"Frame at MM:SS.s (12.3 s):"`` followed by an ``image_url`` part
+    holding a base64 JPEG data URL, then ``question``. ``system`` adds a system message first.
+
+    Args:
+        selection: a :class:`framesift.Selection`; frames without images are decoded here.
+        question: the text placed after the frames (question, options, answer instructions).
+        max_side: longest image side in pixels (0 keeps the full resolution).
+        jpeg_quality: starting JPEG quality (1-95); lowered automatically to fit the payload cap.
+        detail: OpenAI's image ``detail`` hint: ``auto``, ``low`` or ``high``.
+        system: optional system prompt.
+    """
+    if detail not in _DETAILS:
+        raise InputError(f"detail must be one of {', '.join(_DETAILS)} (got {detail!r})")
+    if not 1 <= int(jpeg_quality) <= 95:
+        raise InputError(f"jpeg_quality must be between 1 and 95 (got {jpeg_quality})")
+    if max_side < 0:
+        raise InputError(f"max_side must be >= 0 (got {max_side})")
+    if len(selection.frames) > MAX_IMAGES:
+        raise InputError(f"{len(selection.frames)} frames exceed the {MAX_IMAGES}-image limit of one request")
+    frames = sorted(selection.frames, key=lambda f: f.time)
+    content: list[dict[str, Any]] = []
+    if frames:
+        data = _encode_all(_frame_images(frames, selection.video.path), int(max_side), int(jpeg_quality))
+        content.append({"type": "text", "text": (
+            f"These are {len(frames)} frames from a video of {selection.video.duration:.1f} seconds, in time order. "
+            "Each frame is preceded by its time in the video.")})
+        for f, jpg in zip(frames, data):
+            content.append({"type": "text", "text": f"Frame at {format_timestamp(f.time)} ({f.time:.1f} s):"})
+            url = "data:image/jpeg;base64," + base64.b64encode(jpg).decode("ascii")
+            content.append({"type": "image_url", "image_url": {"url": url, "detail": detail}})
+    content.append({"type": "text", "text": question})
+    messages: list[dict[str, Any]] = []
+    if system:
+        messages.append({"role": "system", "content": system})
+    messages.append({"role": "user", "content": content})
+    return messages
