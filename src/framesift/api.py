@@ -147,6 +147,8 @@ class Analysis:
     timings: dict[str, float]
     notes: list[str]
     embed: EmbeddingMemo = field(default_factory=EmbeddingMemo, repr=False)
+    #: The index entry holding this analysis (:class:`framesift.index.VideoEntry`), None without a cache.
+    entry: Any = field(default=None, repr=False)
 
 
 def analyze(
@@ -157,10 +159,49 @@ def analyze(
     events: bool = True,
     ocr: bool | int | Literal["auto"] = "auto",
     progress: ProgressFn | None = None,
+    cache: Any = False,
 ) -> Analysis:
-    """Probe, decode candidates, compute features and read on-screen text: the query-free part."""
+    """Probe, decode candidates, compute features and read on-screen text: the query-free part.
+
+    ``cache``: ``False`` (default) computes everything; ``True`` (the default cache directory),
+    a directory or a :class:`framesift.index.IndexStore` loads the analysis from the per-video
+    index when it holds one for this video's content and these settings, and stores it
+    otherwise. A loaded analysis never opens the video (only the final frame fetch does).
+    """
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
+    if cache is not None and cache is not False:
+        return _analyze_cached(video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+    return _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+
+
+def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, progress) -> Analysis:
+    from .index import open_store
+
+    t0 = time.perf_counter()
+    entry = open_store(cache).entry(video, fps=fps, events=events, ocr=ocr, subtitles=subtitles)
+    analysis = entry.load_analysis(video)
+    if analysis is None:
+        # Another process may be building this very entry: wait for it instead of doing it twice.
+        with entry.lock():
+            analysis = entry.load_analysis(video)
+            if analysis is None:
+                miss = entry.last_miss
+                analysis = _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+                t1 = time.perf_counter()
+                entry.put_analysis(analysis)
+                analysis.timings["index_write"] = round(time.perf_counter() - t1, 4)
+                if miss and miss != "absent":
+                    analysis.notes.append(f"index entry rebuilt ({miss})")
+                analysis.entry = entry
+                return analysis
+    analysis.timings = {"index_load": round(time.perf_counter() - t0, 4)}
+    analysis.notes.append("analysis loaded from the index (decoded earlier)")
+    analysis.entry = entry
+    return analysis
+
+
+def _analyze(video, *, subtitles, fps, events, ocr, progress) -> Analysis:
     pin_mmap_threshold()
     timer = _Timer()
     notes: list[str] = []
@@ -239,6 +280,7 @@ def select(
     seed: int = 0,
     fetch: bool = True,
     progress: ProgressFn | None = None,
+    cache: Any = False,
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -257,10 +299,11 @@ def select(
         seed: for strategies that draw random numbers.
         fetch: decode the chosen frames at full resolution into ``frame.image``.
         progress: optional callback ``(stage, done, total)``.
+        cache: reuse / fill the per-video index (see :func:`analyze`).
     """
     _validate(query, budget)
     get_strategy(strategy)  # unknown strategy: fail before any decoding
-    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress, cache=cache)
     return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch)
 
 
