@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .api import Analysis, SelectedFrame, Selection, analyze, select, select_from
+from .index.library import Moment, index_video, search
 from .errors import FramesiftError, InputError, SubtitleError, VideoError
 from .selectors import list_strategies
 from .video import VideoInfo, probe
@@ -18,6 +19,7 @@ __all__ = [
     "FramesiftError",
     "InputError",
     "Analysis",
+    "Moment",
     "SelectedFrame",
     "Selection",
     "SubtitleError",
@@ -26,6 +28,8 @@ __all__ = [
     "__version__",
     "list_strategies",
     "analyze",
+    "index_video",
+    "search",
     "probe",
     "select",
     "select_from",

@@ -100,6 +100,8 @@ def select_cmd(
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
     param: list[str] = typer.Option([], "--param", "-p", help="Strategy parameter name=value (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Seed for randomised strategies."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the per-video index."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -110,7 +112,8 @@ def select_cmd(
         raise InputError(f"--budget must be at least 1 (got {budget})")
     with _Progress(enabled=not quiet) as progress:
         sel = select(video, query, budget, strategy=strategy, params=_parse_params(param), subtitles=subtitles,
-                     fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed, fetch=out is not None, progress=progress)
+                     fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed, fetch=out is not None, progress=progress,
+                     cache=False if no_cache else (cache or True))
     if out is not None:
         sel.save(out)
     if as_json:

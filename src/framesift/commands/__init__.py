@@ -2,3 +2,4 @@
 ``app`` or ``bench_app``. Importing this package registers them all (``cli`` does it last)."""
 
 # One import per command module; keep the list sorted.
+from . import index  # noqa: F401  index, search, cache
