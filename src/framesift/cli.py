@@ -201,4 +201,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m framesift.cli` runs this file as __main__, but command modules register on the
+    # importable `framesift.cli.app`: run that one so they are all there.
+    from framesift.cli import main as _main
+
+    sys.exit(_main())
