@@ -479,3 +479,36 @@ def test_bad_inputs(tmp_path):
     assert r.returncode == 2 and "no video files" in r.stderr
     with pytest.raises(InputError):
         search(None, "  ", cache=tmp_path)
+
+
+def test_vectorised_subtitle_channel_matches_the_per_candidate_rule():
+    """Against a plain loop over candidates (the rule as documented): overlapping and padded cues."""
+    from framesift.scoring.text_relevance import PAD_DISCOUNT, SUBTITLE_PAD_S, TextItem, subtitle_channel
+    from framesift.video.subtitles import SubtitleLine
+
+    rng = np.random.default_rng(3)
+    starts = np.sort(rng.uniform(0, 100, 60))
+    lines = [SubtitleLine(float(a), float(a + rng.uniform(0.2, 4)), f"l{k}") for k, a in enumerate(starts)]
+    items = [TextItem("x", float(v), 0.0) for v in rng.choice([0.2, 0.5, 0.5, 0.9], len(lines))]
+    times = np.sort(np.concatenate([rng.uniform(-1, 105, 400), [ln.end + SUBTITLE_PAD_S / 2 for ln in lines[:5]]]))
+    score, which = subtitle_channel(times, lines, items)
+    for k, t in enumerate(times):
+        best, arg = 0.0, -1
+        for j, (ln, it) in enumerate(zip(lines, items)):
+            if ln.start - SUBTITLE_PAD_S <= t <= ln.end + SUBTITLE_PAD_S:
+                eff = it.score * (1.0 if ln.start <= t <= ln.end else PAD_DISCOUNT)
+                if arg < 0 or eff > best:
+                    best, arg = eff, j
+        assert which[k] == arg and score[k] == pytest.approx(best, abs=1e-6)
+
+
+def test_damage_inside_an_analysis_file_is_caught_by_page_checksums(tmp_path, library):
+    video = library[0]
+    a = analyze(video, cache=tmp_path, ocr=False)
+    target = a.entry.dir / "analysis" / "candidates.parquet"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size: only the page CRC can tell
+    target.write_bytes(bytes(data))
+    assert a.entry.load_analysis(video) is None and a.entry.last_miss.startswith("corrupt")
+    b = analyze(video, cache=tmp_path, ocr=False)
+    assert "index_write" in b.timings and np.array_equal(b.candidates.thumbs, a.candidates.thumbs)

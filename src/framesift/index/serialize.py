@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .store import _digest, _vectors_column, _vectors_of, _write_parquet
+from .store import _vectors_column, _vectors_of, _write_parquet, read_parquet
 
 if TYPE_CHECKING:
     from ..api import Analysis
@@ -95,8 +95,8 @@ def write_analysis(analysis: "Analysis", folder: Path, keys: dict[str, Any]) -> 
         tables["texts.parquet"] = pa.table({"text": pa.array(texts, type=pa.string()), "vector": _vectors_column(vecs)})
     files = {}
     for name, t in tables.items():
-        _write_parquet(t, folder / name)
-        files[name] = _digest(folder / name)
+        _write_parquet(t, folder / name, raw=("thumb",))
+        files[name] = (folder / name).stat().st_size
     pool = analysis.ocr_pool
     plan = cands.plan
     meta = {
@@ -124,8 +124,6 @@ def write_analysis(analysis: "Analysis", folder: Path, keys: dict[str, Any]) -> 
 
 def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
     """Rebuild an :class:`~framesift.api.Analysis` from a verified entry folder."""
-    import pyarrow.parquet as pq
-
     from ..api import Analysis
     from ..signals.ocr import OcrPool, OcrText
     from ..video.candidates import CandidateSet
@@ -134,11 +132,11 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
     from ..video.subtitles import SubtitleLine, Subtitles
 
     info = _info_from_json(meta["info"], path)
-    ft = pq.read_table(folder / "frames.parquet")
+    ft = read_parquet(folder / "frames.parquet")
     table = FrameTable(pts=ft.column("pts").to_numpy(), time=ft.column("time").to_numpy(),
                        keyframe=ft.column("keyframe").to_numpy(zero_copy_only=False), size=ft.column("size").to_numpy(),
                        time_base=Fraction(meta["frame_table"]["time_base"]))
-    ct = pq.read_table(folder / "candidates.parquet")
+    ct = read_parquet(folder / "candidates.parquet")
     cm = meta["candidates"]
     n = ct.num_rows
     shape = tuple(cm["thumb_shape"])
@@ -146,7 +144,8 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
     if n and int(np.prod(shape)):
         buf = np.frombuffer(thumb_col.buffers()[1], dtype=np.uint8)
         width = int(np.prod(shape))
-        thumbs = buf[thumb_col.offset * width:(thumb_col.offset + n) * width].reshape((n, *shape)).copy()
+        # a read-only view of the memory-mapped column: no decompression, no copy
+        thumbs = buf[thumb_col.offset * width:(thumb_col.offset + n) * width].reshape((n, *shape))
     else:
         thumbs = np.zeros((n, *shape), dtype=np.uint8)
     plan = cm["plan"]
@@ -160,11 +159,11 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
     features = _vectors_of(ct.column("features"), int(cm["features_dim"]))
     subs = None
     if meta.get("subtitles") is not None:
-        st = pq.read_table(folder / "subtitles.parquet")
+        st = read_parquet(folder / "subtitles.parquet")
         subs = Subtitles(lines=tuple(SubtitleLine(float(s), float(e), str(t)) for s, e, t in
                                      zip(st.column("start").to_pylist(), st.column("end").to_pylist(), st.column("text").to_pylist())),
                          source=meta["subtitles"]["source"])
-    ot = pq.read_table(folder / "ocr.parquet")
+    ot = read_parquet(folder / "ocr.parquet")
     reads = [OcrText(index=int(i), time=float(t), lines=tuple(ls), confidence=float(c)) for i, t, ls, c in
              zip(ot.column("index").to_pylist(), ot.column("time").to_pylist(), ot.column("lines").to_pylist(),
                  ot.column("confidence").to_pylist())]
@@ -177,6 +176,6 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
     analysis = Analysis(path=path, info=info, table=table, subtitles=subs, candidates=cands, features=features,
                         ocr_reads=reads, ocr_pool=pool, timings={}, notes=list(meta.get("notes") or []))
     if (folder / "texts.parquet").exists():
-        tt = pq.read_table(folder / "texts.parquet")
+        tt = read_parquet(folder / "texts.parquet")
         analysis.embed.add(tt.column("text").to_pylist(), _vectors_of(tt.column("vector")))
     return analysis
