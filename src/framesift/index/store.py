@@ -229,8 +229,9 @@ class IndexStore:
     def clear(self) -> int:
         """Delete every entry; returns how many there were. Only framesift's own layout is touched."""
         n = sum(1 for _ in self._entry_dirs())
-        if self.base.exists():
-            _remove_tree(self.base)
+        for ours in (self.base, self.root / "thumbs"):  # search's thumbnails live beside the entries
+            if ours.exists():
+                _remove_tree(ours)
         return n
 
     def _sweep_partials(self, older_than_s: float) -> None:
