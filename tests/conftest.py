@@ -25,6 +25,20 @@ NEEDLE_VIDEO_NEEDLES: tuple[Needle, ...] = (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_index_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the CLI's per-video index (on by default) out of the user's cache directory."""
+    import os
+
+    old = os.environ.get("FRAMESIFT_CACHE")
+    os.environ["FRAMESIFT_CACHE"] = str(tmp_path_factory.mktemp("framesift-cache"))
+    yield
+    if old is None:
+        os.environ.pop("FRAMESIFT_CACHE", None)
+    else:
+        os.environ["FRAMESIFT_CACHE"] = old
+
+
 @pytest.fixture(scope="session")
 def odd_video(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], OddVideo]:
     """A factory: ``odd_video(kind)`` builds (once per session) and returns that fixture file."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .api import Analysis, SelectedFrame, Selection, analyze, select, select_from
+from .index.library import Moment, index_video, search
 from .errors import FramesiftError, InputError, SubtitleError, VideoError
 from .selectors import list_strategies
 from .signals.embedders import Embedder, list_models, load_embedder
@@ -20,6 +21,7 @@ __all__ = [
     "InputError",
     "Analysis",
     "Embedder",
+    "Moment",
     "SelectedFrame",
     "Selection",
     "SubtitleError",
@@ -30,6 +32,8 @@ __all__ = [
     "list_models",
     "load_embedder",
     "analyze",
+    "index_video",
+    "search",
     "probe",
     "select",
     "select_from",

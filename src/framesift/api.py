@@ -188,6 +188,8 @@ class Analysis:
     embed: EmbeddingMemo = field(default_factory=EmbeddingMemo, repr=False)
     #: Image embeddings of the candidates for the configured visual model (None: no model).
     visual: VisualEmbeddings | None = None
+    #: The index entry holding this analysis (:class:`framesift.index.VideoEntry`), None without a cache.
+    entry: Any = field(default=None, repr=False)
 
 
 def analyze(
@@ -199,15 +201,55 @@ def analyze(
     ocr: bool | int | Literal["auto"] = "auto",
     model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
+    cache: Any = False,
 ) -> Analysis:
     """Probe, decode candidates, compute features and read on-screen text: the query-free part.
 
     With ``model`` (a spec for :func:`~framesift.signals.embedders.load_embedder` or an
     :class:`Embedder`), the decode pass also keeps a model-size JPEG of every candidate and the
     result's ``visual`` embeds them on demand (:class:`VisualEmbeddings`).
+
+    ``cache``: ``False`` (default) computes everything; ``True`` (the default cache directory),
+    a directory or a :class:`framesift.index.IndexStore` loads the analysis from the per-video
+    index when it holds one for this video's content and these settings, and stores it
+    otherwise. A loaded analysis never opens the video (only the final frame fetch does).
     """
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
+    if cache is not None and cache is not False and model is None:
+        # TODO(index+visual): with a model, restore candidate images and embedded rows from the entry.
+        return _analyze_cached(video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+    return _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress)
+
+
+def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, progress) -> Analysis:
+    from .index import open_store
+
+    t0 = time.perf_counter()
+    entry = open_store(cache).entry(video, fps=fps, events=events, ocr=ocr, subtitles=subtitles)
+    analysis = entry.load_analysis(video)
+    if analysis is None:
+        # Another process may be building this very entry: wait for it instead of doing it twice.
+        with entry.lock():
+            analysis = entry.load_analysis(video)
+            if analysis is None:
+                miss = entry.last_miss
+                analysis = _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=None,
+                                    progress=progress)
+                t1 = time.perf_counter()
+                entry.put_analysis(analysis)
+                analysis.timings["index_write"] = round(time.perf_counter() - t1, 4)
+                if miss and miss != "absent":
+                    analysis.notes.append(f"index entry rebuilt ({miss})")
+                analysis.entry = entry
+                return analysis
+    analysis.timings = {"index_load": round(time.perf_counter() - t0, 4)}
+    analysis.notes.append("analysis loaded from the index (decoded earlier)")
+    analysis.entry = entry
+    return analysis
+
+
+def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis:
     pin_mmap_threshold()
     timer = _Timer()
     notes: list[str] = []
@@ -335,6 +377,7 @@ def select(
     rewrite_url: str | None = None,
     rewrite_model: str = "default",
     progress: ProgressFn | None = None,
+    cache: Any = False,
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -363,6 +406,7 @@ def select(
         expand: rewrite the question into caption-style phrases for the visual channel (rules).
         rewrite_url: an OpenAI-compatible endpoint that does that rewrite instead.
         progress: optional callback ``(stage, done, total)``.
+        cache: reuse / fill the per-video index (see :func:`analyze`).
     """
     _validate(query, budget, budget_tokens)
     get_strategy(strategy)  # unknown strategy: fail before any decoding
@@ -370,7 +414,8 @@ def select(
         from .budget import get_family
 
         get_family(model_family)  # unknown family: fail before decoding too
-    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress)
+    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress,
+                       cache=cache)
     return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch,
                        budget_tokens=budget_tokens, model_family=model_family,
                        expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model, progress=progress)

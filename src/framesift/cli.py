@@ -112,6 +112,8 @@ def select_cmd(
     rewrite_url: Optional[str] = typer.Option(None, "--rewrite-url",
                                               help="OpenAI-compatible endpoint (e.g. http://localhost:8000/v1) that rewrites the question."),
     rewrite_model: str = typer.Option("default", "--rewrite-model", help="Model name sent to --rewrite-url."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the per-video index."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -133,7 +135,8 @@ def select_cmd(
                      budget_tokens=budget_tokens, model_family=model_family,
                      fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed,
                      fetch=out is not None or fmt is not None, progress=progress,
-                     model=model, expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
+                     model=model, expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model,
+                     cache=False if no_cache else (cache or True))
     model_input = None
     if fmt is not None:
         from .export.formats import render_format

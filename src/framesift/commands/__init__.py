@@ -3,5 +3,6 @@
 
 # One import per command module; keep the list sorted.
 from . import bench  # noqa: F401  (framesift bench make-needles, grounding, qa)
+from . import index  # noqa: F401  (framesift index, search, cache)
 from . import models  # noqa: F401  (framesift models, export-onnx)
 from . import simulate  # noqa: F401  (framesift bench simulate)

@@ -70,6 +70,11 @@ class EmbeddingMemo:
     def __init__(self) -> None:
         self._vectors: dict[str, np.ndarray] = {}
 
+    def add(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Remember vectors computed earlier (e.g. loaded from the index) for these texts."""
+        for t, v in zip(texts, vectors):
+            self._vectors[t] = np.asarray(v, dtype=np.float32)
+
     def __call__(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:

@@ -1,0 +1,219 @@
+"""``framesift index``, ``framesift search`` and ``framesift cache``: the per-video index from the shell."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from ..cli import _parse_ocr, app, err
+from ..errors import InputError
+
+cache_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the per-video index.")
+app.add_typer(cache_app, name="cache")
+
+_STAGES = {"decode": "decoding candidates", "ocr": "reading on-screen text", "embed": "embedding frames"}
+
+
+class _LibraryProgress:
+    """An overall bar over videos plus per-stage bars of the current video (stderr, terminals only)."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled and err.is_terminal
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=err, transient=True, disable=not self.enabled)
+        self.overall = self.bar.add_task("videos", total=total)
+        self.stages: dict[str, int] = {}
+
+    def __enter__(self) -> "_LibraryProgress":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def start(self, name: str) -> None:
+        for task in self.stages.values():
+            self.bar.remove_task(task)
+        self.stages.clear()
+        self.bar.update(self.overall, description=f"videos (now: {name})")
+
+    def advance(self) -> None:
+        self.bar.advance(self.overall)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage not in self.stages:
+            self.stages[stage] = self.bar.add_task(f"  {_STAGES.get(stage, stage)}", total=total)
+        self.bar.update(self.stages[stage], completed=done, total=total)
+
+
+def _load_embedder(spec: Optional[str]):
+    """Turn ``--model SPEC`` into an Embedder through the visual-model registry."""
+    if not spec:
+        return None
+    from ..signals import embedders
+
+    for name in ("load_embedder", "get_embedder", "open_embedder"):
+        loader = getattr(embedders, name, None)
+        if callable(loader):
+            return loader(spec)
+    raise InputError(f"--model {spec}: no visual embedder backend is available in this build")
+
+
+def _store(cache: Optional[Path]):
+    from ..index import IndexStore
+
+    return IndexStore(cache)
+
+
+def _emit(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+@app.command("index")
+def index_cmd(
+    videos: list[Path] = typer.Argument(..., help="Video files or directories (searched recursively).", show_default=False),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Visual embedder (hub id, local dir or ONNX export)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."),
+    fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate (frames per second)."),
+    events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
+    ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with a result per video."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Analyse VIDEOS once and store what every later question needs (decode once, ask many times)."""
+    from ..index.library import index_video, resolve_videos
+
+    paths = resolve_videos(videos)
+    store = _store(cache)
+    embedder = _load_embedder(model)
+    ocr_v = _parse_ocr(ocr)
+    results = []
+    t0 = time.perf_counter()
+    with _LibraryProgress(not quiet, len(paths)) as progress:
+        for p in paths:
+            progress.start(p.name)
+            r = index_video(p, cache=store, embedder=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress)
+            results.append(r)
+            progress.advance()
+            if not quiet:
+                extra = f", {r.embedded} frames embedded" if r.embedded else ""
+                err.print(f"{r.status:>8}  {p}  ({r.candidates} candidates{extra}, {r.seconds:.1f}s)", highlight=False, markup=False)
+    if as_json:
+        _emit({"cache": str(store.root), "videos": [r.to_dict() for r in results],
+               "seconds": round(time.perf_counter() - t0, 3)})
+    elif not quiet:
+        counts = {s: sum(r.status == s for r in results) for s in ("indexed", "rebuilt", "cached")}
+        err.print(f"{len(results)} videos: {counts['indexed']} indexed, {counts['rebuilt']} rebuilt, "
+                  f"{counts['cached']} already in {store.root}", highlight=False, markup=False)
+
+
+@app.command("search")
+def search_cmd(
+    videos: list[Path] = typer.Argument(None, help="Videos or directories (default: every indexed video).", show_default=False),
+    query: str = typer.Option(..., "--query", "-q", help="What to look for."),
+    top: int = typer.Option(10, "--top", "-k", help="Number of moments."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Visual embedder for the visual channel."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
+    no_index: bool = typer.Option(False, "--no-index", help="Skip videos that are not indexed yet instead of indexing them."),
+    thumbs: Optional[Path] = typer.Option(None, "--thumbs", help="Where to write thumbnails (default: <cache>/thumbs)."),
+    fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate used when indexing."),
+    events: bool = typer.Option(True, "--events/--no-events", help="Event scan setting used when indexing."),
+    ocr: str = typer.Option("auto", "--ocr", help="OCR setting used when indexing."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the moments."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Rank moments across indexed videos for a text query (subtitles, on-screen text, visual)."""
+    from ..export.files import format_time
+    from ..index.library import resolve_videos, search
+
+    store = _store(cache)
+    embedder = _load_embedder(model)
+    paths = resolve_videos(videos) if videos else None
+    with _LibraryProgress(not quiet, len(paths) if paths else 0) as progress:
+        moments = search(paths, query, top=top, cache=store, embedder=embedder, index_missing=not no_index,
+                         fps=fps, events=events, ocr=_parse_ocr(ocr), thumbs_dir=thumbs,
+                         progress=lambda s, d, t: progress(s, d, t))
+    if as_json:
+        _emit({"query": query, "moments": [m.to_dict() for m in moments]})
+        return
+    if not moments:
+        typer.echo("no matching moment")
+    for k, m in enumerate(moments, 1):
+        why = f" {m.text!r}" if m.text else ""
+        typer.echo(f"{k:2d}. {m.video}  {format_time(m.time)}  #{m.index}  {m.channel} {m.score:.3f}{why}  {m.thumbnail}")
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_age(text: str) -> float:
+    """``"30d"``, ``"12h"``, ``"90m"``, ``"45s"``, ``"2w"`` -> seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text.lower())
+    if not m:
+        raise InputError(f"--older-than expects a number and a unit s/m/h/d/w, like 30d (got '{text}')")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+@cache_app.command("ls")
+def cache_ls(
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """List the indexed videos."""
+    store = _store(cache)
+    entries = store.entries()
+    if as_json:
+        _emit({"cache": str(store.root), "entries": [e.to_dict() for e in entries],
+               "size_bytes": sum(e.size_bytes for e in entries)})
+        return
+    typer.echo(f"{store.root}: {len(entries)} entries, {sum(e.size_bytes for e in entries) / 1e6:.1f} MB")
+    for e in entries:
+        age = (time.time() - e.last_used) / 86400
+        models = ", ".join(e.models) or "-"
+        state = "" if e.valid else "  [incomplete or old: rebuilt on next use]"
+        typer.echo(f"  {e.video_hash[:12]}/{e.settings_key}  {e.video}  {e.candidates} candidates  "
+                   f"{e.size_bytes / 1e6:.1f} MB  used {age:.1f} d ago  models: {models}{state}")
+
+
+@cache_app.command("prune")
+def cache_prune(
+    older_than: str = typer.Option(..., "--older-than", help="Remove entries not used for this long (30d, 12h, ...)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Remove entries not used for a while."""
+    store = _store(cache)
+    removed = store.prune(parse_age(older_than))
+    if as_json:
+        _emit({"cache": str(store.root), "removed": [e.to_dict() for e in removed]})
+        return
+    typer.echo(f"removed {len(removed)} entries ({sum(e.size_bytes for e in removed) / 1e6:.1f} MB)")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Remove every entry (only framesift's own files under the cache directory)."""
+    store = _store(cache)
+    n = store.clear()
+    if as_json:
+        _emit({"cache": str(store.root), "removed": n})
+        return
+    typer.echo(f"removed {n} entries from {store.root}")

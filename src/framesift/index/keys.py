@@ -1,0 +1,90 @@
+"""Cache keys: what a stored analysis depends on, and nothing else.
+
+* The video's *content*, not its path: a fast hash of the file size and 16 sampled 64 KiB byte
+  ranges (first, last and evenly spaced between). A renamed or moved file hits; an edit anywhere
+  near a sampled range, or any change of length (re-encode, trim, append), misses. Reading ~1 MiB
+  takes milliseconds even for multi-GB files, where hashing every byte would take seconds.
+* The decode settings (candidate fps, event scan, OCR budget) and the subtitle file actually used
+  (a sidecar or an explicit file, hashed in full: it is small and edits must miss).
+* The signal set: :data:`SIGNALS` names the versions of the query-free signals; bump it when a
+  stage changes what it computes, and every older entry becomes a miss (and is rebuilt).
+* For embeddings, the embedder's ``model_id`` (weights + revision + backend + precision).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, VideoError
+
+__all__ = ["SIGNALS", "content_hash", "settings_key", "model_key", "normalise_ocr"]
+
+#: Versions of the query-independent signals an analysis holds.
+SIGNALS = "probe1;candidates1(grid,event,subtitle;thumb64);lowlevel1(hsv+16x9);ocr1(ppocr320/960);text1(all-MiniLM-L6-v2)"
+
+_SAMPLES = 16
+_CHUNK = 64 * 1024
+
+
+def content_hash(path: str | os.PathLike) -> str:
+    """Hex digest of a file's size and sampled byte ranges (see module docstring)."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"framesift-content-v1:{size}".encode())
+        with open(p, "rb") as f:
+            if size <= _SAMPLES * _CHUNK:
+                h.update(f.read())
+            else:
+                step = (size - _CHUNK) / (_SAMPLES - 1)
+                for k in range(_SAMPLES):
+                    f.seek(int(round(k * step)))
+                    h.update(f.read(_CHUNK))
+    except FileNotFoundError as exc:
+        raise VideoError(f"{p}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise VideoError(f"{p}: is a directory, not a video file") from exc
+    except OSError as exc:
+        raise VideoError(f"{p}: cannot be read ({exc.strerror})") from exc
+    return h.hexdigest()
+
+
+def normalise_ocr(ocr: Any) -> str:
+    """``"auto"``/``True`` -> ``"auto"``, ``False``/``0`` -> ``"off"``, ``n`` -> ``"n"``."""
+    if ocr in ("auto", True):
+        return "auto"
+    if ocr is False or ocr == 0:
+        return "off"
+    return str(int(ocr))
+
+
+def settings_key(*, fps: float, events: bool, ocr: Any, subtitles_hash: str | None) -> tuple[str, dict[str, Any]]:
+    """A short key for the decode settings + signal set, and the settings themselves (stored in the entry)."""
+    settings = {"fps": float(fps), "events": bool(events), "ocr": normalise_ocr(ocr),
+                "subtitles": subtitles_hash, "signals": SIGNALS}
+    blob = json.dumps(settings, sort_keys=True).encode()
+    return hashlib.blake2b(blob, digest_size=8).hexdigest(), settings
+
+
+def subtitles_hash(video: str | os.PathLike, explicit: str | os.PathLike | None) -> str | None:
+    """Hash of the subtitle file :func:`~framesift.video.subtitles.load_subtitles` would read first
+    (embedded streams are part of the video's content hash already)."""
+    from ..video.subtitles import find_sidecar
+
+    path = Path(explicit) if explicit is not None else find_sidecar(video)
+    if path is None:
+        return None
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError as exc:
+        raise InputError(f"{path}: subtitle file cannot be read ({exc.strerror or exc})") from exc
+
+
+def model_key(model_id: str) -> str:
+    """Directory-safe key of an embedder's ``model_id`` (the id itself is stored beside the rows)."""
+    return hashlib.blake2b(model_id.encode(), digest_size=8).hexdigest()

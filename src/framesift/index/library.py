@@ -1,0 +1,333 @@
+"""Index a library of videos and search it for moments (the task-level side of the index).
+
+:func:`index_video` makes sure a video's analysis (and, with an embedder, the visual embeddings
+of all its candidates) is in the store; :func:`search` ranks moments across every given or
+indexed video for a text query.
+
+Search channels: the subtitle and on-screen-text channels are exactly :func:`framesift.select`'s
+(MiniLM similarity plus keyword overlap, with the text vectors read from the index so only the
+query is embedded); the visual channel is the dot product of each candidate's stored embedding
+with the query's text embedding, found with one DuckDB query over the Parquet files of every
+video (:meth:`IndexStore.vector_search`). The two scales are not comparable (a good CLIP match
+scores ~0.3, a good MiniLM match ~0.7), so when both channels exist they are combined by
+reciprocal rank fusion, ``sum 1 / (60 + rank)`` (Cormack, Clarke & Buettcher, SIGIR 2009).
+Neighbouring candidates showing the same moment are merged by keeping the best one within
+``min_gap_s`` seconds (temporal non-maximum suppression).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .store import IndexStore, VideoEntry, open_store
+
+__all__ = ["IndexResult", "Moment", "VIDEO_SUFFIXES", "embed_candidates", "index_video", "resolve_videos", "search"]
+
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv", ".flv")
+_RRF_K = 60
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def resolve_videos(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given; directories expanded to the video files under them (recursively, sorted)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES)
+            if not found:
+                raise InputError(f"{p}: no video files in this directory")
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError(f"{p}: no such file or directory")
+    return list(dict.fromkeys(out))
+
+
+@dataclass
+class IndexResult:
+    """What :func:`index_video` did: ``status`` is ``"indexed"`` (analysed now), ``"cached"``
+    (found in the store) or ``"rebuilt"`` (an older or damaged entry was replaced)."""
+
+    video: str
+    status: str
+    candidates: int
+    embedded: int = 0
+    model_id: str | None = None
+    seconds: float = 0.0
+    entry: VideoEntry | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"video": self.video, "status": self.status, "candidates": self.candidates, "embedded_now": self.embedded,
+                "model_id": self.model_id, "seconds": round(self.seconds, 3),
+                "entry": str(self.entry.dir) if self.entry else None}
+
+
+def embed_candidates(analysis, entry: VideoEntry, embedder, *, batch_size: int = 16,
+                     progress: ProgressFn | None = None) -> int:
+    """Embed the candidates of ``analysis`` that ``entry`` has no row for yet; returns how many.
+
+    Frames are decoded at the model's input size and written batch by batch
+    (:meth:`VideoEntry.put_embeddings`), so memory stays flat and a killed run resumes where it
+    stopped: the next call embeds only the positions still missing.
+    """
+    from ..video.decode import iter_decoded, to_rgb
+
+    cands = analysis.candidates
+    done = set(entry.embedded_positions(embedder.model_id).tolist())
+    missing = np.array([k for k in range(len(cands)) if k not in done], dtype=np.int64)
+    if missing.size == 0:
+        return 0
+    pos_of = {int(cands.index[k]): int(k) for k in missing}
+    batch_pos: list[int] = []
+    batch_img: list[np.ndarray] = []
+    count = 0
+
+    def flush() -> None:
+        nonlocal count
+        if batch_pos:
+            entry.put_embeddings(embedder.model_id, np.asarray(batch_pos), embedder.encode_images(batch_img))
+            count += len(batch_pos)
+            batch_pos.clear()
+            batch_img.clear()
+            if progress:
+                progress("embed", count, int(missing.size))
+
+    for idx, frame in iter_decoded(analysis.path, analysis.table, np.sort(cands.index[missing])):
+        k = pos_of.get(int(idx))
+        if k is None:
+            continue
+        batch_pos.append(k)
+        batch_img.append(to_rgb(frame, analysis.info, int(embedder.image_size)))
+        if len(batch_pos) >= batch_size:
+            flush()
+    flush()
+    return count
+
+
+def index_video(video: str | os.PathLike, *, cache: Any = True, embedder=None, subtitles: str | os.PathLike | None = None,
+                fps: float = 1.0, events: bool = True, ocr: Any = "auto", progress: ProgressFn | None = None) -> IndexResult:
+    """Make sure ``video`` is in the index (analysis, plus embeddings when ``embedder`` is given)."""
+    from ..api import analyze
+
+    t0 = time.perf_counter()
+    store = open_store(cache if cache is not False else True)
+    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress, cache=store)
+    entry = analysis.entry
+    if "index_write" not in analysis.timings:
+        status = "cached"
+    elif any(n.startswith("index entry rebuilt") for n in analysis.notes):
+        status = "rebuilt"
+    else:
+        status = "indexed"
+    embedded = 0
+    if embedder is not None:
+        embedded = embed_candidates(analysis, entry, embedder, progress=progress)
+        if embedded and status == "cached":
+            status = "indexed"
+    return IndexResult(video=str(video), status=status, candidates=len(analysis.candidates), embedded=embedded,
+                       model_id=getattr(embedder, "model_id", None), seconds=time.perf_counter() - t0, entry=entry)
+
+
+@dataclass
+class Moment:
+    """One search hit: a video, a time in it (and the candidate's original frame index), its
+    scores per channel, the text that matched (if any) and a thumbnail JPEG."""
+
+    video: str
+    time: float
+    index: int
+    score: float
+    scores: dict[str, float]
+    channel: str
+    text: str | None
+    thumbnail: str | None
+    video_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"video": self.video, "time": round(self.time, 3), "index": self.index, "score": round(self.score, 5),
+                "scores": {k: round(v, 4) for k, v in self.scores.items()}, "channel": self.channel,
+                "text": self.text, "thumbnail": self.thumbnail, "video_hash": self.video_hash}
+
+
+@dataclass
+class _Scored:
+    path: str
+    entry: VideoEntry
+    times: np.ndarray
+    index: np.ndarray
+    channels: dict[str, np.ndarray]
+    evidence: list[str | None]
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """1-based rank of each value among the positive ones (descending); inf where not positive."""
+    ranks = np.full(values.shape, np.inf)
+    pos = np.flatnonzero(values > 0)
+    order = pos[np.argsort(-values[pos], kind="stable")]
+    ranks[order] = np.arange(1, order.size + 1)
+    return ranks
+
+
+def _nms(times: np.ndarray, score: np.ndarray, gap: float, limit: int) -> list[int]:
+    picks: list[int] = []
+    for k in np.argsort(-score, kind="stable"):
+        if score[k] <= 0 or len(picks) >= limit:
+            break
+        if all(abs(times[k] - times[j]) >= gap for j in picks):
+            picks.append(int(k))
+    return picks
+
+
+def search(
+    videos: str | os.PathLike | Sequence[str | os.PathLike] | None,
+    query: str,
+    *,
+    top: int = 10,
+    cache: Any = True,
+    embedder=None,
+    index_missing: bool = True,
+    fps: float = 1.0,
+    events: bool = True,
+    ocr: Any = "auto",
+    min_gap_s: float = 5.0,
+    thumbs_dir: str | os.PathLike | None = None,
+    progress: ProgressFn | None = None,
+) -> list[Moment]:
+    """Rank moments for ``query`` across ``videos`` (files or directories; None = every indexed video).
+
+    Videos not in the index yet are indexed first (``index_missing``) or skipped. With an
+    ``embedder`` (any :class:`~framesift.signals.embedders.Embedder`), its stored candidate
+    embeddings give a visual channel. Returns at most ``top`` moments, best first, each with a
+    thumbnail JPEG written under ``thumbs_dir`` (default: ``<cache>/thumbs``).
+    """
+    from ..api import _score_text, _Timer
+
+    if not isinstance(query, str) or not query.strip():
+        raise InputError("search needs a non-empty --query")
+    if top < 1:
+        raise InputError(f"--top must be at least 1 (got {top})")
+    store = open_store(cache if cache is not False else True)
+    assert store is not None
+    targets = _targets(store, videos, fps=fps, events=events, ocr=ocr)
+    scored: list[_Scored] = []
+    for k, (path, entry) in enumerate(targets):
+        analysis = entry.load_analysis(path)
+        if analysis is None and index_missing and path is not None and Path(path).exists():
+            index_video(path, cache=store, embedder=embedder, fps=fps, events=events, ocr=ocr)
+            analysis = entry.load_analysis(path)
+        elif analysis is not None and embedder is not None and index_missing and Path(path).exists():
+            embed_candidates(analysis, entry, embedder)
+        if analysis is None:
+            continue
+        channels, ev = _score_text(query, analysis, _Timer())
+        evidence: list[str | None] = [None] * len(analysis.candidates)
+        best = np.zeros(len(analysis.candidates), np.float32)
+        for name, which, texts in (("subtitle", ev.sub_which, [ln.text for ln in ev.sub_lines]),
+                                   ("ocr", ev.ocr_which, [it.text for it in ev.ocr_items])):
+            if which is None:
+                continue
+            for j in np.flatnonzero((which >= 0) & (channels[name] > best)):
+                evidence[j], best[j] = texts[int(which[j])], channels[name][j]
+        scored.append(_Scored(path=str(path), entry=entry, times=analysis.candidates.time.copy(),
+                              index=analysis.candidates.index.copy(), channels=channels, evidence=evidence))
+        del analysis  # keep only the per-candidate scores: memory stays flat over a large library
+        if progress:
+            progress("search", k + 1, len(targets))
+    if not scored:
+        return []
+    if embedder is not None:
+        qv = np.asarray(embedder.encode_texts([query]), dtype=np.float32)[0]
+        hits = store.vector_search(embedder.model_id, qv, max(top * 50, 200), entries=[s.entry for s in scored])
+        by_entry = {(s.entry.video_hash, s.entry.settings_key): s for s in scored}
+        for s in scored:
+            s.channels["visual"] = np.zeros(len(s.times), np.float32)
+        for vh, sk, pos, val in hits:
+            s = by_entry.get((vh, sk))
+            if s is not None and pos < len(s.times):
+                s.channels["visual"][pos] = max(val, 1e-6)
+    # Library-wide fusion: text = best text channel (as in select); visual fused by rank.
+    text = [np.max(np.stack([s.channels[c] for c in ("subtitle", "ocr") if c in s.channels]), axis=0)
+            if any(c in s.channels for c in ("subtitle", "ocr")) else np.zeros(len(s.times), np.float32) for s in scored]
+    sizes = [len(s.times) for s in scored]
+    flat_text = np.concatenate(text)
+    if embedder is not None:
+        flat_vis = np.concatenate([s.channels["visual"] for s in scored])
+        fused_flat = 1.0 / (_RRF_K + _ranks(flat_text)) + 1.0 / (_RRF_K + _ranks(flat_vis))
+    else:
+        fused_flat = flat_text.astype(np.float64)
+    fused = np.split(fused_flat, np.cumsum(sizes)[:-1])
+    found: list[tuple[float, _Scored, int]] = []
+    for s, f in zip(scored, fused):
+        for k in _nms(s.times, f, min_gap_s, top):
+            found.append((float(f[k]), s, k))
+    found.sort(key=lambda it: -it[0])
+    found = found[:top]
+    thumbs_root = Path(thumbs_dir) if thumbs_dir is not None else store.root / "thumbs"
+    moments = []
+    for score, s, k in found:
+        scores = {c: float(v[k]) for c, v in s.channels.items()}
+        text_scores = {c: v for c, v in scores.items() if c != "visual"}
+        if text_scores and max(text_scores.values()) > 0:
+            channel = max(text_scores, key=lambda c: text_scores[c])
+        else:
+            channel = "visual" if scores.get("visual", 0.0) > 0 else "none"
+        moments.append(Moment(video=s.path, time=float(s.times[k]), index=int(s.index[k]), score=score, scores=scores,
+                              channel=channel, text=s.evidence[k], thumbnail=None, video_hash=s.entry.video_hash))
+    _write_thumbnails(moments, found, thumbs_root)
+    return moments
+
+
+def _targets(store: IndexStore, videos, *, fps, events, ocr) -> list[tuple[str | None, VideoEntry]]:
+    if videos is None or (not isinstance(videos, (str, os.PathLike)) and len(videos) == 0):
+        out, seen = [], set()
+        for s in store.entries():
+            if s.valid and s.video_hash not in seen:
+                seen.add(s.video_hash)
+                out.append((s.video or "", VideoEntry(store, s.video_hash, s.settings_key, s.settings)))
+        return out
+    paths = resolve_videos([videos] if isinstance(videos, (str, os.PathLike)) else videos)
+    return [(str(p), store.entry(p, fps=fps, events=events, ocr=ocr)) for p in paths]
+
+
+def _write_thumbnails(moments: list[Moment], found, root: Path, side: int = 320) -> None:
+    """One JPEG per moment (320 px from the video; the stored 64-px thumbnail if the video is gone)."""
+    from PIL import Image
+
+    from ..video.decode import iter_decoded, to_rgb
+
+    root.mkdir(parents=True, exist_ok=True)
+    loaded: dict[int, Any] = {}
+    for m, (_, s, k) in zip(moments, found):
+        out = root / f"{s.entry.video_hash}-{m.index:08d}.jpg"
+        if not out.exists():
+            img = None
+            if id(s) not in loaded:
+                loaded[id(s)] = s.entry.load_analysis(s.path)
+            analysis = loaded[id(s)]
+            if analysis is not None:
+                try:
+                    for _, frame in iter_decoded(s.path, analysis.table, np.array([m.index], dtype=np.int64)):
+                        img = Image.fromarray(to_rgb(frame, analysis.info, side))
+                        break
+                except Exception:  # noqa: BLE001 - the video moved or broke: fall back to the stored thumbnail
+                    img = None
+                if img is None:
+                    img = Image.fromarray(analysis.candidates.thumbs[k])
+            if img is None:
+                continue
+            tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+            img.save(tmp, format="JPEG", quality=88)
+            os.replace(tmp, out)
+        m.thumbnail = str(out)
