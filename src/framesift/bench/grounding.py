@@ -23,8 +23,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -34,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_dir
 from ..errors import InputError
 from .items import BenchItem
 
@@ -210,9 +209,7 @@ def write_grounding_report(result: GroundingResult, out: str | os.PathLike) -> P
     """Write ``grounding.md``, ``grounding.csv``, ``grounding_items.csv`` and ``grounding.png`` to
     ``out`` (a folder, replaced atomically)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         (tmp / "grounding.md").write_text(result.markdown(), encoding="utf-8")
         (tmp / "grounding.csv").write_text(result.csv(), encoding="utf-8")
         buf = io.StringIO()
@@ -221,15 +218,5 @@ def write_grounding_report(result: GroundingResult, out: str | os.PathLike) -> P
         w.writerows(result.items)
         (tmp / "grounding_items.csv").write_text(buf.getvalue(), encoding="utf-8")
         _plot(result, tmp / "grounding.png")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old.{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_dir
 from ..errors import InputError
 from .items import LETTERS, BenchItem
 from .synth import FLASH_FACTS, SUBTITLE_FACTS, TEXT_FACTS, make_video, needle_suite
@@ -90,9 +89,7 @@ def make_needles(out: str | os.PathLike, *, videos: int = 3, minutes: float = 10
         raise InputError(f"{out}: already exists and is not an empty folder")
     duration = float(minutes) * 60.0
     report = progress or (lambda stage, done, total: None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         (tmp / "videos").mkdir()
         entries, items = [], []
         report("videos", 0, videos)
@@ -118,12 +115,6 @@ def make_needles(out: str | os.PathLike, *, videos: int = 3, minutes: float = 10
         manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "minutes": minutes, "seed": seed,
                     "videos": entries, "items": items}
         (tmp / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -57,6 +57,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._atomic import write_bytes_atomic
+
 __all__ = ["FAMILIES", "SimVideo", "make_video", "make_suite", "run_selection", "evaluate", "Row", "simulate",
            "summarise", "markdown_report", "write_csv", "plot"]
 
@@ -341,7 +343,7 @@ def write_csv(rows: Sequence[Row], path) -> None:
         w.writerow([r.strategy, r.budget, r.family, r.questions, f"{r.recall:.4f}",
                     "" if math.isnan(r.all_covered) else f"{r.all_covered:.4f}", r.multi_questions,
                     f"{r.spread:.4f}", f"{r.ms:.3f}"])
-    _atomic_write(path, buf.getvalue().encode())
+    write_bytes_atomic(path, buf.getvalue().encode())
 
 
 def plot(rows: Sequence[Row], budgets: Sequence[int], path) -> None:
@@ -386,14 +388,4 @@ def plot(rows: Sequence[Row], budgets: Sequence[int], path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    _atomic_write(path, buf.getvalue())
-
-
-def _atomic_write(path, data: bytes) -> None:
-    import os
-    from pathlib import Path
-
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_bytes_atomic(path, buf.getvalue())

@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 
+from .._atomic import write_text_atomic
 from ..cli import _Progress, bench_app, err
 from ..errors import InputError
 
@@ -75,7 +76,7 @@ def simulate_cmd(
         rows = sim.simulate(videos, names, budget_list, seed=seed, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     report = sim.markdown_report(rows, budget_list, len(videos), per_family, noise=noise)
-    sim._atomic_write(out / "simulate.md", report.encode())
+    write_text_atomic(out / "simulate.md", report)
     sim.write_csv(rows, out / "simulate.csv")
     if plt_ok and not no_plot:
         sim.plot(rows, budget_list, out / "simulate.png")

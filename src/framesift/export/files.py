@@ -9,14 +9,12 @@ is refused rather than overwritten.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
+from .._atomic import atomic_dir
 from ..errors import InputError
 from .manifest import build_manifest
 
@@ -85,9 +83,7 @@ def write_output_dir(sel: "Selection", out: Path) -> Path:
     _check_target(out)
     if any(f.image is None for f in sel.frames):
         raise ValueError("selection has no images: call select(..., fetch=True)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         names = []
         for k, f in enumerate(sel.frames):
             name = f"frame_{k:03d}_{f.index:07d}_{f.time:010.3f}s.jpg"
@@ -97,15 +93,4 @@ def write_output_dir(sel: "Selection", out: Path) -> Path:
         contact_sheet([f.image for f in sel.frames], labels).save(tmp / "contact_sheet.png")
         manifest = build_manifest(sel, image_files=names)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if out.exists():
-            # Swap: move the old directory aside, move the new one in, then delete the old.
-            old = out.with_name(f".{out.name}.old.{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._atomic import write_text_atomic
 from ..errors import InputError
 
 if TYPE_CHECKING:
@@ -48,14 +47,4 @@ def render_format(sel: "Selection", name: str, question: str) -> Any:
 
 def write_json(path: Path, data: Any) -> Path:
     """Write ``data`` as JSON to ``path`` through a temporary file renamed into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, json.dumps(data, ensure_ascii=False) + "\n")

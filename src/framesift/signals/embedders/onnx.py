@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._atomic import atomic_dir
 from ...errors import InputError
 from .preprocess import ImagePrep
 from .text import TextSpec, normalize, pool_chunks, tokenize
@@ -112,9 +111,7 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out}: output directory exists and is not empty")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_dir(out) as tmp:
         model = source.model
         s = source.image_size
         image_tower = _ImageTower(model)
@@ -158,12 +155,6 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
             "text": source.text_spec.to_dict(), "opset": opset,
         }
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
-        if out.exists():
-            out.rmdir()
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
