@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Embedder"]
+__all__ = ["BatchedImageEncoder", "Embedder"]
 
 
 @runtime_checkable
@@ -38,3 +38,24 @@ class Embedder(Protocol):
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         """``(M, D)`` float32 unit rows for ``M`` texts (long texts chunked, never silently cut)."""
         ...
+
+
+class BatchedImageEncoder:
+    """Shared ``encode_images`` for backends that preprocess with an ``ImagePrep`` (``self.prep``)
+    and run the image tower on ``(B, 3, S, S)`` float32 batches (``self.encode_pixels``).
+
+    Batching bounds memory (a batch of 224-px float32 images is ~0.6 MB each) and lets each
+    backend's own thread pool work on several images at once.
+    """
+
+    dim: int
+    batch_size: int
+
+    def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:  # pragma: no cover - per backend
+        raise NotImplementedError
+
+    def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        if len(images) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.concatenate([self.encode_pixels(self.prep(images[i : i + self.batch_size]))  # type: ignore[attr-defined]
+                               for i in range(0, len(images), self.batch_size)])

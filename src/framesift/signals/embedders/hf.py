@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
+from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
 from .text import TextSpec, normalize, pool_chunks, tokenize
 
@@ -54,7 +55,7 @@ def family_of(model_type: str, where: str) -> str:
     raise InputError(f"{where}: model type '{model_type}' is not a supported dual encoder (siglip, siglip2, clip)")
 
 
-class TransformersEmbedder:
+class TransformersEmbedder(BatchedImageEncoder):
     """A SigLIP / CLIP checkpoint directory run with ``transformers`` on the CPU (fp32)."""
 
     backend = "transformers"
@@ -90,12 +91,6 @@ class TransformersEmbedder:
             out = self.model.get_image_features(pixel_values=torch.from_numpy(pixels)).pooler_output
         return normalize(out.numpy())
 
-    def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        if len(images) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [self.encode_pixels(self.prep(images[i : i + self.batch_size]))
-                 for i in range(0, len(images), self.batch_size)]
-        return np.concatenate(parts)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         import torch

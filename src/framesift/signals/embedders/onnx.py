@@ -25,6 +25,7 @@ import numpy as np
 
 from ..._atomic import atomic_dir
 from ...errors import InputError
+from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
 from .text import TextSpec, normalize, pool_chunks, tokenize
 
@@ -39,7 +40,7 @@ def is_onnx_export(path: str | Path) -> bool:
     return (Path(path) / META_FILE).is_file()
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(BatchedImageEncoder):
     """An export directory run with ONNX Runtime on the CPU."""
 
     backend = "onnxruntime"
@@ -86,12 +87,6 @@ class OnnxEmbedder:
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
         return normalize(self._image.run(None, {"pixel_values": pixels})[0])
 
-    def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        if len(images) == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [self.encode_pixels(self.prep(images[i : i + self.batch_size]))
-                 for i in range(0, len(images), self.batch_size)]
-        return np.concatenate(parts)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:

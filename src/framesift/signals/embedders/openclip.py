@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from ...errors import InputError
+from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
 from .text import normalize
 
@@ -41,7 +42,7 @@ def parse_open_clip_spec(spec: str) -> tuple[str, str | None]:
     return body, None
 
 
-class OpenClipEmbedder:
+class OpenClipEmbedder(BatchedImageEncoder):
     """An open_clip model (torch fp32)."""
 
     backend = "open_clip"
@@ -81,11 +82,6 @@ class OpenClipEmbedder:
         with torch.inference_mode():
             return normalize(self.model.encode_image(torch.from_numpy(pixels)).float().numpy())
 
-    def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        if len(images) == 0:
-            return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
-        return np.concatenate([self.encode_pixels(self.prep(images[i : i + self.batch_size]))
-                               for i in range(0, len(images), self.batch_size)])
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         import torch
