@@ -73,6 +73,7 @@ __all__ = [
     "measure_embed_rate",
     "resolve_embed_budget",
     "parse_embed_budget",
+    "question_budget",
     "score_visual",
 ]
 
@@ -625,6 +626,24 @@ def auto_embed_budget(n_candidates: int, duration_s: float, images_per_s: float,
     if spans is not None and spans > 0:
         floor = min(int(math.ceil(spans / max(coarse_share, 1e-6))), int(math.ceil(floor_per_minute * minutes)))
     return int(min(n_candidates, max(minimum, by_time, floor)))
+
+
+def question_budget(budget: int, reused: int, *, coarse_share: float = 0.8) -> int:
+    """New embeddings a question may compute when ``reused`` rows are already embedded (cache credit).
+
+    ``budget`` is what one question gets to look at. Rows embedded for earlier questions (or
+    restored from the index) are free and stand in for the first pass -- one representative per
+    span, the query-independent part of the work -- so they are credited up to that share
+    (``coarse_share`` x ``budget``); what is left pays for new spans and the refinement. A repeated
+    or follow-up question on the same video therefore costs at most a fifth of the first one
+    (with the default share), while every question still gets fresh refinement near its own top.
+    Rows refined for another question are not credited beyond the first pass's share: they say
+    little about where this question's evidence is.
+    """
+    if budget <= 0:
+        return 0
+    credit = min(int(reused), int(math.floor(coarse_share * budget)))
+    return int(budget - credit)
 
 
 def parse_embed_budget(text: str | int) -> int | Literal["auto", "all"]:

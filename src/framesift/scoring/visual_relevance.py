@@ -47,7 +47,8 @@ import numpy as np
 from ..signals.embedders.base import Embedder
 from ..signals.embedders.text import normalize
 from ..signals.visual import VisualEmbeddings
-from .coarse_to_fine import CoarseToFineConfig, coarse_to_fine, find_spans, parse_embed_budget, resolve_embed_budget
+from .coarse_to_fine import (CoarseToFineConfig, coarse_to_fine, find_spans, parse_embed_budget, question_budget,
+                             resolve_embed_budget)
 from .query import QueryPlan
 
 __all__ = ["ESTIMATE_WEIGHT", "MAD_FLOOR", "VisualScores", "Z_FULL", "group_vectors", "normalise_per_video",
@@ -123,8 +124,10 @@ def visual_channel_budgeted(
 ) -> tuple[VisualScores, dict[str, Any]]:
     """The visual channel under an embedding budget; returns the scores and the manifest's ``embedding``.
 
-    Rows already in ``visual`` (an earlier question, or the on-disk index) are reused and not
-    charged; rows embedded here are written into ``visual`` (through :meth:`VisualEmbeddings.ensure`),
+    Rows already in ``visual`` (an earlier question, or the on-disk index) are reused and never
+    embedded again; they are credited against the question's budget up to the first pass's
+    share (:func:`~framesift.scoring.coarse_to_fine.question_budget`), so a follow-up question
+    computes at most a fifth of ``embed_budget`` anew. Rows embedded here are written into ``visual`` (through :meth:`VisualEmbeddings.ensure`),
     so the next question on the same analysis costs less. ``embed_budget``: new embeddings this
     call may compute (a number), ``"auto"`` (model speed and video length, with the span floor
     of :func:`~framesift.scoring.coarse_to_fine.auto_embed_budget`) or ``"all"`` (dense: every
@@ -149,10 +152,14 @@ def visual_channel_budgeted(
         extra |= {"images_per_s": round(rate, 2), "spans_found": n_spans}
     else:
         budget = resolve_embed_budget(spec if spec != "auto" else 0, todo, duration_s)
+    asked = budget
+    if spec != "all":  # cached rows stand in for (part of) the first pass: the question costs less
+        budget = question_budget(budget, len(cached), coarse_share=cfg.coarse_share)
+        extra["cache_credit"] = asked - budget
     if not plan.groups:
         empty = VisualScores(np.full(n, np.nan, np.float32), np.zeros(n, np.float32), np.full(n, -1, np.int64),
                              ~visual.mask)
-        return empty, {"method": "none", "note": "no phrases to score", "embed_budget": budget,
+        return empty, {"method": "none", "note": "no phrases to score", "embed_budget": asked,
                        "frames_embedded": 0, "frames_reused_from_cache": len(cached),
                        "frames_estimated": 0, "candidates": n} | extra
     query = group_vectors(plan, embedder)
@@ -177,7 +184,7 @@ def visual_channel_budgeted(
     if exact.any():
         which[exact] = np.argmax(visual.vectors[exact] @ query.T, axis=1)
         cosine[exact] = raw[exact]
-    manifest = res.to_manifest() | extra | {"seconds": round(time.perf_counter() - t0, 4),
+    manifest = res.to_manifest() | extra | {"embed_budget": asked, "seconds": round(time.perf_counter() - t0, 4),
                                             "estimate_weight": ESTIMATE_WEIGHT}
     if spec == "all":
         manifest["method"] = "dense"
