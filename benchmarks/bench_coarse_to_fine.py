@@ -389,7 +389,8 @@ def select_run(model_path: Path, load: str, minutes: int) -> int:
         e = sel.signals["visual_model"]["embedding"]
         counted = emb.images_embedded - seen
         analysis = sum(sel.timings.get(k, 0.0) for k in ("probe", "subtitles", "decode", "features"))
-        rows.append((spec, wall, e, counted, analysis, sel.timings.get("visual_score", 0.0)))
+        vis_s = sel.timings.get("visual_score", 0.0) + sel.timings.get("embed_images", 0.0)
+        rows.append((spec, wall, e, counted, analysis, vis_s))
         lines.append(f"- `{spec}`: load before: `{before}`; timings {json.dumps(sel.timings)}")
         print(f"  {spec}: {wall:.1f}s, {counted} embeddings ({e.get('images_per_s')} img/s measured)", file=sys.stderr)
     after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()

@@ -264,7 +264,8 @@ def select_from(
     """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`).
 
     Image embeddings computed for this question are kept in ``analysis.visual``: the next
-    question on the same analysis reuses them without charging ``embed_budget``.
+    question on the same analysis reuses them (never embeds a candidate twice) and computes
+    fewer new ones (see :func:`~framesift.scoring.coarse_to_fine.question_budget`).
     """
     _validate(query, budget, budget_tokens)
     embed_budget = parse_embed_budget(embed_budget)
@@ -414,11 +415,17 @@ def _score_visual(analysis: Analysis, plan: QueryPlan, embed_budget: int | str, 
     assert visual is not None and visual.embedder is not None
     report = progress or (lambda stage, done, total: None)
     cands = analysis.candidates
-    with timer.stage("visual_score"):  # embeddings included; the manifest's embedding.seconds says how long
-        return visual_channel_budgeted(
+    spent_before = visual.embed_seconds
+    with timer.stage("visual_score"):
+        result = visual_channel_budgeted(
             visual, plan, visual.embedder, cands.time, analysis.features, duration_s=analysis.info.duration,
             embed_budget=embed_budget, events=cands.change, transient=cands.transient,
             progress=lambda d, t: report("embed", d, t))
+    # Image embedding happens inside the coarse-to-fine rounds: report it as its own stage.
+    embed_s = round(visual.embed_seconds - spent_before, 4)
+    timer.timings["embed_images"] = embed_s
+    timer.timings["visual_score"] = round(max(timer.timings["visual_score"] - embed_s, 0.0), 4)
+    return result
 
 
 def _visual_summary(visual: VisualEmbeddings | None, plan: QueryPlan | None, channels: dict[str, np.ndarray],

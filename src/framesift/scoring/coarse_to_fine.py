@@ -715,8 +715,13 @@ def score_visual(
     ``new_positions``/``new_rows`` go back to it.
     """
     n = len(times)
+    cfg = config or CoarseToFineConfig()
     cached_n = 0 if cached_positions is None else len(cached_positions)
-    budget = resolve_embed_budget(embed_budget, max(n - cached_n, 0), duration_s, embedder=embedder)
+    spans = None
+    if embed_budget == "auto" and n:
+        spans = int(find_spans(times, features, events=events, transient=transient, cut_threshold=cfg.cut_threshold,
+                               max_span_s=cfg.max_span_s).max()) + 1
+    budget = resolve_embed_budget(embed_budget, max(n - cached_n, 0), duration_s, embedder=embedder, spans=spans)
     query = np.asarray(embedder.encode_texts(list(query_texts)), dtype=np.float32)
 
     def embed(positions: np.ndarray) -> np.ndarray:
