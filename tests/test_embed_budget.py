@@ -199,3 +199,10 @@ def test_question_budget_credits_cached_rows_up_to_the_first_pass():
     assert question_budget(100, 30) == 70
     assert question_budget(100, 500) == 20      # never below the refinement share
     assert question_budget(0, 10) == 0
+
+
+def test_budget_zero_embeds_nothing_and_selects_anyway(shots_video, clip):
+    sel = framesift.select(shots_video, QUESTION, 4, model=clip, embed_budget=0, ocr=False, fetch=False)
+    e = sel.signals["visual_model"]["embedding"]
+    assert clip.images == e["frames_embedded"] == 0 and len(sel.frames) == 4
+    assert sel.signals["visual_model"]["used"] is False

@@ -127,9 +127,9 @@ def visual_channel_budgeted(
     Rows already in ``visual`` (an earlier question, or the on-disk index) are reused and never
     embedded again; they are credited against the question's budget up to the first pass's
     share (:func:`~framesift.scoring.coarse_to_fine.question_budget`), so a follow-up question
-    computes at most a fifth of ``embed_budget`` anew. Rows embedded here are written into ``visual`` (through :meth:`VisualEmbeddings.ensure`),
-    so the next question on the same analysis costs less. ``embed_budget``: new embeddings this
-    call may compute (a number), ``"auto"`` (model speed and video length, with the span floor
+    computes at most a fifth of ``embed_budget`` anew. Rows embedded here are written into
+    ``visual`` (through :meth:`VisualEmbeddings.ensure`), the one place the index saves them
+    from. ``embed_budget``: embeddings this question may use (a number), ``"auto"`` (model speed and video length, with the span floor
     of :func:`~framesift.scoring.coarse_to_fine.auto_embed_budget`) or ``"all"`` (dense: every
     candidate, as without a budget). The score of a candidate is its best cosine over the
     plan's phrase groups, as in :func:`visual_channel`.
