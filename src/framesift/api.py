@@ -22,7 +22,8 @@ from ._malloc import pin_mmap_threshold
 from .errors import InputError
 from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
-from .scoring.visual_relevance import VisualScores, visual_channel
+from .scoring.coarse_to_fine import parse_embed_budget
+from .scoring.visual_relevance import VisualScores, visual_channel_budgeted
 from .signals.embedders import Embedder, load_embedder
 from .selectors import get_strategy, run_strategy
 from .signals.lowlevel import visual_features
@@ -49,7 +50,7 @@ class SelectedFrame:
     time: float
     source: str
     role: str
-    scores: dict[str, float]
+    scores: dict[str, float | bool]
     reason: str
     width: int
     height: int
@@ -62,7 +63,7 @@ class SelectedFrame:
         return {
             "index": self.index,
             "time": round(self.time, 6),
-            "scores": {k: round(float(v), 4) for k, v in self.scores.items()},
+            "scores": {k: v if isinstance(v, bool) else round(float(v), 4) for k, v in self.scores.items()},
             "reason": self.reason,
             "role": self.role,
             "source": self.source,
@@ -299,10 +300,17 @@ def select_from(
     expand: bool = True,
     rewrite_url: str | None = None,
     rewrite_model: str = "default",
+    embed_budget: int | Literal["auto", "all"] = "auto",
     progress: ProgressFn | None = None,
 ) -> Selection:
-    """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`)."""
+    """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`).
+
+    Image embeddings computed for this question are kept in ``analysis.visual``: the next
+    question on the same analysis reuses them (never embeds a candidate twice) and computes
+    fewer new ones (see :func:`~framesift.scoring.coarse_to_fine.question_budget`).
+    """
     _validate(query, budget, budget_tokens)
+    embed_budget = parse_embed_budget(embed_budget)
     get_strategy(strategy)
     tokens = None
     if budget_tokens is not None:
@@ -320,10 +328,12 @@ def select_from(
     text_query = parsed.text() if parsed.changed else query
     channels, evidence = _score_text(text_query, analysis, timer)
     plan: QueryPlan | None = None
+    embedding: dict[str, Any] | None = None
     if analysis.visual is not None and query.strip():
         plan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
         notes.extend(plan.notes)
-        evidence.visual, evidence.plan = _score_visual(analysis, plan, timer, progress), plan
+        evidence.visual, embedding = _score_visual(analysis, plan, embed_budget, timer, progress)
+        evidence.plan = plan
         channels["visual"] = evidence.visual.score
     fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
     with timer.stage("select"):
@@ -337,7 +347,7 @@ def select_from(
         with timer.stage("fetch"):
             _fetch_images(analysis.path, info, analysis.table, frames)
     signals = _signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
-    signals["visual_model"] = _visual_summary(analysis.visual, plan, channels)
+    signals["visual_model"] = _visual_summary(analysis.visual, plan, channels, embedding)
     return Selection(
         video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
         frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
@@ -376,6 +386,7 @@ def select(
     expand: bool = True,
     rewrite_url: str | None = None,
     rewrite_model: str = "default",
+    embed_budget: int | Literal["auto", "all"] = "auto",
     progress: ProgressFn | None = None,
     cache: Any = False,
 ) -> Selection:
@@ -405,10 +416,16 @@ def select(
             :class:`Embedder`. None: relevance comes from subtitles and on-screen text only.
         expand: rewrite the question into caption-style phrases for the visual channel (rules).
         rewrite_url: an OpenAI-compatible endpoint that does that rewrite instead.
+        embed_budget: with ``model``, how many candidates the visual channel may embed
+            (coarse-to-fine scoring, :mod:`framesift.scoring.coarse_to_fine`; the others get
+            estimated scores): a number, ``"auto"`` (about 0.3 s of the model's measured time
+            per minute of video, at least one embedding per span up to one per 10 s) or
+            ``"all"`` (every candidate: dense scoring).
         progress: optional callback ``(stage, done, total)``.
         cache: reuse / fill the per-video index (see :func:`analyze`).
     """
     _validate(query, budget, budget_tokens)
+    embed_budget = parse_embed_budget(embed_budget)  # a bad value fails before decoding
     get_strategy(strategy)  # unknown strategy: fail before any decoding
     if budget_tokens is not None:
         from .budget import get_family
@@ -418,7 +435,8 @@ def select(
                        cache=cache)
     return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch,
                        budget_tokens=budget_tokens, model_family=model_family,
-                       expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model, progress=progress)
+                       expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model,
+                       embed_budget=embed_budget, progress=progress)
 
 
 @dataclass
@@ -435,17 +453,28 @@ class _Evidence:
     plan: QueryPlan | None = None
 
 
-def _score_visual(analysis: Analysis, plan: QueryPlan, timer: _Timer, progress: ProgressFn | None) -> VisualScores:
+def _score_visual(analysis: Analysis, plan: QueryPlan, embed_budget: int | str, timer: _Timer,
+                  progress: ProgressFn | None) -> tuple[VisualScores, dict[str, Any]]:
+    """The visual channel, coarse-to-fine under ``embed_budget``; new rows stay in ``analysis.visual``."""
     visual = analysis.visual
     assert visual is not None and visual.embedder is not None
     report = progress or (lambda stage, done, total: None)
-    with timer.stage("embed_images"):
-        visual.ensure(progress=lambda d, t: report("embed", d, t))  # all candidates (the coarse-to-fine issue narrows this)
+    cands = analysis.candidates
+    spent_before = visual.embed_seconds
     with timer.stage("visual_score"):
-        return visual_channel(visual, plan, visual.embedder)
+        result = visual_channel_budgeted(
+            visual, plan, visual.embedder, cands.time, analysis.features, duration_s=analysis.info.duration,
+            embed_budget=embed_budget, events=cands.change, transient=cands.transient,
+            progress=lambda d, t: report("embed", d, t))
+    # Image embedding happens inside the coarse-to-fine rounds: report it as its own stage.
+    embed_s = round(visual.embed_seconds - spent_before, 4)
+    timer.timings["embed_images"] = embed_s
+    timer.timings["visual_score"] = round(max(timer.timings["visual_score"] - embed_s, 0.0), 4)
+    return result
 
 
-def _visual_summary(visual: VisualEmbeddings | None, plan: QueryPlan | None, channels: dict[str, np.ndarray]) -> dict[str, Any]:
+def _visual_summary(visual: VisualEmbeddings | None, plan: QueryPlan | None, channels: dict[str, np.ndarray],
+                    embedding: dict[str, Any] | None = None) -> dict[str, Any]:
     if visual is None:
         return {"available": False, "used": False, "note": "no vision-language model configured"}
     used = "visual" in channels and float(channels["visual"].max()) > 0
@@ -455,7 +484,9 @@ def _visual_summary(visual: VisualEmbeddings | None, plan: QueryPlan | None, cha
         "embedded": visual.embedded, "candidates": len(visual), "image_bytes": visual.images.nbytes,
         "query": plan.to_dict() if plan is not None else None,
         "pooling": "mean of phrase embeddings within a group, max over groups",
-        "normalisation": "robust z within the video / 6, clipped to [0, 1]",
+        "normalisation": "robust z within the video (estimated scores included) / 6, clipped to [0, 1]; "
+                         "estimated scores x 0.95",
+        "embedding": embedding,
     }
 
 
@@ -495,6 +526,9 @@ def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.nda
             name, phrases = ev.plan.groups[int(ev.visual.which[pos])]
             evidence = (f"image matches the {name} ({score:.2f}, cosine {float(ev.visual.cosine[pos]):.3f}): "
                         f"{_quote(phrases[0])}")
+        elif best_channel == "visual" and ev.visual is not None and ev.visual.estimated is not None \
+                and ev.visual.estimated[pos]:
+            evidence = f"image score estimated from embedded frames of the same span ({score:.2f}; not embedded)"
         elif best_channel == "subtitle" and ev.sub_which is not None and ev.sub_which[pos] >= 0:
             ln = ev.sub_lines[int(ev.sub_which[pos])]
             evidence = f"subtitle {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {_quote(ln.text)}"
@@ -526,6 +560,8 @@ def _describe(positions: np.ndarray, roles: tuple[str, ...], cands: CandidateSet
         scores = {name: float(ch[pos]) for name, ch in channels.items()}
         if ev.visual is not None and np.isfinite(ev.visual.cosine[pos]):
             scores["visual_cosine"] = float(ev.visual.cosine[pos])
+        if ev.visual is not None and ev.visual.estimated is not None:
+            scores["visual_estimated"] = bool(ev.visual.estimated[pos])
         if channels:
             scores["fused"] = float(fused[pos])
         if cands.change[pos] > 0:

@@ -114,6 +114,9 @@ def select_cmd(
     rewrite_model: str = typer.Option("default", "--rewrite-model", help="Model name sent to --rewrite-url."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the per-video index."),
+    embed_budget: str = typer.Option("auto", "--embed-budget",
+                                     help="With --model: candidates the visual channel may embed (coarse-to-fine; the rest "
+                                          "are estimated): N, auto (scaled to video length and model speed) or all (dense)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -124,6 +127,9 @@ def select_cmd(
         raise InputError(f"--budget must be at least 1 (got {budget})")
     if budget_tokens is not None and budget_tokens < 1:
         raise InputError(f"--budget-tokens must be at least 1 (got {budget_tokens})")
+    from .scoring.coarse_to_fine import parse_embed_budget
+
+    embed_spec = parse_embed_budget(embed_budget)
     if fmt is not None:
         from .export.formats import check_format
 
@@ -136,7 +142,7 @@ def select_cmd(
                      fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed,
                      fetch=out is not None or fmt is not None, progress=progress,
                      model=model, expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model,
-                     cache=False if no_cache else (cache or True))
+                     cache=False if no_cache else (cache or True), embed_budget=embed_spec)
     model_input = None
     if fmt is not None:
         from .export.formats import render_format

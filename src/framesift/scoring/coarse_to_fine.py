@@ -73,6 +73,7 @@ __all__ = [
     "measure_embed_rate",
     "resolve_embed_budget",
     "parse_embed_budget",
+    "question_budget",
     "score_visual",
 ]
 
@@ -598,7 +599,8 @@ def measure_embed_rate(embedder: Any, *, images: int = 8, refresh: bool = False)
 
 
 def auto_embed_budget(n_candidates: int, duration_s: float, images_per_s: float, *,
-                      seconds_per_minute: float = 0.3, minimum: int = 32) -> int:
+                      seconds_per_minute: float = 0.3, minimum: int = 32, spans: int | None = None,
+                      coarse_share: float = 0.8, floor_per_minute: float = 6.0) -> int:
     """``--embed-budget auto``: embeddings worth ``seconds_per_minute`` of model time per minute of video.
 
     The issue's goal is an hour selected in about a minute; decoding and the event scan take
@@ -606,11 +608,42 @@ def auto_embed_budget(n_candidates: int, duration_s: float, images_per_s: float,
     video (18 s for an hour): 360 embeddings for CLIP-B/32 int8 at 20 images/s (a tenth of the
     hour's 3,600 candidates), 90 for SigLIP-B/16 fp32 at 5 images/s. Never fewer than
     ``minimum`` (enough for a first pass over a short video), never more than the candidates.
+
+    **Span floor** (``spans`` given: the number of spans :func:`find_spans` cuts the video
+    into): the time rule follows the machine's load, and under load it bought too few
+    embeddings to look at every shot once (107 for an hour at 5.9 images/s: 26% shot recall,
+    BENCHMARKS.md). So the budget is at least enough for one first-pass representative per span
+    (``spans / coarse_share``, the first pass's share of the budget), capped at
+    ``floor_per_minute`` embeddings per minute of video (6: one per 10 s, a tenth of the 1 fps
+    grid, the budget at which the benchmark's recall met the issue's target). Under load the
+    floor costs time (360 embeddings for an hour at 6 images/s: 60 s) instead of recall.
     """
     if n_candidates <= 0:
         return 0
-    by_time = int(round(images_per_s * seconds_per_minute * max(duration_s, 0.0) / 60.0))
-    return int(min(n_candidates, max(minimum, by_time)))
+    minutes = max(duration_s, 0.0) / 60.0
+    by_time = int(round(images_per_s * seconds_per_minute * minutes))
+    floor = 0
+    if spans is not None and spans > 0:
+        floor = min(int(math.ceil(spans / max(coarse_share, 1e-6))), int(math.ceil(floor_per_minute * minutes)))
+    return int(min(n_candidates, max(minimum, by_time, floor)))
+
+
+def question_budget(budget: int, reused: int, *, coarse_share: float = 0.8) -> int:
+    """New embeddings a question may compute when ``reused`` rows are already embedded (cache credit).
+
+    ``budget`` is what one question gets to look at. Rows embedded for earlier questions (or
+    restored from the index) are free and stand in for the first pass -- one representative per
+    span, the query-independent part of the work -- so they are credited up to that share
+    (``coarse_share`` x ``budget``); what is left pays for new spans and the refinement. A repeated
+    or follow-up question on the same video therefore costs at most a fifth of the first one
+    (with the default share), while every question still gets fresh refinement near its own top.
+    Rows refined for another question are not credited beyond the first pass's share: they say
+    little about where this question's evidence is.
+    """
+    if budget <= 0:
+        return 0
+    credit = min(int(reused), int(math.floor(coarse_share * budget)))
+    return int(budget - credit)
 
 
 def parse_embed_budget(text: str | int) -> int | Literal["auto", "all"]:
@@ -631,11 +664,12 @@ def parse_embed_budget(text: str | int) -> int | Literal["auto", "all"]:
 
 
 def resolve_embed_budget(spec: int | str | None, n_candidates: int, duration_s: float, *,
-                         embedder: Any = None, images_per_s: float | None = None) -> int:
+                         embedder: Any = None, images_per_s: float | None = None, spans: int | None = None) -> int:
     """Turn ``--embed-budget`` (``None`` or ``"all"`` = dense, a number, or ``"auto"``) into a number of embeddings.
 
     ``auto`` needs the model's speed: ``images_per_s`` if given, else measured once per process
-    on ``embedder`` (:func:`measure_embed_rate`).
+    on ``embedder`` (:func:`measure_embed_rate`); ``spans`` turns on the span floor of
+    :func:`auto_embed_budget`.
     """
     if spec is None:
         return int(n_candidates)
@@ -647,7 +681,7 @@ def resolve_embed_budget(spec: int | str | None, n_candidates: int, duration_s: 
             if embedder is None:
                 raise InputError("--embed-budget auto needs a visual model (--model)")
             images_per_s = measure_embed_rate(embedder)
-        return auto_embed_budget(n_candidates, duration_s, images_per_s)
+        return auto_embed_budget(n_candidates, duration_s, images_per_s, spans=spans)
     return int(min(parsed, n_candidates))
 
 
@@ -681,8 +715,13 @@ def score_visual(
     ``new_positions``/``new_rows`` go back to it.
     """
     n = len(times)
+    cfg = config or CoarseToFineConfig()
     cached_n = 0 if cached_positions is None else len(cached_positions)
-    budget = resolve_embed_budget(embed_budget, max(n - cached_n, 0), duration_s, embedder=embedder)
+    spans = None
+    if embed_budget == "auto" and n:
+        spans = int(find_spans(times, features, events=events, transient=transient, cut_threshold=cfg.cut_threshold,
+                               max_span_s=cfg.max_span_s).max()) + 1
+    budget = resolve_embed_budget(embed_budget, max(n - cached_n, 0), duration_s, embedder=embedder, spans=spans)
     query = np.asarray(embedder.encode_texts(list(query_texts)), dtype=np.float32)
 
     def embed(positions: np.ndarray) -> np.ndarray:

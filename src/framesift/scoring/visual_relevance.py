@@ -16,23 +16,47 @@ robust z-score within the video, ``z = (s - median) / max(1.4826 * MAD, MAD_FLOO
 deviations above the rest scores 1, the scale on which ``auto``'s outlier test and the text
 channels' scores operate. ``MAD_FLOOR`` keeps a nearly static video (all cosines equal) from
 turning noise into evidence.
+
+With an embedding budget (:func:`visual_channel_budgeted`, issue 7) only some candidates are
+embedded and the others get a coarse-to-fine estimate
+(:mod:`framesift.scoring.coarse_to_fine`). Choices, documented here because they shape fusion:
+
+* the per-video median and MAD are taken over **every** candidate's score, estimated ones
+  included: dense scoring normalises over all candidates, the estimates stand in for the ones
+  not embedded (interpolated from their own span, so they follow the video's make-up of shots),
+  whereas the embedded rows alone are a biased sample -- refinement spends its embeddings near
+  the top, which would pull the median up and every score down;
+* an estimated score counts (a frame in a span whose representative matches is evidence even
+  if it was never embedded: selectors need it to spread picks over a relevant shot), but at
+  ``ESTIMATE_WEIGHT`` (0.95) of its normalised value, so that between a frame that was
+  embedded and one only estimated at the same level the embedded one wins. Estimates are
+  weighted means of their embedded neighbours, so they never exceed the best of them anyway;
+* estimated rows have no cosine (``cosine`` is NaN there, as for frames never scored) and no
+  winning phrase group (``which`` = -1); ``estimated`` marks them.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..signals.embedders.base import Embedder
 from ..signals.embedders.text import normalize
 from ..signals.visual import VisualEmbeddings
+from .coarse_to_fine import (CoarseToFineConfig, coarse_to_fine, find_spans, parse_embed_budget, question_budget,
+                             resolve_embed_budget)
 from .query import QueryPlan
 
-__all__ = ["MAD_FLOOR", "VisualScores", "Z_FULL", "normalise_per_video", "visual_channel"]
+__all__ = ["ESTIMATE_WEIGHT", "MAD_FLOOR", "VisualScores", "Z_FULL", "group_vectors", "normalise_per_video",
+           "visual_channel", "visual_channel_budgeted"]
 
 Z_FULL = 6.0
 MAD_FLOOR = 0.003
+ESTIMATE_WEIGHT = 0.95
 
 
 @dataclass
@@ -42,6 +66,7 @@ class VisualScores:
     cosine: np.ndarray   # (N,) float32, NaN where not embedded
     score: np.ndarray    # (N,) float32 in [0, 1], 0 where not embedded
     which: np.ndarray    # (N,) int64 index into plan.groups, -1 where not embedded
+    estimated: np.ndarray | None = None  # (N,) bool: score estimated, not embedded (None: dense)
 
 
 def normalise_per_video(raw: np.ndarray) -> np.ndarray:
@@ -63,12 +88,7 @@ def visual_channel(visual: VisualEmbeddings, plan: QueryPlan, embedder: Embedder
     n = len(visual)
     if not plan.groups:
         return VisualScores(np.full(n, np.nan, np.float32), np.zeros(n, np.float32), np.full(n, -1, np.int64))
-    phrases = [p for _, ps in plan.groups for p in ps]
-    owner = np.repeat(np.arange(len(plan.groups)), [len(ps) for _, ps in plan.groups])
-    vecs = embedder.encode_texts(phrases)
-    group_vecs = np.zeros((len(plan.groups), vecs.shape[1]), dtype=np.float32)
-    np.add.at(group_vecs, owner, vecs)
-    sims = visual.similarity(normalize(group_vecs))  # (N, G), NaN rows where not embedded
+    sims = visual.similarity(group_vectors(plan, embedder))  # (N, G), NaN rows where not embedded
     ok = visual.mask
     which = np.full(n, -1, dtype=np.int64)
     cosine = np.full(n, np.nan, dtype=np.float32)
@@ -76,3 +96,96 @@ def visual_channel(visual: VisualEmbeddings, plan: QueryPlan, embedder: Embedder
         which[ok] = np.argmax(sims[ok], axis=1)
         cosine[ok] = sims[ok, which[ok]]
     return VisualScores(cosine=cosine, score=normalise_per_video(cosine), which=which)
+
+
+def group_vectors(plan: QueryPlan, embedder: Embedder) -> np.ndarray:
+    """``(G, D)`` unit text rows, one per phrase group: the renormalised mean of its phrases."""
+    phrases = [p for _, ps in plan.groups for p in ps]
+    owner = np.repeat(np.arange(len(plan.groups)), [len(ps) for _, ps in plan.groups])
+    vecs = embedder.encode_texts(phrases)
+    group_vecs = np.zeros((len(plan.groups), vecs.shape[1]), dtype=np.float32)
+    np.add.at(group_vecs, owner, vecs)
+    return normalize(group_vecs)
+
+
+def visual_channel_budgeted(
+    visual: VisualEmbeddings,
+    plan: QueryPlan,
+    embedder: Embedder,
+    times: np.ndarray,
+    features: np.ndarray,
+    *,
+    duration_s: float,
+    embed_budget: int | str = "auto",
+    events: np.ndarray | None = None,
+    transient: np.ndarray | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    config: CoarseToFineConfig | None = None,
+) -> tuple[VisualScores, dict[str, Any]]:
+    """The visual channel under an embedding budget; returns the scores and the manifest's ``embedding``.
+
+    Rows already in ``visual`` (an earlier question, or the on-disk index) are reused and never
+    embedded again; they are credited against the question's budget up to the first pass's
+    share (:func:`~framesift.scoring.coarse_to_fine.question_budget`), so a follow-up question
+    computes at most a fifth of ``embed_budget`` anew. Rows embedded here are written into
+    ``visual`` (through :meth:`VisualEmbeddings.ensure`), the one place the index saves them
+    from. ``embed_budget``: embeddings this question may use (a number), ``"auto"`` (model speed and video length, with the span floor
+    of :func:`~framesift.scoring.coarse_to_fine.auto_embed_budget`) or ``"all"`` (dense: every
+    candidate, as without a budget). The score of a candidate is its best cosine over the
+    plan's phrase groups, as in :func:`visual_channel`.
+    """
+    spec = parse_embed_budget(embed_budget)
+    cfg = config or CoarseToFineConfig()
+    n = len(visual)
+    cached = np.flatnonzero(visual.mask)
+    todo = n - len(cached)
+    t0 = time.perf_counter()
+    extra: dict[str, Any] = {"embed_budget_spec": spec}
+    if spec == "auto" and todo > 0:
+        from .coarse_to_fine import measure_embed_rate
+
+        spans = find_spans(times, features, events=events, transient=transient, cut_threshold=cfg.cut_threshold,
+                           max_span_s=cfg.max_span_s)
+        rate = measure_embed_rate(embedder)
+        n_spans = int(spans.max()) + 1 if len(spans) else 0
+        budget = resolve_embed_budget("auto", todo, duration_s, images_per_s=rate, spans=n_spans)
+        extra |= {"images_per_s": round(rate, 2), "spans_found": n_spans}
+    else:
+        budget = resolve_embed_budget(spec if spec != "auto" else 0, todo, duration_s)
+    asked = budget
+    if spec != "all":  # cached rows stand in for (part of) the first pass: the question costs less
+        budget = question_budget(budget, len(cached), coarse_share=cfg.coarse_share)
+        extra["cache_credit"] = asked - budget
+    if not plan.groups:
+        empty = VisualScores(np.full(n, np.nan, np.float32), np.zeros(n, np.float32), np.full(n, -1, np.int64),
+                             ~visual.mask)
+        return empty, {"method": "none", "note": "no phrases to score", "embed_budget": asked,
+                       "frames_embedded": 0, "frames_reused_from_cache": len(cached),
+                       "frames_estimated": 0, "candidates": n} | extra
+    query = group_vectors(plan, embedder)
+    done = 0
+
+    def embed(positions: np.ndarray) -> np.ndarray:
+        nonlocal done
+        base = done
+        rows = visual.ensure(positions, progress=None if progress is None else
+                             (lambda d, t: progress(base + d, max(budget, base + t))))
+        done += len(positions)
+        return rows
+
+    res = coarse_to_fine(times, features, query, embed, budget, events=events, transient=transient,
+                         cached_positions=cached, cached_rows=visual.vectors[cached], config=cfg)
+    exact = res.embedded
+    raw = res.scores.astype(np.float32)
+    score = normalise_per_video(raw)
+    score[~exact] *= ESTIMATE_WEIGHT
+    which = np.full(n, -1, dtype=np.int64)
+    cosine = np.full(n, np.nan, dtype=np.float32)
+    if exact.any():
+        which[exact] = np.argmax(visual.vectors[exact] @ query.T, axis=1)
+        cosine[exact] = raw[exact]
+    manifest = res.to_manifest() | extra | {"embed_budget": asked, "seconds": round(time.perf_counter() - t0, 4),
+                                            "estimate_weight": ESTIMATE_WEIGHT}
+    if spec == "all":
+        manifest["method"] = "dense"
+    return VisualScores(cosine=cosine, score=score, which=which, estimated=~exact), manifest
