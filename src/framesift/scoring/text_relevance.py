@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -74,12 +75,22 @@ def _despace(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.lower())
 
 
+@lru_cache(maxsize=1 << 17)
+def _text_view(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    """What the keyword match needs of a text, computed once per process: the text without
+    spaces or punctuation, its raw words, and its tokens (words without apostrophes plus
+    alphanumeric runs: "gate7closes" also holds the token "7"). Subtitle and OCR texts are the
+    same for every question about a video, so only the first question pays for this."""
+    low = text.lower()
+    raw = _WORD.findall(low)
+    tokens = frozenset(w.replace("'", "") for w in raw) | frozenset(_ALNUM_RUN.findall(low))
+    return _despace(text), frozenset(raw), tokens
+
+
 def _lexical(query_words: Sequence[str], idf: dict[str, float], text: str) -> float:
     if not query_words:
         return 0.0
-    flat = _despace(text)
-    tokens = set(w.replace("'", "") for w in _WORD.findall(text.lower()))
-    tokens |= set(_ALNUM_RUN.findall(text.lower()))  # "gate7closes" also holds the token "7"
+    flat, _, tokens = _text_view(text)
     total = sum(idf[w] for w in query_words)
     hit = 0.0
     for w in query_words:
@@ -97,11 +108,11 @@ def score_items(query: str, texts: Sequence[str], embed) -> list[TextItem]:
         return []
     words = content_words(query)
     n = len(texts)
-    flats = [_despace(t) for t in texts]
+    views = [_text_view(t) for t in texts]
     idf = {}
     for w in words:
         stem = w[:-1] if len(w) >= 5 and w.endswith("e") else w
-        df = sum(1 for f in flats if stem in f) if len(w) >= 4 else sum(1 for t in texts if w in _WORD.findall(t.lower()))
+        df = sum(1 for f, _, _ in views if stem in f) if len(w) >= 4 else sum(1 for _, raw, _ in views if w in raw)
         idf[w] = math.log(1.0 + (n + 1) / (df + 1))
     vecs = embed([query, *texts])
     sims = np.clip(vecs[1:] @ vecs[0], 0.0, 1.0)
