@@ -423,6 +423,18 @@ def test_rows_embedded_by_a_question_persist_but_not_for_another_model(tmp_path,
     assert not other.visual.mask.any()
 
 
+def test_damaged_stored_images_are_decoded_again(tmp_path, quiet_clip, tiny_onnx):
+    model = str(tiny_onnx("clip"))
+    a = analyze(quiet_clip, cache=tmp_path, ocr=False, model=model)  # cold: images stored, no rows yet
+    parts = list(a.entry.dir.glob("models/*/img-*.parquet"))
+    assert len(parts) == 1
+    parts[0].write_bytes(parts[0].read_bytes()[:100])
+    b = analyze(quiet_clip, cache=tmp_path, ocr=False, model=model)
+    assert any(f"decoded {len(a.candidates)} candidates" in n for n in b.notes)
+    assert b.visual.images.jpegs == a.visual.images.jpegs  # the same conversion as the decode pass
+    assert np.allclose(b.visual.ensure([0, 2]), a.visual.ensure([0, 2]), atol=1e-6)
+
+
 def test_embedding_resumes_after_kill(tmp_path, silent, tiny_onnx):
     library = silent
     model = str(tiny_onnx("clip"))

@@ -506,6 +506,22 @@ class VideoEntry:
         table = table.replace_schema_metadata({"model_id": f"images:{kind}", "schema_version": str(SCHEMA_VERSION)})
         self._put_part(f"images:{kind}", "img", table)
 
+    def image_positions(self, kind: str) -> np.ndarray:
+        """Positions stored for ``kind``, read from the position column only (cheap; the blobs and
+        checksums are read and verified by :meth:`get_images`, which drops damaged parts)."""
+        import pyarrow.parquet as pq
+
+        mdir = self._model_dir(f"images:{kind}", create=False)
+        if mdir is None:
+            return np.zeros(0, np.int64)
+        found: list[np.ndarray] = []
+        for p in self._part_files(mdir.name, "img"):
+            try:
+                found.append(pq.read_table(p, columns=["position"]).column("position").to_numpy().astype(np.int64))
+            except Exception:  # noqa: BLE001 - unreadable part: its rows count as missing
+                continue
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
     def get_images(self, kind: str, positions: Sequence[int] | None = None) -> tuple[np.ndarray, list[bytes]]:
         """``(positions, blobs)`` stored for ``kind`` (only those in ``positions`` when given)."""
         tables = self._read_parts(f"images:{kind}", "img")

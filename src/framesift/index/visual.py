@@ -42,8 +42,8 @@ def image_kind(side: int) -> str:
 class StoredImages(CandidateImages):
     """Candidate images read from an entry on first use (and completed from the video if needed).
 
-    Reading them costs ~30 KB per candidate (about 0.1 GB for an hour at 1 fps), which a question
-    whose rows are all embedded does not need: so nothing is read until :meth:`get` or
+    Reading them costs ~30 KB per candidate (about 0.1 GB, 0.2-0.3 s for an hour at 1 fps), which a
+    question that needs no new row does not need: so nothing is read until :meth:`get` or
     :meth:`load`. ``nbytes`` counts what is held in memory.
     """
 
@@ -99,8 +99,9 @@ def attach_visual(analysis: "Analysis", entry: VideoEntry, embedder: Embedder, *
     """Set ``analysis.visual`` for ``embedder`` from ``entry`` (rows and images; see module docstring).
 
     ``decoded``: the images the decode pass just kept (a cold run): they are stored in the entry.
-    Otherwise the stored images are used, read (and completed from the video) here only if some
-    row is missing, so the query-free work stays in the query-free part.
+    Otherwise the stored images are used, read on first use; if some row is missing and the entry
+    lacks images for some candidates, they are decoded here (once), so the query-free work stays
+    in the query-free part.
     """
     n = len(analysis.candidates)
     images: CandidateImages
@@ -117,7 +118,11 @@ def attach_visual(analysis: "Analysis", entry: VideoEntry, embedder: Embedder, *
         ok = pos < n
         visual.set(pos[ok], vec[ok], stored=True)
     if isinstance(images, StoredImages) and visual.missing().size:
-        images.load(progress)
+        # Rows are missing, so this question will embed some: the images must be there. Reading
+        # them waits for the first use; only completing them from the video happens now.
+        stored = entry.image_positions(images.kind)
+        if np.setdiff1d(np.arange(n), stored).size:
+            images.load(progress)
     analysis.visual = visual
     return visual
 
