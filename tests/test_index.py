@@ -489,6 +489,8 @@ def test_cli_index_with_model_then_search(tmp_path, silent, tiny_onnx):
                 for vec in store.entry(v, ocr=False).get_embeddings(emb.model_id)[1]), key=lambda t: t[0])
     assert moments[0]["channel"] == "visual" and moments[0]["scores"]["visual"] == pytest.approx(best[0], abs=1e-4)
     assert Path(moments[0]["video"]).name == best[1].name
+    ls = json.loads(run_cli("cache", "ls", "--cache", cache, "--json").stdout)["entries"]
+    assert [list(e["models"]) for e in ls] == [[emb.model_id]] * 2 and all(e["models"][emb.model_id] > 0 for e in ls)
     bad = run_cli("index", silent[0], "--model", tmp_path / "no-such-model", "--cache", cache)
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -213,6 +213,9 @@ def analyze(
     a directory or a :class:`framesift.index.IndexStore` loads the analysis from the per-video
     index when it holds one for this video's content and these settings, and stores it
     otherwise. A loaded analysis never opens the video (only the final frame fetch does).
+    With ``model`` too, its ``visual`` gets every row of this model stored in the entry and the
+    stored model-size images (decoded once if the entry has none at this size); rows embedded
+    later are written back by :func:`select_from` (:mod:`framesift.index.visual`).
     """
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")

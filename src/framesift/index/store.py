@@ -202,7 +202,7 @@ class IndexStore:
         if mroot.is_dir():
             for m in mroot.iterdir():
                 info = _read_meta(m, "model.json")
-                if info:
+                if info and not str(info.get("model_id")).startswith("images:"):  # images: shared by size
                     models[str(info.get("model_id"))] = len(list(m.glob("emb-*.parquet")))
         size = sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
         used = d / "used"
