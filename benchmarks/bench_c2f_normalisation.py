@@ -16,7 +16,6 @@ simulated, so this is quick.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path

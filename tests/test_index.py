@@ -297,118 +297,204 @@ def test_kill_during_indexing_leaves_no_corrupt_entry_and_resumes(tmp_path, sile
     assert len(IndexStore(cache).entries()) == 3
 
 
-# -- the visual channel, with a tiny random CLIP ---------------------------------------------------
+# -- the visual channel: real backends (tiny random checkpoints, conftest) -------------------------
 
 
-class TinyClipEmbedder:
-    """TEMPORARY TEST GLUE until the real transformers/ONNX backends (visual-model stream) land:
-    a randomly initialised transformers ``CLIPModel`` (real architecture, tiny sizes) behind the
-    :class:`~framesift.signals.embedders.Embedder` protocol, with a toy byte tokenizer (no hub).
-    The lead replaces it with the real backend at merge."""
-
-    dim = 16
-    image_size = 32
-
-    def __init__(self, seed: int = 0) -> None:
-        import torch
-        from transformers import CLIPConfig, CLIPModel
-
-        torch.manual_seed(seed)
-        cfg = CLIPConfig(text_config=dict(vocab_size=260, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                          num_attention_heads=2, max_position_embeddings=64),
-                         vision_config=dict(image_size=32, patch_size=8, hidden_size=32, intermediate_size=64,
-                                            num_hidden_layers=1, num_attention_heads=2),
-                         projection_dim=self.dim)
-        self.model = CLIPModel(cfg).eval()
-        self.model_id = f"test/tiny-clip@seed{seed}:torch-fp32"
-
-    def encode_images(self, images):
-        import torch
-        from PIL import Image
-
-        arr = np.stack([np.asarray(Image.fromarray(im).resize((32, 32))) for im in images]).astype(np.float32) / 255.0
-        with torch.no_grad():
-            out = self.model.get_image_features(pixel_values=torch.from_numpy(arr).permute(0, 3, 1, 2))
-        out = getattr(out, "pooler_output", out)
-        v = out.numpy().astype(np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-    def encode_texts(self, texts):
-        import torch
-
-        ids = torch.tensor([[min(b, 255) + 1 for b in t.encode()[:60]] + [0] * (60 - len(t.encode()[:60])) for t in texts])
-        with torch.no_grad():
-            out = self.model.get_text_features(input_ids=ids, attention_mask=(ids > 0).long())
-        out = getattr(out, "pooler_output", out)
-        v = out.numpy().astype(np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def test_index_with_an_embedder_then_visual_search(tmp_path):
-    from framesift.signals.embedders import Embedder
-
+@pytest.fixture(scope="module")
+def quiet_clip(tmp_path_factory) -> Path:
+    """A 10 s video without subtitles or on-screen text: the visual channel is the only one."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # no subtitles and no OCR: the visual channel is the only one
-        silent = make_video(tmp_path / "silent.mp4", duration=10.0, fps=24, width=320, height=180, gop=48,
-                            subtitles=False, distractor_text=False, seed=5).path
-    library = [silent]
-    emb = TinyClipEmbedder()
-    assert isinstance(emb, Embedder)
-    r = index_video(library[0], cache=tmp_path, embedder=emb, ocr=False)
-    assert r.embedded == r.candidates > 0
-    again = index_video(library[0], cache=tmp_path, embedder=emb, ocr=False)
+        return make_video(tmp_path_factory.mktemp("visual") / "silent.mp4", duration=10.0, fps=24, width=320,
+                          height=180, gop=48, subtitles=False, distractor_text=False, seed=5).path
+
+
+def _count_image_batches(monkeypatch, emb) -> dict[str, int]:
+    """Count the images ``emb`` embeds (the real backend still runs)."""
+    seen = {"images": 0}
+    real = emb.encode_images
+
+    def counting(images):
+        seen["images"] += len(images)
+        return real(images)
+
+    monkeypatch.setattr(emb, "encode_images", counting)
+    return seen
+
+
+def test_index_with_a_model_then_visual_search(tmp_path, quiet_clip, tiny_onnx):
+    from framesift.signals.embedders import load_embedder
+
+    model = str(tiny_onnx("clip"))
+    r = index_video(quiet_clip, cache=tmp_path, model=model, ocr=False)
+    assert r.embedded == r.candidates > 0 and r.model_id.endswith("onnx-fp32")
+    again = index_video(quiet_clip, cache=tmp_path, model=model, ocr=False)
     assert again.status == "cached" and again.embedded == 0
-    pos, vec = again.entry.get_embeddings(emb.model_id)
-    assert pos.tolist() == list(range(r.candidates)) and vec.shape == (r.candidates, emb.dim)
-    # The stored rows are the embedder's vectors of the candidate frames at its input size.
-    a = analyze(library[0], cache=tmp_path, ocr=False)
+    pos, vec = again.entry.get_embeddings(r.model_id)
+    assert pos.tolist() == list(range(r.candidates)) and vec.shape[0] == r.candidates
+    # The stored rows are the model's vectors of the candidate frames, decoded here independently
+    # (full size, then resized by PIL): JPEG and the scaler move them only slightly.
+    from PIL import Image
+
     from framesift.video.decode import iter_decoded, to_rgb
 
+    emb = load_embedder(model)
+    a = again.analysis
     k = r.candidates // 2
-    frame = next(iter(iter_decoded(library[0], a.table, a.candidates.index[k:k + 1])))[1]
-    assert np.allclose(vec[k], emb.encode_images([to_rgb(frame, a.info, 32)])[0], atol=1e-5)
+    frame = next(iter(iter_decoded(quiet_clip, a.table, a.candidates.index[k:k + 1])))[1]
+    full = Image.fromarray(to_rgb(frame, a.info, None))
+    side = emb.image_size
+    mine = emb.encode_images([np.asarray(full.resize((round(side * 320 / 180), side), Image.Resampling.BOX))])[0]
+    assert float(vec[k] @ mine) > 0.98
     # A query with no text match anywhere: the ranking is the visual channel's, best first.
-    moments = search([library[0]], "zzqx", top=3, cache=tmp_path, embedder=emb, ocr=False, min_gap_s=0.0)
+    moments = search([quiet_clip], "zzqx", top=3, cache=tmp_path, model=model, ocr=False, min_gap_s=0.0)
     sims = vec @ emb.encode_texts(["zzqx"])[0]
     assert [m.index for m in moments] == a.candidates.index[np.argsort(-sims)[:3]].tolist()
-    assert all(m.channel == "visual" and m.scores["visual"] > 0 for m in moments)
+    assert all(m.channel == "visual" for m in moments)
+    assert [m.scores["visual"] for m in moments] == pytest.approx(np.sort(sims)[::-1][:3].tolist(), abs=1e-4)
 
 
-def test_embedding_resumes_after_kill(tmp_path, silent):
+def test_select_with_model_and_cache_twice_decodes_and_embeds_nothing_new(tmp_path, quiet_clip, tiny_onnx, monkeypatch):
+    import framesift.api as api
+    import framesift.video.decode as decode
+    from framesift.signals.embedders import load_embedder
+
+    emb = load_embedder(str(tiny_onnx("clip")))
+    seen = _count_image_batches(monkeypatch, emb)
+    q = "a bright red square on a dark background"
+    # Dense on the cold run, so every row is stored; the warm run (default coarse-to-fine budget)
+    # then finds all of them in the index and must embed nothing.
+    cold = framesift.select(quiet_clip, q, 4, cache=tmp_path, ocr=False, model=emb, fetch=False, embed_budget="all")
+    assert seen["images"] == cold.num_candidates > 0
+    assert cold.signals["visual_model"]["used"]
+
+    def forbidden(*a, **k):
+        raise AssertionError("the video was probed or decoded although it is indexed")
+
+    fetches = {"n": 0}
+    real_iter = decode.iter_decoded
+
+    def counting(*a, **k):
+        fetches["n"] += 1
+        yield from real_iter(*a, **k)
+
+    for name in ("probe", "extract_candidates", "load_subtitles"):
+        monkeypatch.setattr(api, name, forbidden)
+    monkeypatch.setattr(decode, "iter_decoded", forbidden)  # what the image completion would use
+    monkeypatch.setattr(api, "iter_decoded", counting)  # the final fetch
+    seen["images"] = 0
+    warm = framesift.select(quiet_clip, q, 4, cache=tmp_path, ocr=False, model=emb, fetch=True)
+    assert seen["images"] == 0 and fetches["n"] == 1
+    assert warm.indices == cold.indices
+    assert [f.scores for f in warm.frames] == [f.scores for f in cold.frames]
+    assert warm.signals["visual_model"]["embedded"] == warm.num_candidates
+
+
+def test_rows_embedded_by_a_question_persist_but_not_for_another_model(tmp_path, quiet_clip, tiny_onnx, tiny_models):
+    from framesift.index.visual import persist_visual
+    from framesift.signals.embedders import load_embedder
+
+    cache = tmp_path / "c"
+    plain = analyze(quiet_clip, cache=cache, ocr=False)  # indexed without a model: no images yet
+    assert plain.visual is None
+    model = str(tiny_onnx("clip"))
+    a = analyze(quiet_clip, cache=cache, ocr=False, model=model)
+    assert any("for the visual model" in n for n in a.notes)  # images completed once, from the video
+    n = len(a.candidates)
+    assert not a.visual.mask.any()
+    a.visual.ensure([1, 3])  # what a coarse-to-fine pass does: a subset
+    assert persist_visual(a) == 2 and persist_visual(a) == 0
+    b = analyze(quiet_clip, cache=cache, ocr=False, model=model)
+    assert not any("for the visual model" in n for n in b.notes)
+    assert np.flatnonzero(b.visual.mask).tolist() == [1, 3]
+    assert np.array_equal(b.visual.vectors[[1, 3]], a.visual.vectors[[1, 3]])
+    # another model sees none of them (same input size: it shares the stored images)
+    other = analyze(quiet_clip, cache=cache, ocr=False, model=str(tiny_models["siglip"]))
+    assert other.visual.model_id != a.visual.model_id and not other.visual.mask.any()
+    # a question in another process embeds the rest, and select_from writes them back
+    r = run_cli("select", quiet_clip, "--query", "a red square", "--budget", "3", "--model", model, "--ocr", "off",
+                "--cache", cache, "--embed-budget", "all", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["signals"]["visual_model"]["embedded"] == n
+    c = analyze(quiet_clip, cache=cache, ocr=False, model=model)
+    assert c.visual.mask.all() and c.visual.unsaved().size == 0
+    emb = load_embedder(model)
+    assert np.allclose(c.visual.vectors, emb.encode_images(c.visual.images.get(range(n))), atol=1e-5)
+    assert not load_embedder(str(tiny_models["siglip"])).model_id == emb.model_id
+    other = analyze(quiet_clip, cache=cache, ocr=False, model=str(tiny_models["siglip"]))
+    assert not other.visual.mask.any()
+
+
+def test_damaged_stored_images_are_decoded_again(tmp_path, quiet_clip, tiny_onnx):
+    model = str(tiny_onnx("clip"))
+    a = analyze(quiet_clip, cache=tmp_path, ocr=False, model=model)  # cold: images stored, no rows yet
+    parts = list(a.entry.dir.glob("models/*/img-*.parquet"))
+    assert len(parts) == 1
+    parts[0].write_bytes(parts[0].read_bytes()[:100])
+    b = analyze(quiet_clip, cache=tmp_path, ocr=False, model=model)
+    assert any(f"decoded {len(a.candidates)} candidates" in n for n in b.notes)
+    assert b.visual.images.jpegs == a.visual.images.jpegs  # the same conversion as the decode pass
+    assert np.allclose(b.visual.ensure([0, 2]), a.visual.ensure([0, 2]), atol=1e-6)
+
+
+def test_embedding_resumes_after_kill(tmp_path, silent, tiny_onnx):
     library = silent
+    model = str(tiny_onnx("clip"))
     script = textwrap.dedent(f"""
-        import sys, time
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
-        from test_index import TinyClipEmbedder
+        import time
         from framesift.api import analyze
-        from framesift.index.library import embed_candidates
-        emb = TinyClipEmbedder()
-        a = analyze({str(library[1])!r}, cache={str(tmp_path)!r}, ocr=False)
+        from framesift.index.visual import embed_all
+        from framesift.signals.embedders import load_embedder
+        emb = load_embedder({model!r})
         slow = type("Slow", (), dict(model_id=emb.model_id, dim=emb.dim, image_size=emb.image_size,
-                    encode_texts=emb.encode_texts,
+                    encode_texts=lambda self, t: emb.encode_texts(t),
                     encode_images=lambda self, ims: (time.sleep(0.3), emb.encode_images(ims))[1]))()
+        a = analyze({str(library[1])!r}, cache={str(tmp_path)!r}, ocr=False, model=slow)
         print("ready", flush=True)
-        embed_candidates(a, a.entry, slow, batch_size=2)
+        embed_all(a, chunk=2)
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
     assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-    store = IndexStore(tmp_path)
-    entry = store.entry(library[1], ocr=False)
-    emb = TinyClipEmbedder()
+    from framesift.signals.embedders import load_embedder
+
+    model_id = load_embedder(model).model_id
+    entry = IndexStore(tmp_path).entry(library[1], ocr=False)
     deadline = time.time() + 60
-    while time.time() < deadline and entry.embedded_positions(emb.model_id).size < 4:
+    while time.time() < deadline and entry.embedded_positions(model_id).size < 4:
         time.sleep(0.02)
     proc.kill()
     proc.wait()
-    have = entry.embedded_positions(emb.model_id)
-    a = analyze(library[1], cache=store, ocr=False)
-    assert 4 <= have.size < len(a.candidates)
-    from framesift.index.library import embed_candidates
+    have = entry.embedded_positions(model_id)
+    r = index_video(library[1], cache=tmp_path, model=model, ocr=False)
+    assert 4 <= have.size < r.candidates
+    assert r.embedded == r.candidates - have.size  # only what was missing
+    assert entry.embedded_positions(model_id).tolist() == list(range(r.candidates))
 
-    added = embed_candidates(a, entry, emb)
-    assert added == len(a.candidates) - have.size  # only what was missing
-    assert entry.embedded_positions(emb.model_id).tolist() == list(range(len(a.candidates)))
+
+def test_cli_index_with_model_then_search(tmp_path, silent, tiny_onnx):
+    from framesift.signals.embedders import load_embedder
+
+    model = str(tiny_onnx("clip"))
+    cache = tmp_path / "c"
+    r = run_cli("index", *silent[:2], "--model", model, "--cache", cache, "--ocr", "off", "--json")
+    assert r.returncode == 0, r.stderr
+    videos = json.loads(r.stdout)["videos"]
+    assert all(v["embedded_now"] == v["candidates"] > 0 for v in videos)
+    r = run_cli("search", "--model", model, "--cache", cache, "--query", "zzqx", "--top", "3", "--no-index", "--json")
+    assert r.returncode == 0, r.stderr
+    moments = json.loads(r.stdout)["moments"]
+    # brute force over every stored row of both videos
+    emb = load_embedder(model)
+    qv = emb.encode_texts(["zzqx"])[0]
+    store = IndexStore(cache)
+    best = max(((float(vec @ qv), v) for v in silent[:2]
+                for vec in store.entry(v, ocr=False).get_embeddings(emb.model_id)[1]), key=lambda t: t[0])
+    assert moments[0]["channel"] == "visual" and moments[0]["scores"]["visual"] == pytest.approx(best[0], abs=1e-4)
+    assert Path(moments[0]["video"]).name == best[1].name
+    ls = json.loads(run_cli("cache", "ls", "--cache", cache, "--json").stdout)["entries"]
+    assert [list(e["models"]) for e in ls] == [[emb.model_id]] * 2 and all(e["models"][emb.model_id] > 0 for e in ls)
+    bad = run_cli("index", silent[0], "--model", tmp_path / "no-such-model", "--cache", cache)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
 
 
 # -- search and the CLI ------------------------------------------------------------------------------

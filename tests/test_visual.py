@@ -13,7 +13,7 @@ import pytest
 
 import framesift
 from framesift.cli import main
-from framesift.signals.embedders import Embedder, load_embedder
+from framesift.signals.embedders import load_embedder
 from framesift.signals.visual import VisualEmbeddings
 from framesift.video.images import CandidateImages
 

@@ -214,19 +214,24 @@ def analyze(
     a directory or a :class:`framesift.index.IndexStore` loads the analysis from the per-video
     index when it holds one for this video's content and these settings, and stores it
     otherwise. A loaded analysis never opens the video (only the final frame fetch does).
+    With ``model`` too, its ``visual`` gets every row of this model stored in the entry and the
+    stored model-size images (decoded once if the entry has none at this size); rows embedded
+    later are written back by :func:`select_from` (:mod:`framesift.index.visual`).
     """
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
-    if cache is not None and cache is not False and model is None:
-        # TODO(index+visual): with a model, restore candidate images and embedded rows from the entry.
-        return _analyze_cached(video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress)
+    if cache is not None and cache is not False:
+        return _analyze_cached(video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model,
+                               progress=progress)
     return _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress)
 
 
-def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, progress) -> Analysis:
+def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progress) -> Analysis:
     from .index import open_store
+    from .index.visual import attach_visual
 
     t0 = time.perf_counter()
+    embedder = load_embedder(model) if model is not None else None  # a bad --model fails before any work
     entry = open_store(cache).entry(video, fps=fps, events=events, ocr=ocr, subtitles=subtitles)
     analysis = entry.load_analysis(video)
     if analysis is None:
@@ -235,10 +240,12 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, progress) -> A
             analysis = entry.load_analysis(video)
             if analysis is None:
                 miss = entry.last_miss
-                analysis = _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=None,
+                analysis = _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=embedder,
                                     progress=progress)
                 t1 = time.perf_counter()
                 entry.put_analysis(analysis)
+                if analysis.visual is not None:  # keep the model-size images: later questions never decode
+                    attach_visual(analysis, entry, analysis.visual.embedder, decoded=analysis.visual.images)
                 analysis.timings["index_write"] = round(time.perf_counter() - t1, 4)
                 if miss and miss != "absent":
                     analysis.notes.append(f"index entry rebuilt ({miss})")
@@ -247,6 +254,13 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, progress) -> A
     analysis.timings = {"index_load": round(time.perf_counter() - t0, 4)}
     analysis.notes.append("analysis loaded from the index (decoded earlier)")
     analysis.entry = entry
+    if embedder is not None:
+        t1 = time.perf_counter()
+        images = attach_visual(analysis, entry, embedder, progress=progress).images
+        analysis.timings["index_visual"] = round(time.perf_counter() - t1, 4)
+        if getattr(images, "decoded", 0):
+            analysis.notes.append(f"decoded {images.decoded} candidates at {images.side} px for the visual model "
+                                  "(stored in the index)")
     return analysis
 
 
@@ -346,6 +360,7 @@ def select_from(
     if fetch and frames:
         with timer.stage("fetch"):
             _fetch_images(analysis.path, info, analysis.table, frames)
+    _persist_visual(analysis, timer, notes)
     signals = _signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
     signals["visual_model"] = _visual_summary(analysis.visual, plan, channels, embedding)
     return Selection(
@@ -471,6 +486,19 @@ def _score_visual(analysis: Analysis, plan: QueryPlan, embed_budget: int | str, 
     timer.timings["embed_images"] = embed_s
     timer.timings["visual_score"] = round(max(timer.timings["visual_score"] - embed_s, 0.0), 4)
     return result
+
+
+def _persist_visual(analysis: Analysis, timer: _Timer, notes: list[str]) -> None:
+    """Write rows embedded while answering to the analysis's index entry (none without a cache)."""
+    if analysis.entry is None or analysis.visual is None:
+        return
+    from .index.visual import persist_visual
+
+    with timer.stage("index_write_embeddings"):
+        try:
+            persist_visual(analysis)
+        except OSError as exc:  # a full or read-only cache must not cost the answer
+            notes.append(f"could not store new image embeddings in the index: {exc}")
 
 
 def _visual_summary(visual: VisualEmbeddings | None, plan: QueryPlan | None, channels: dict[str, np.ndarray],

@@ -56,16 +56,12 @@ class _LibraryProgress:
 
 
 def _load_embedder(spec: Optional[str]):
-    """Turn ``--model SPEC`` into an Embedder through the visual-model registry."""
+    """``--model SPEC`` -> an Embedder, loaded once before any video is touched (a bad spec fails fast)."""
     if not spec:
         return None
-    from ..signals import embedders
+    from ..signals.embedders import load_embedder
 
-    for name in ("load_embedder", "get_embedder", "open_embedder"):
-        loader = getattr(embedders, name, None)
-        if callable(loader):
-            return loader(spec)
-    raise InputError(f"--model {spec}: no visual embedder backend is available in this build")
+    return load_embedder(spec)
 
 
 def _store(cache: Optional[Path]):
@@ -82,7 +78,8 @@ def _emit(obj) -> None:
 @app.command("index")
 def index_cmd(
     videos: list[Path] = typer.Argument(..., help="Video files or directories (searched recursively).", show_default=False),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Visual embedder (hub id, local dir or ONNX export)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Vision-language model: embed every candidate for `search` and `select --model` "
+                                      "(hub id, local dir, ONNX export dir or open_clip:NAME/TAG)."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."),
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate (frames per second)."),
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
@@ -103,7 +100,8 @@ def index_cmd(
     with _LibraryProgress(not quiet, len(paths)) as progress:
         for p in paths:
             progress.start(p.name)
-            r = index_video(p, cache=store, embedder=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress)
+            r = index_video(p, cache=store, model=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress)
+            r.analysis = None  # memory stays flat over a large library
             results.append(r)
             progress.advance()
             if not quiet:
@@ -142,7 +140,7 @@ def search_cmd(
     embedder = _load_embedder(model)
     paths = resolve_videos(videos) if videos else None
     with _LibraryProgress(not quiet, len(paths) if paths else 0) as progress:
-        moments = search(paths, query, top=top, cache=store, embedder=embedder, index_missing=not no_index,
+        moments = search(paths, query, top=top, cache=store, model=embedder, index_missing=not no_index,
                          fps=fps, events=events, ocr=_parse_ocr(ocr), thumbs_dir=thumbs,
                          progress=lambda s, d, t: progress(s, d, t))
     if as_json:

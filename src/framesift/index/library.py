@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..signals.embedders import Embedder
 from .store import IndexStore, VideoEntry, open_store
 
-__all__ = ["IndexResult", "Moment", "VIDEO_SUFFIXES", "embed_candidates", "index_video", "resolve_videos", "search"]
+__all__ = ["IndexResult", "Moment", "VIDEO_SUFFIXES", "index_video", "resolve_videos", "search"]
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv", ".flv")
 _RRF_K = 60
@@ -67,6 +68,8 @@ class IndexResult:
     model_id: str | None = None
     seconds: float = 0.0
     entry: VideoEntry | None = field(default=None, repr=False)
+    #: the analysis as loaded or built (dropped by callers that index many videos)
+    analysis: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"video": self.video, "status": self.status, "candidates": self.candidates, "embedded_now": self.embedded,
@@ -74,56 +77,20 @@ class IndexResult:
                 "entry": str(self.entry.dir) if self.entry else None}
 
 
-def embed_candidates(analysis, entry: VideoEntry, embedder, *, batch_size: int = 16,
-                     progress: ProgressFn | None = None) -> int:
-    """Embed the candidates of ``analysis`` that ``entry`` has no row for yet; returns how many.
-
-    Frames are decoded at the model's input size and written batch by batch
-    (:meth:`VideoEntry.put_embeddings`), so memory stays flat and a killed run resumes where it
-    stopped: the next call embeds only the positions still missing.
-    """
-    from ..video.decode import iter_decoded, to_rgb
-
-    cands = analysis.candidates
-    done = set(entry.embedded_positions(embedder.model_id).tolist())
-    missing = np.array([k for k in range(len(cands)) if k not in done], dtype=np.int64)
-    if missing.size == 0:
-        return 0
-    pos_of = {int(cands.index[k]): int(k) for k in missing}
-    batch_pos: list[int] = []
-    batch_img: list[np.ndarray] = []
-    count = 0
-
-    def flush() -> None:
-        nonlocal count
-        if batch_pos:
-            entry.put_embeddings(embedder.model_id, np.asarray(batch_pos), embedder.encode_images(batch_img))
-            count += len(batch_pos)
-            batch_pos.clear()
-            batch_img.clear()
-            if progress:
-                progress("embed", count, int(missing.size))
-
-    for idx, frame in iter_decoded(analysis.path, analysis.table, np.sort(cands.index[missing])):
-        k = pos_of.get(int(idx))
-        if k is None:
-            continue
-        batch_pos.append(k)
-        batch_img.append(to_rgb(frame, analysis.info, int(embedder.image_size)))
-        if len(batch_pos) >= batch_size:
-            flush()
-    flush()
-    return count
-
-
-def index_video(video: str | os.PathLike, *, cache: Any = True, embedder=None, subtitles: str | os.PathLike | None = None,
-                fps: float = 1.0, events: bool = True, ocr: Any = "auto", progress: ProgressFn | None = None) -> IndexResult:
-    """Make sure ``video`` is in the index (analysis, plus embeddings when ``embedder`` is given)."""
+def index_video(video: str | os.PathLike, *, cache: Any = True, model: "str | Embedder | None" = None,
+                subtitles: str | os.PathLike | None = None, fps: float = 1.0, events: bool = True, ocr: Any = "auto",
+                progress: ProgressFn | None = None) -> IndexResult:
+    """Make sure ``video`` is in the index: its analysis, plus with ``model`` (a spec for
+    :func:`~framesift.signals.embedders.load_embedder` or an Embedder) the model-size images and
+    the embeddings of *all* candidates, through the same :func:`framesift.analyze` path ``select``
+    uses (rows are written as they are computed: a killed run resumes with the missing ones)."""
     from ..api import analyze
+    from .visual import embed_all
 
     t0 = time.perf_counter()
     store = open_store(cache if cache is not False else True)
-    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, progress=progress, cache=store)
+    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress,
+                       cache=store)
     entry = analysis.entry
     if "index_write" not in analysis.timings:
         status = "cached"
@@ -132,12 +99,13 @@ def index_video(video: str | os.PathLike, *, cache: Any = True, embedder=None, s
     else:
         status = "indexed"
     embedded = 0
-    if embedder is not None:
-        embedded = embed_candidates(analysis, entry, embedder, progress=progress)
+    if analysis.visual is not None:
+        embedded = embed_all(analysis, progress=progress)
         if embedded and status == "cached":
             status = "indexed"
     return IndexResult(video=str(video), status=status, candidates=len(analysis.candidates), embedded=embedded,
-                       model_id=getattr(embedder, "model_id", None), seconds=time.perf_counter() - t0, entry=entry)
+                       model_id=analysis.visual.model_id if analysis.visual is not None else None,
+                       seconds=time.perf_counter() - t0, entry=entry, analysis=analysis)
 
 
 @dataclass
@@ -169,6 +137,8 @@ class _Scored:
     index: np.ndarray
     channels: dict[str, np.ndarray]
     evidence: list[str | None]
+    #: 1-based rank of each candidate among the library-wide visual hits (inf: not a hit)
+    visual_rank: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -196,7 +166,7 @@ def search(
     *,
     top: int = 10,
     cache: Any = True,
-    embedder=None,
+    model: "str | Embedder | None" = None,
     index_missing: bool = True,
     fps: float = 1.0,
     events: bool = True,
@@ -207,9 +177,10 @@ def search(
 ) -> list[Moment]:
     """Rank moments for ``query`` across ``videos`` (files or directories; None = every indexed video).
 
-    Videos not in the index yet are indexed first (``index_missing``) or skipped. With an
-    ``embedder`` (any :class:`~framesift.signals.embedders.Embedder`), its stored candidate
-    embeddings give a visual channel. Returns at most ``top`` moments, best first, each with a
+    Videos not in the index yet are indexed first (``index_missing``) or skipped. With a
+    ``model`` (a spec for :func:`~framesift.signals.embedders.load_embedder` or an Embedder), its
+    stored candidate embeddings give a visual channel; candidates of the given videos not embedded
+    yet are embedded first (unless ``index_missing`` is False). Returns at most ``top`` moments, best first, each with a
     thumbnail JPEG written under ``thumbs_dir`` (default: ``<cache>/thumbs``).
     """
     from ..api import _score_text, _Timer
@@ -218,17 +189,18 @@ def search(
         raise InputError("search needs a non-empty --query")
     if top < 1:
         raise InputError(f"--top must be at least 1 (got {top})")
+    from ..signals.embedders import load_embedder
+
+    embedder = load_embedder(model) if model is not None else None
     store = open_store(cache if cache is not False else True)
     assert store is not None
     targets = _targets(store, videos, fps=fps, events=events, ocr=ocr)
     scored: list[_Scored] = []
     for k, (path, entry) in enumerate(targets):
-        analysis = entry.load_analysis(path)
-        if analysis is None and index_missing and path is not None and Path(path).exists():
-            index_video(path, cache=store, embedder=embedder, fps=fps, events=events, ocr=ocr)
-            analysis = entry.load_analysis(path)
-        elif analysis is not None and embedder is not None and index_missing and Path(path).exists():
-            embed_candidates(analysis, entry, embedder)
+        if index_missing and path and Path(path).is_file():  # analyses it, or embeds what is missing
+            analysis = index_video(path, cache=store, model=embedder, fps=fps, events=events, ocr=ocr).analysis
+        else:
+            analysis = entry.load_analysis(path or "")
         if analysis is None:
             continue
         channels, ev = _score_text(query, analysis, _Timer())
@@ -253,18 +225,22 @@ def search(
         by_entry = {(s.entry.video_hash, s.entry.settings_key): s for s in scored}
         for s in scored:
             s.channels["visual"] = np.zeros(len(s.times), np.float32)
-        for vh, sk, pos, val in hits:
+            s.visual_rank = np.full(len(s.times), np.inf)
+        # Rank by the cosine itself, whatever its sign: CLIP-family cosines of a good match can be
+        # negative for some models, and only their order matters for the fusion.
+        for rank, (vh, sk, pos, val) in enumerate(hits, 1):
             s = by_entry.get((vh, sk))
             if s is not None and pos < len(s.times):
-                s.channels["visual"][pos] = max(val, 1e-6)
+                s.channels["visual"][pos] = val
+                s.visual_rank[pos] = rank
     # Library-wide fusion: text = best text channel (as in select); visual fused by rank.
     text = [np.max(np.stack([s.channels[c] for c in ("subtitle", "ocr") if c in s.channels]), axis=0)
             if any(c in s.channels for c in ("subtitle", "ocr")) else np.zeros(len(s.times), np.float32) for s in scored]
     sizes = [len(s.times) for s in scored]
     flat_text = np.concatenate(text)
     if embedder is not None:
-        flat_vis = np.concatenate([s.channels["visual"] for s in scored])
-        fused_flat = 1.0 / (_RRF_K + _ranks(flat_text)) + 1.0 / (_RRF_K + _ranks(flat_vis))
+        flat_vis_rank = np.concatenate([s.visual_rank for s in scored])
+        fused_flat = 1.0 / (_RRF_K + _ranks(flat_text)) + 1.0 / (_RRF_K + flat_vis_rank)
     else:
         fused_flat = flat_text.astype(np.float64)
     fused = np.split(fused_flat, np.cumsum(sizes)[:-1])
@@ -282,7 +258,7 @@ def search(
         if text_scores and max(text_scores.values()) > 0:
             channel = max(text_scores, key=lambda c: text_scores[c])
         else:
-            channel = "visual" if scores.get("visual", 0.0) > 0 else "none"
+            channel = "visual" if np.isfinite(s.visual_rank[k]) else "none"
         moments.append(Moment(video=s.path, time=float(s.times[k]), index=int(s.index[k]), score=score, scores=scores,
                               channel=channel, text=s.evidence[k], thumbnail=None, video_hash=s.entry.video_hash))
     _write_thumbnails(moments, found, thumbs_root)

@@ -34,7 +34,6 @@ analysis is rebuilt; a damaged part file is dropped and its rows are embedded ag
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -44,7 +43,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -202,7 +200,7 @@ class IndexStore:
         if mroot.is_dir():
             for m in mroot.iterdir():
                 info = _read_meta(m, "model.json")
-                if info:
+                if info and not str(info.get("model_id")).startswith("images:"):  # images: shared by size
                     models[str(info.get("model_id"))] = len(list(m.glob("emb-*.parquet")))
         size = sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
         used = d / "used"
@@ -505,6 +503,22 @@ class VideoEntry:
         table = pa.table({"position": pa.array(pos.astype(np.int32)), "image": pa.array(list(blobs), type=pa.binary())})
         table = table.replace_schema_metadata({"model_id": f"images:{kind}", "schema_version": str(SCHEMA_VERSION)})
         self._put_part(f"images:{kind}", "img", table)
+
+    def image_positions(self, kind: str) -> np.ndarray:
+        """Positions stored for ``kind``, read from the position column only (cheap; the blobs and
+        checksums are read and verified by :meth:`get_images`, which drops damaged parts)."""
+        import pyarrow.parquet as pq
+
+        mdir = self._model_dir(f"images:{kind}", create=False)
+        if mdir is None:
+            return np.zeros(0, np.int64)
+        found: list[np.ndarray] = []
+        for p in self._part_files(mdir.name, "img"):
+            try:
+                found.append(pq.read_table(p, columns=["position"]).column("position").to_numpy().astype(np.int64))
+            except Exception:  # noqa: BLE001 - unreadable part: its rows count as missing
+                continue
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
     def get_images(self, kind: str, positions: Sequence[int] | None = None) -> tuple[np.ndarray, list[bytes]]:
         """``(positions, blobs)`` stored for ``kind`` (only those in ``positions`` when given)."""

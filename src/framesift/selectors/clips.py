@@ -182,7 +182,6 @@ def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
     taken = set(pos)
     total = len(pos)
     cap = min(budget, n)
-    spent = tokens.cost(scales) if tokens is not None else 0
     best_first = sorted(range(len(clips_)), key=lambda i: (-rel[clips_[i][3]], clips_[i][3]))
     grew = True
     while grew and total < cap:
@@ -202,7 +201,6 @@ def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
                 trial = tokens.cost(list(scales) + [1.0 / down])
                 if trial > tokens.limit:
                     continue
-                spent = trial
             scales = list(scales) + [1.0 / down]
             pos = list(pos) + [j]
             roles = list(roles) + [f"clip of {length + 1} around {times[a]:.1f}s"]

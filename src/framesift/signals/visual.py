@@ -40,6 +40,13 @@ class VisualEmbeddings:
     mask: np.ndarray
     batch_size: int = 16
     embed_seconds: float = field(default=0.0, repr=False)
+    #: ``(N,)`` bool, True where a row was set since it was last stored (see :meth:`unsaved`).
+    #: The index writes these rows back after a question, so no row is ever embedded twice.
+    fresh: np.ndarray | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.fresh is None:
+            self.fresh = np.zeros(self.mask.shape[0], dtype=bool)
 
     @classmethod
     def empty(cls, embedder: Embedder, images: CandidateImages) -> "VisualEmbeddings":
@@ -82,14 +89,28 @@ class VisualEmbeddings:
         pos = np.arange(len(self)) if positions is None else np.asarray(positions, dtype=np.int64)
         return self.vectors[pos]
 
-    def set(self, positions: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
-        """Store rows computed elsewhere (e.g. loaded from the on-disk index)."""
+    def set(self, positions: Sequence[int] | np.ndarray, vectors: np.ndarray, *, stored: bool = False) -> None:
+        """Store rows computed elsewhere. ``stored=True``: the rows come from the on-disk index
+        (they are not written back); otherwise they count as :meth:`unsaved` until
+        :meth:`mark_saved`."""
         pos = np.asarray(positions, dtype=np.int64)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.shape != (pos.size, self.dim):
             raise ValueError(f"expected ({pos.size}, {self.dim}) vectors, got {vectors.shape}")
         self.vectors[pos] = vectors
         self.mask[pos] = True
+        assert self.fresh is not None
+        self.fresh[pos] = not stored
+
+    def unsaved(self) -> np.ndarray:
+        """Positions (sorted) of rows set since they were loaded or last saved."""
+        assert self.fresh is not None
+        return np.flatnonzero(self.fresh & self.mask)
+
+    def mark_saved(self, positions: Sequence[int] | np.ndarray) -> None:
+        """The rows at ``positions`` are now in the index."""
+        assert self.fresh is not None
+        self.fresh[np.asarray(positions, dtype=np.int64)] = False
 
     def similarity(self, text_vectors: np.ndarray) -> np.ndarray:
         """``(N, P)`` cosine of each candidate with each text row; NaN where not embedded."""

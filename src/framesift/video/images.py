@@ -18,7 +18,7 @@ embeddings by a cosine of 0.9999 (random weights), less than int8 quantisation d
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import av
 import numpy as np
@@ -27,7 +27,7 @@ from PIL import Image
 from .decode import to_rgb
 from .probe import VideoInfo
 
-__all__ = ["CandidateImages", "JPEG_QUALITY"]
+__all__ = ["CandidateImages", "JPEG_QUALITY", "decode_candidate_images"]
 
 JPEG_QUALITY = 90
 
@@ -84,6 +84,32 @@ class CandidateImages:
         out.jpegs = [raw[int(a) : int(b)] for a, b in zip(offsets[:-1], offsets[1:])]
         out.frame_index = [int(i) for i in frame_index]
         return out
+
+
+def decode_candidate_images(video, info: VideoInfo, table, frame_index: Sequence[int] | np.ndarray, side: int, *,
+                            progress: Callable[[int, int], None] | None = None) -> list[bytes]:
+    """JPEGs of the frames ``frame_index`` (original indices) exactly as the decode pass keeps them.
+
+    One read of the video (:func:`~.decode.iter_decoded`), converted by the same
+    :meth:`CandidateImages.offer`, for an analysis restored from the index that has no images at
+    this size yet. Raises :class:`~framesift.errors.VideoError` if a frame cannot be decoded again.
+    """
+    from ..errors import VideoError
+    from .decode import iter_decoded
+
+    want = np.asarray(frame_index, dtype=np.int64)
+    if want.size == 0:
+        return []
+    tap = CandidateImages(info, side)
+    for idx, frame in iter_decoded(video, table, want):
+        tap.offer(int(idx), 0.0, frame, 0.0, "")
+        if progress is not None:
+            progress(len(tap), int(np.unique(want).size))
+    got = dict(zip(tap.frame_index, tap.jpegs))
+    lost = [int(i) for i in want if int(i) not in got]
+    if lost:
+        raise VideoError(f"{video}: {len(lost)} candidate frames could not be decoded again (first: {lost[0]})")
+    return [got[int(i)] for i in want]
 
 
 def _max_side_for(info: VideoInfo, side: int) -> int:
