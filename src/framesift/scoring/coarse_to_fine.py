@@ -598,8 +598,12 @@ def measure_embed_rate(embedder: Any, *, images: int = 8, refresh: bool = False)
     return rate
 
 
+#: ``auto`` never embeds fewer rows than this (enough for a first pass over a short video).
+AUTO_MINIMUM = 32
+
+
 def auto_embed_budget(n_candidates: int, duration_s: float, images_per_s: float, *,
-                      seconds_per_minute: float = 0.3, minimum: int = 32, spans: int | None = None,
+                      seconds_per_minute: float = 0.3, minimum: int = AUTO_MINIMUM, spans: int | None = None,
                       coarse_share: float = 0.8, floor_per_minute: float = 6.0) -> int:
     """``--embed-budget auto``: embeddings worth ``seconds_per_minute`` of model time per minute of video.
 

@@ -142,14 +142,21 @@ def visual_channel_budgeted(
     t0 = time.perf_counter()
     extra: dict[str, Any] = {"embed_budget_spec": spec}
     if spec == "auto" and todo > 0:
-        from .coarse_to_fine import measure_embed_rate
+        from .coarse_to_fine import AUTO_MINIMUM, measure_embed_rate
 
         spans = find_spans(times, features, events=events, transient=transient, cut_threshold=cfg.cut_threshold,
                            max_span_s=cfg.max_span_s)
-        rate = measure_embed_rate(embedder)
         n_spans = int(spans.max()) + 1 if len(spans) else 0
-        budget = resolve_embed_budget("auto", todo, duration_s, images_per_s=rate, spans=n_spans)
-        extra |= {"images_per_s": round(rate, 2), "spans_found": n_spans}
+        if todo <= AUTO_MINIMUM:
+            # auto never gives fewer than its minimum: the model's speed cannot change the
+            # budget, so skip the speed probe (a batch of noise images, more than a short
+            # video's own embeddings).
+            budget = todo
+            extra |= {"images_per_s": None, "spans_found": n_spans}
+        else:
+            rate = measure_embed_rate(embedder)
+            budget = resolve_embed_budget("auto", todo, duration_s, images_per_s=rate, spans=n_spans)
+            extra |= {"images_per_s": round(rate, 2), "spans_found": n_spans}
     else:
         budget = resolve_embed_budget(spec if spec != "auto" else 0, todo, duration_s)
     asked = budget
