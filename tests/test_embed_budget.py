@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from _colour import ColourEmbedder
 
 import framesift
 from framesift.cli import main
@@ -63,22 +64,6 @@ class Counting:
         return self.inner.encode_texts(texts)
 
 
-class Colour:
-    """Images -> mean colour; a text naming red -> red (a model whose right answer is known)."""
-
-    model_id, dim, image_size = "test-colour@2|numpy", 3, 16
-
-    def __init__(self) -> None:
-        self.images = 0
-
-    def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        self.images += len(images)
-        v = np.array([im.reshape(-1, 3).mean(0) for im in images], np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        v = np.array([(1.0, 0.0, 0.0) if "red" in t.lower() else (1.0, 1.0, 1.0) for t in texts], np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 @pytest.fixture
@@ -140,12 +125,12 @@ def test_all_is_dense(shots_video, clip):
 
 
 def test_estimates_count_but_an_embedded_frame_wins(shots_video):
-    colour = Colour()
+    colour = ColourEmbedder()
     a = framesift.analyze(shots_video, ocr=False, model=colour)
     vs, e = visual_channel_budgeted(a.visual, plan_query(QUESTION), colour, a.candidates.time, a.features,
                                     duration_s=a.info.duration, embed_budget=8, events=a.candidates.change,
                                     transient=a.candidates.transient)
-    assert colour.images == e["frames_embedded"] <= 8
+    assert colour.images_seen == e["frames_embedded"] <= 8
     t = a.candidates.time
     red = (t >= RED_SHOT[0]) & (t < RED_SHOT[1])
     best = int(np.argmax(vs.score))

@@ -4,12 +4,12 @@ embeddings, fusion with the other channels, the manifest, and the CLI ``--model`
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from _colour import ColourEmbedder
 
 import framesift
 from framesift.cli import main
@@ -40,29 +40,6 @@ def red_video(tmp_path_factory) -> Path:
     return path
 
 
-class ColourEmbedder:
-    """A small real implementation of the Embedder protocol: images -> mean colour, texts naming a
-    colour -> that colour. It stands in for a trained model, which this machine cannot download,
-    so that a test can know which frame a query should find; everything downstream is real."""
-
-    model_id = "test-colour@1|numpy"
-    dim = 3
-    image_size = 16
-    backend = "numpy"
-    _names = {"red": (1.0, 0.0, 0.0), "green": (0.0, 1.0, 0.0), "grey": (1.0, 1.0, 1.0)}
-
-    def __init__(self) -> None:
-        self.images_seen = 0
-
-    def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
-        self.images_seen += len(images)
-        v = np.array([im.reshape(-1, 3).mean(0) for im in images], np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-    def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        v = np.array([next((c for n, c in self._names.items() if n in t.lower()), (1.0, 1.0, 1.0)) for t in texts],
-                     np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 def test_candidate_images_are_model_size_and_roundtrip(red_video, tiny_models):
