@@ -12,12 +12,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from _colour import ColourEmbedder
 
 import framesift
+from framesift.bench.synth import encode_rgb
 from framesift.cli import main
 from framesift.errors import InputError
 from framesift.scoring.coarse_to_fine import auto_embed_budget, question_budget
@@ -35,17 +35,13 @@ QUESTION = "When is the screen red?"
 def shots_video(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("embed_budget") / "shots.mp4"
     rng = np.random.default_rng(5)
-    with av.open(str(path), "w") as out:
-        st = out.add_stream("libx264", rate=5)
-        st.width, st.height, st.pix_fmt = 160, 96, "yuv420p"
+
+    def frames():
         for i in range(300):
             base = np.array(SHOTS[i // 50], np.int16)
-            img = np.clip(base + rng.integers(-25, 25, (96, 160, 3)), 0, 255).astype(np.uint8)
-            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(pkt)
-        for pkt in st.encode():
-            out.mux(pkt)
-    return path
+            yield np.clip(base + rng.integers(-25, 25, (96, 160, 3)), 0, 255).astype(np.uint8)
+
+    return encode_rgb(path, frames(), fps=5)
 
 
 class Counting:

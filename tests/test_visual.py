@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from _colour import ColourEmbedder
 
 import framesift
+from framesift.bench.synth import encode_rgb
 from framesift.cli import main
 from framesift.signals.embedders import load_embedder
 from framesift.signals.visual import VisualEmbeddings
@@ -25,19 +25,16 @@ def red_video(tmp_path_factory) -> Path:
     """12 s, 10 fps, 320x180 H.264: grey noise, fully red from 6.0 s to 7.0 s."""
     path = tmp_path_factory.mktemp("visual") / "red.mp4"
     rng = np.random.default_rng(3)
-    with av.open(str(path), "w") as out:
-        st = out.add_stream("libx264", rate=10)
-        st.width, st.height, st.pix_fmt = 320, 180, "yuv420p"
+
+    def frames():
         for i in range(120):
             t = i / 10
             img = np.full((180, 320, 3), 110, np.uint8) + rng.integers(0, 20, (180, 320, 3), dtype=np.uint8)
             if RED_FROM <= t < RED_TO:
                 img[:] = (220, 20, 20)
-            for pkt in st.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(pkt)
-        for pkt in st.encode():
-            out.mux(pkt)
-    return path
+            yield img
+
+    return encode_rgb(path, frames(), fps=10)
 
 
 

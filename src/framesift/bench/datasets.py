@@ -38,21 +38,25 @@ def _video_path(folder: Path, name: str) -> str:
     return str(folder / f"{name}.mp4")
 
 
-def _read_json(path: Path) -> Any:
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text, or one clear line (exit code 2) saying why it cannot be read."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from exc
+
+
+def _read_json(path: Path) -> Any:
+    text = _read_text(path)
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
 
 
 def _read_jsonl(path: Path) -> list[Any]:
     rows = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from exc
+    lines = _read_text(path).splitlines()
     for n, line in enumerate(lines, 1):
         if line.strip():
             try:
@@ -139,10 +143,7 @@ def load_charades_sta(path: Path, videos: Path | None) -> list[BenchItem]:
     """
     folder = videos or path.parent / "Charades_v1_480"
     items = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from exc
+    lines = _read_text(path).splitlines()
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue

@@ -27,10 +27,11 @@ frames' times, so float rounding in a reader's timestamps cannot move a frame in
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -43,6 +44,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 __all__ = [
+    "encode_rgb",
     "Needle",
     "SynthVideo",
     "OddVideo",
@@ -1057,6 +1059,16 @@ class OddVideo:
     path: Path
     kind: str
     info: dict[str, Any] = field(default_factory=dict)
+
+
+def encode_rgb(path: str | Path, images: Iterable[np.ndarray], *, fps: float, gop: int = 30, crf: int = 18) -> Path:
+    """Encode ``(H, W, 3)`` uint8 frames at a constant ``fps`` as H.264 (for small test clips)."""
+    it = iter(images)
+    first = next(it)
+    H, W = first.shape[:2]
+    frames = ((img, k) for k, img in enumerate(itertools.chain([first], it)))
+    _encode_frames(Path(path), frames, W=W, H=H, rate=_rate(fps), gop=gop, crf=crf)
+    return Path(path)
 
 
 def _encode_frames(path: Path, frames: Iterator[tuple[np.ndarray, int]], *, W: int, H: int, rate: Fraction,
