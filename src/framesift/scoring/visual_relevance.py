@@ -52,7 +52,7 @@ from .coarse_to_fine import (CoarseToFineConfig, coarse_to_fine, find_spans, par
 from .query import QueryPlan
 
 __all__ = ["ESTIMATE_WEIGHT", "MAD_FLOOR", "VisualScores", "Z_FULL", "group_vectors", "normalise_per_video",
-           "visual_channel", "visual_channel_budgeted"]
+           "visual_channel_budgeted"]
 
 Z_FULL = 6.0
 MAD_FLOOR = 0.003
@@ -81,21 +81,6 @@ def normalise_per_video(raw: np.ndarray) -> np.ndarray:
     z = (vals - med) / max(mad, MAD_FLOOR)
     out[ok] = np.clip(z / Z_FULL, 0.0, 1.0)
     return out
-
-
-def visual_channel(visual: VisualEmbeddings, plan: QueryPlan, embedder: Embedder) -> VisualScores:
-    """Score the embedded candidates of ``visual`` against the phrase groups of ``plan``."""
-    n = len(visual)
-    if not plan.groups:
-        return VisualScores(np.full(n, np.nan, np.float32), np.zeros(n, np.float32), np.full(n, -1, np.int64))
-    sims = visual.similarity(group_vectors(plan, embedder))  # (N, G), NaN rows where not embedded
-    ok = visual.mask
-    which = np.full(n, -1, dtype=np.int64)
-    cosine = np.full(n, np.nan, dtype=np.float32)
-    if ok.any():
-        which[ok] = np.argmax(sims[ok], axis=1)
-        cosine[ok] = sims[ok, which[ok]]
-    return VisualScores(cosine=cosine, score=normalise_per_video(cosine), which=which)
 
 
 def group_vectors(plan: QueryPlan, embedder: Embedder) -> np.ndarray:
@@ -132,7 +117,7 @@ def visual_channel_budgeted(
     from. ``embed_budget``: embeddings this question may use (a number), ``"auto"`` (model speed and video length, with the span floor
     of :func:`~framesift.scoring.coarse_to_fine.auto_embed_budget`) or ``"all"`` (dense: every
     candidate, as without a budget). The score of a candidate is its best cosine over the
-    plan's phrase groups, as in :func:`visual_channel`.
+    plan's phrase groups (each the renormalised mean of its phrases, :func:`group_vectors`).
     """
     spec = parse_embed_budget(embed_budget)
     cfg = config or CoarseToFineConfig()
