@@ -25,7 +25,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_coarse_to_fine as B  # noqa: E402
 from _report import write_result  # noqa: E402
-
 from framesift.scoring.coarse_to_fine import coarse_to_fine  # noqa: E402
 from framesift.scoring.visual_relevance import normalise_per_video  # noqa: E402
 from framesift.signals.lowlevel import visual_features  # noqa: E402
@@ -59,11 +58,14 @@ def main() -> int:
     for q in qs:
         s = B.simulated_scores(q, truth, times, shot_of, seed=args.minutes)
         dense = normalise_per_video(s.astype(np.float32))
-        r = coarse_to_fine(times, feats, B.QUERY, lambda p, s=s: B.unit_rows(s, p), args.budget, events=change,
-                           transient=tr)
+        r = coarse_to_fine(
+            times, feats, B.QUERY, lambda p, s=s: B.unit_rows(s, p), args.budget, events=change, transient=tr
+        )
         ex = r.embedded
-        norm = {"all": normalise_per_video(r.scores),
-                "embedded": normalise_per_video(np.where(ex, r.scores, np.nan).astype(np.float32))}
+        norm = {
+            "all": normalise_per_video(r.scores),
+            "embedded": normalise_per_video(np.where(ex, r.scores, np.nan).astype(np.float32)),
+        }
         evid = np.zeros(len(times), bool)
         for a, b in q["spans"]:
             evid |= (times >= a) & (times < b)
@@ -71,18 +73,30 @@ def main() -> int:
             err[k].append(float(np.abs(v[ex] - dense[ex]).mean()))
             if (evid & ex).any():
                 top[k].append(float(v[evid & ex].max() - dense[evid & ex].max()))
-    lines = [f"{len(qs)} questions, {args.minutes} min video, embedding budget {args.budget}; load: `{load}`", "",
-             "| median/MAD over | mean abs diff to dense on embedded rows | best evidence frame: mean diff to dense | "
-             "mean abs diff |", "|---|---|---|---|"]
+    lines = [
+        f"{len(qs)} questions, {args.minutes} min video, embedding budget {args.budget}; load: `{load}`",
+        "",
+        "| median/MAD over | mean abs diff to dense on embedded rows | best evidence frame: mean diff to dense | "
+        "mean abs diff |",
+        "|---|---|---|---|",
+    ]
     for k in ("all", "embedded"):
-        lines.append(f"| {'every candidate (estimates included)' if k == 'all' else 'embedded rows only'} | "
-                     f"{np.mean(err[k]):.4f} | {np.mean(top[k]):+.4f} | {np.mean(np.abs(top[k])):.4f} |")
-    lines.append(f"\nratio (embedded-only / every candidate), mean abs diff on embedded rows: "
-                 f"{np.mean(err['embedded']) / np.mean(err['all']):.2f}x")
+        lines.append(
+            f"| {'every candidate (estimates included)' if k == 'all' else 'embedded rows only'} | "
+            f"{np.mean(err[k]):.4f} | {np.mean(top[k]):+.4f} | {np.mean(np.abs(top[k])):.4f} |"
+        )
+    lines.append(
+        f"\nratio (embedded-only / every candidate), mean abs diff on embedded rows: "
+        f"{np.mean(err['embedded']) / np.mean(err['all']):.2f}x"
+    )
     report = "\n".join(lines)
     print(report)
-    write_result("bench_c2f_normalisation.md", "Coarse-to-fine: per-video normalisation of estimated scores",
-                 f"python benchmarks/bench_c2f_normalisation.py --minutes {args.minutes} --budget {args.budget}", report)
+    write_result(
+        "bench_c2f_normalisation.md",
+        "Coarse-to-fine: per-video normalisation of estimated scores",
+        f"python benchmarks/bench_c2f_normalisation.py --minutes {args.minutes} --budget {args.budget}",
+        report,
+    )
     return 0
 
 

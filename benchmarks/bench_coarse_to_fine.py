@@ -62,8 +62,13 @@ import numpy as np
 import framesift
 from framesift.bench.random_models import save_random_model
 from framesift.bench.synth import make_video, needle_suite
-from framesift.scoring.coarse_to_fine import (auto_embed_budget, coarse_to_fine, find_spans, measure_embed_rate,
-                                              question_budget)
+from framesift.scoring.coarse_to_fine import (
+    auto_embed_budget,
+    coarse_to_fine,
+    find_spans,
+    measure_embed_rate,
+    question_budget,
+)
 from framesift.selectors import run_strategy
 from framesift.signals.embedders import load_embedder
 from framesift.signals.embedders.onnx import export_onnx
@@ -94,8 +99,13 @@ def video_for(minutes: int, seed: int = 0) -> tuple[Path, dict]:
     truth = path.with_suffix(".truth.json")
     if not truth.exists():
         t0 = time.perf_counter()
-        make_video(path, duration=minutes * 60.0, needles=needle_suite(seed, minutes * 60.0, kinds=("text", "flash")),
-                   seed=seed, subtitles=False)
+        make_video(
+            path,
+            duration=minutes * 60.0,
+            needles=needle_suite(seed, minutes * 60.0, kinds=("text", "flash")),
+            seed=seed,
+            subtitles=False,
+        )
         print(f"  encoded {path.name} in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return path, json.loads(truth.read_text())
 
@@ -203,8 +213,12 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="the 10-minute video only")
     ap.add_argument("--minutes", default="10,60")
     ap.add_argument("--shot-questions-per-10min", type=int, default=6)
-    ap.add_argument("--dense-sample", type=int, default=1200,
-                    help="time dense on at most this many evenly spaced candidates, scaled to all")
+    ap.add_argument(
+        "--dense-sample",
+        type=int,
+        default=1200,
+        help="time dense on at most this many evenly spaced candidates, scaled to all",
+    )
     ap.add_argument("--timed-questions", type=int, default=2, help="c2f questions timed with the real model per video")
     ap.add_argument("--select", action="store_true", help="time the whole select(): embed_budget auto vs all")
     ap.add_argument("--select-minutes", type=int, default=60)
@@ -246,14 +260,22 @@ def main() -> int:
         shot_start = np.array([s["start"] for s in truth["shots"]])
         shot_of = np.clip(np.searchsorted(shot_start, times, side="right") - 1, 0, len(shot_start) - 1)
         n_spans = int(find_spans(times, feats, events=cands.change, transient=cands.transient).max()) + 1
-        budgets = {"c2f 1/20": n_grid // 20, "c2f 1/10": n_grid // 10,
-                   "c2f auto": auto_embed_budget(n, info.duration, rate, spans=n_spans)}
-        print(f"{path.name}: {n} candidates ({n_grid} grid), analysis {t_analysis:.1f}s, budgets {budgets}", file=sys.stderr)
+        budgets = {
+            "c2f 1/20": n_grid // 20,
+            "c2f 1/10": n_grid // 10,
+            "c2f auto": auto_embed_budget(n, info.duration, rate, spans=n_spans),
+        }
+        print(
+            f"{path.name}: {n} candidates ({n_grid} grid), analysis {t_analysis:.1f}s, budgets {budgets}",
+            file=sys.stderr,
+        )
 
         # ---- dense with the real model (timed), all candidates
         # (on long videos: a sample of evenly spaced candidates, timed, and scaled to all n --
         # the per-image cost does not depend on which image it is; recall needs no embeddings)
-        sample = np.arange(n) if n <= args.dense_sample else np.unique(np.linspace(0, n - 1, args.dense_sample).astype(int))
+        sample = (
+            np.arange(n) if n <= args.dense_sample else np.unique(np.linspace(0, n - 1, args.dense_sample).astype(int))
+        )
         t0 = time.perf_counter()
         dense_emb = model.encode_images(tap.get(sample))
         t_dense = (time.perf_counter() - t0) * n / len(sample)
@@ -268,8 +290,12 @@ def main() -> int:
             s = simulated_scores(q, truth, times, shot_of, seed=m)
             kind = q["kind"]
             record("dense", kind, [hit(select_times(s, feats, times, b), q["spans"]) for b in SELECT_BUDGETS], n)
-            record("dense 1 fps", kind,
-                   [hit(select_times(s, feats, times, b, allowed=grid), q["spans"]) for b in SELECT_BUDGETS], n_grid)
+            record(
+                "dense 1 fps",
+                kind,
+                [hit(select_times(s, feats, times, b, allowed=grid), q["spans"]) for b in SELECT_BUDGETS],
+                n_grid,
+            )
             for name, eb in budgets.items():
                 timed = name == "c2f 1/10" and qi < args.timed_questions
 
@@ -282,24 +308,53 @@ def main() -> int:
                 res = coarse_to_fine(times, feats, QUERY, embed, eb, events=cands.change, transient=cands.transient)
                 dt = time.perf_counter() - t1
                 if timed:
-                    sel = select_times(res.scores, feats, times, 32)
+                    select_times(res.scores, feats, times, 32)
                     c2f_times.append((dt, res.spent, len(res.rounds), res.stopped, time.perf_counter() - t1 - dt))
-                record(name, kind, [hit(select_times(res.scores, feats, times, b), q["spans"]) for b in SELECT_BUDGETS],
-                       res.spent)
+                record(
+                    name,
+                    kind,
+                    [hit(select_times(res.scores, feats, times, b), q["spans"]) for b in SELECT_BUDGETS],
+                    res.spent,
+                )
                 # the same question sequence with the index's cache
                 cp = cache_pos[name]
-                res2 = coarse_to_fine(times, feats, QUERY, lambda pos, s=s: unit_rows(s, pos), eb, events=cands.change,
-                                      transient=cands.transient, cached_positions=cp, cached_rows=unit_rows(s, cp))
+                res2 = coarse_to_fine(
+                    times,
+                    feats,
+                    QUERY,
+                    lambda pos, s=s: unit_rows(s, pos),
+                    eb,
+                    events=cands.change,
+                    transient=cands.transient,
+                    cached_positions=cp,
+                    cached_rows=unit_rows(s, cp),
+                )
                 cache_pos[name] = np.union1d(cp, res2.new_positions)
-                record(name + ", cached", kind,
-                       [hit(select_times(res2.scores, feats, times, b), q["spans"]) for b in SELECT_BUDGETS], res2.spent)
+                record(
+                    name + ", cached",
+                    kind,
+                    [hit(select_times(res2.scores, feats, times, b), q["spans"]) for b in SELECT_BUDGETS],
+                    res2.spent,
+                )
                 cc = cache_credit[name]
-                res3 = coarse_to_fine(times, feats, QUERY, lambda pos, s=s: unit_rows(s, pos), question_budget(eb, len(cc)),
-                                      events=cands.change, transient=cands.transient, cached_positions=cc,
-                                      cached_rows=unit_rows(s, cc))
+                res3 = coarse_to_fine(
+                    times,
+                    feats,
+                    QUERY,
+                    lambda pos, s=s: unit_rows(s, pos),
+                    question_budget(eb, len(cc)),
+                    events=cands.change,
+                    transient=cands.transient,
+                    cached_positions=cc,
+                    cached_rows=unit_rows(s, cc),
+                )
                 cache_credit[name] = np.union1d(cc, res3.new_positions)
-                record(name + ", cached + credit", kind,
-                       [hit(select_times(res3.scores, feats, times, b), q["spans"]) for b in SELECT_BUDGETS], res3.spent)
+                record(
+                    name + ", cached + credit",
+                    kind,
+                    [hit(select_times(res3.scores, feats, times, b), q["spans"]) for b in SELECT_BUDGETS],
+                    res3.spent,
+                )
                 if qi == 0 and name == "c2f 1/10":
                     log = res.to_manifest()
                     print(json.dumps({k: v for k, v in log.items() if k != "rounds"}), file=sys.stderr)
@@ -332,19 +387,28 @@ def main() -> int:
         timing_lines.append(
             f"| {m} min | {n} ({n_grid}) | {t_analysis:.1f} | {n} / {t_dense:.1f} s{dense_note} | {spent_t} / {t_c2f:.1f} s | "
             f"{t_dense / t_c2f:.1f}x | {t_analysis + t_dense:.1f} | {t_analysis + t_c2f + t_sel:.1f} | "
-            f"{n / t_dense:.1f} |")
+            f"{n / t_dense:.1f} |"
+        )
         print(f"  c2f timed runs: {c2f_times}", file=sys.stderr)
 
     # ---- report
-    methods = ["dense", "dense 1 fps"] + [k for name in ("c2f 1/20", "c2f 1/10", "c2f auto") for k in (name, name + ", cached", name + ", cached + credit")]
+    methods = ["dense", "dense 1 fps"] + [
+        k
+        for name in ("c2f 1/20", "c2f 1/10", "c2f auto")
+        for k in (name, name + ", cached", name + ", cached + credit")
+    ]
     kinds = ["shot", "text", "flash", "all"]
-    lines = [f"Model: random-weight CLIP-B/32 (framesift export-onnx, dynamic int8), the project's ONNX Runtime "
-             f"embedder; measured {rate:.1f} img/s (auto budget = 0.3 s of model time per video minute, at least one "
-             f"per span up to one per 10 s). Load at start: `{load}`", "",
-             "Evidence recall (share of evidence spans with >= 1 selected frame inside; selection: `mmr`) at selection "
-             "budgets 8 / 16 / 32, and embeddings computed per question (mean):", "",
-             "| method | " + " | ".join(f"{k} (n)" for k in kinds) + " | embeddings / question | vs dense |",
-             "|---|" + "---|" * (len(kinds) + 2)]
+    lines = [
+        f"Model: random-weight CLIP-B/32 (framesift export-onnx, dynamic int8), the project's ONNX Runtime "
+        f"embedder; measured {rate:.1f} img/s (auto budget = 0.3 s of model time per video minute, at least one "
+        f"per span up to one per 10 s). Load at start: `{load}`",
+        "",
+        "Evidence recall (share of evidence spans with >= 1 selected frame inside; selection: `mmr`) at selection "
+        "budgets 8 / 16 / 32, and embeddings computed per question (mean):",
+        "",
+        "| method | " + " | ".join(f"{k} (n)" for k in kinds) + " | embeddings / question | vs dense |",
+        "|---|" + "---|" * (len(kinds) + 2),
+    ]
     dense_spent = np.mean([x for (mm, k), v in spent_by.items() if mm == "dense" for x in v])
     for meth in methods:
         cells = []
@@ -357,19 +421,32 @@ def main() -> int:
             cells.append(" / ".join(f"{x:.0f}" for x in arr.mean(axis=0)) + f" ({len(rs)})")
         sp = np.mean([x for (mm, k), v in spent_by.items() if mm == meth for x in v])
         lines.append(f"| {meth} | " + " | ".join(cells) + f" | {sp:.0f} | {sp / dense_spent:.3f} |")
-    lines += ["", "Wall time (real model on the real 224x224 crops; analysis = probe + decode + event scan + features "
-              "+ keeping the crops; c2f = the algorithm + its embeddings, median of the timed questions):", "",
-              "| video | candidates (grid) | analysis s | dense: embeddings / s | c2f 1/10: embeddings / s | "
-              "embedding speed-up | analysis + dense s | analysis + c2f + select s | dense img/s |",
-              "|---|---|---|---|---|---|---|---|---|"] + timing_lines
-    lines += ["", "Option (a), query-by-example with random weights: AUC of (other frames of the exemplar's shot) vs "
-              "(frames outside it), exemplar = the shot's first candidate:", "",
-              "| video | shots | random CLIP-B/32 int8 | low-level features (hsv + layout) |", "|---|---|---|---|"] + sim_lines
+    lines += [
+        "",
+        "Wall time (real model on the real 224x224 crops; analysis = probe + decode + event scan + features "
+        "+ keeping the crops; c2f = the algorithm + its embeddings, median of the timed questions):",
+        "",
+        "| video | candidates (grid) | analysis s | dense: embeddings / s | c2f 1/10: embeddings / s | "
+        "embedding speed-up | analysis + dense s | analysis + c2f + select s | dense img/s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ] + timing_lines
+    lines += [
+        "",
+        "Option (a), query-by-example with random weights: AUC of (other frames of the exemplar's shot) vs "
+        "(frames outside it), exemplar = the shot's first candidate:",
+        "",
+        "| video | shots | random CLIP-B/32 int8 | low-level features (hsv + layout) |",
+        "|---|---|---|---|",
+    ] + sim_lines
     report = "\n".join(lines)
     print(report)
     cmd = "python benchmarks/bench_coarse_to_fine.py" + (" --quick" if args.quick else f" --minutes {args.minutes}")
-    write_result("bench_coarse_to_fine_quick.md" if args.quick else "bench_coarse_to_fine.md",
-                 "Coarse-to-fine visual scoring vs dense", cmd, report)
+    write_result(
+        "bench_coarse_to_fine_quick.md" if args.quick else "bench_coarse_to_fine.md",
+        "Coarse-to-fine visual scoring vs dense",
+        cmd,
+        report,
+    )
     return 0
 
 
@@ -395,23 +472,39 @@ def select_run(model_path: Path, load: str, minutes: int) -> int:
         print(f"  {spec}: {wall:.1f}s, {counted} embeddings ({e.get('images_per_s')} img/s measured)", file=sys.stderr)
     after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     dense = rows[1]
-    table = ["| embed_budget | wall s (select, whole) | analysis s (probe + decode + features) | visual channel s "
-             "(text + image embeddings + coarse-to-fine) | embeddings (manifest / counted) | candidates | "
-             "wall vs all | embeddings vs all |", "|---|---|---|---|---|---|---|---|"]
+    table = [
+        "| embed_budget | wall s (select, whole) | analysis s (probe + decode + features) | visual channel s "
+        "(text + image embeddings + coarse-to-fine) | embeddings (manifest / counted) | candidates | "
+        "wall vs all | embeddings vs all |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for spec, wall, e, counted, analysis, vis in rows:
-        table.append(f"| {spec} | {wall:.1f} | {analysis:.1f} | {vis:.1f} | {e['frames_embedded']} / {counted} | "
-                     f"{e['candidates']} | {wall / dense[1]:.3f} | {counted / max(dense[3], 1):.3f} |")
+        table.append(
+            f"| {spec} | {wall:.1f} | {analysis:.1f} | {vis:.1f} | {e['frames_embedded']} / {counted} | "
+            f"{e['candidates']} | {wall / dense[1]:.3f} | {counted / max(dense[3], 1):.3f} |"
+        )
     auto_e = rows[0][2]
-    report = "\n".join([
-        f"`framesift.select({path.name}, question, 8, model=<random CLIP-B/32, export-onnx int8>, ocr=False, "
-        f"embed_budget=...)`, {minutes} min video, both in one process (auto first).", "",
-        *table, "",
-        f"auto: budget {auto_e['embed_budget']} from {auto_e.get('images_per_s')} img/s measured and "
-        f"{auto_e.get('spans_found')} spans; stopped: {auto_e['stopped']}; rounds {len(auto_e['rounds'])}.", "",
-        *lines, f"- load after: `{after}`"])
+    report = "\n".join(
+        [
+            f"`framesift.select({path.name}, question, 8, model=<random CLIP-B/32, export-onnx int8>, ocr=False, "
+            f"embed_budget=...)`, {minutes} min video, both in one process (auto first).",
+            "",
+            *table,
+            "",
+            f"auto: budget {auto_e['embed_budget']} from {auto_e.get('images_per_s')} img/s measured and "
+            f"{auto_e.get('spans_found')} spans; stopped: {auto_e['stopped']}; rounds {len(auto_e['rounds'])}.",
+            "",
+            *lines,
+            f"- load after: `{after}`",
+        ]
+    )
     print(report)
-    write_result(f"bench_coarse_to_fine_select_{minutes}min.md", "Whole select(): embed_budget auto vs all",
-                 f"python benchmarks/bench_coarse_to_fine.py --select --select-minutes {minutes}", report)
+    write_result(
+        f"bench_coarse_to_fine_select_{minutes}min.md",
+        "Whole select(): embed_budget auto vs all",
+        f"python benchmarks/bench_coarse_to_fine.py --select --select-minutes {minutes}",
+        report,
+    )
     return 0
 
 

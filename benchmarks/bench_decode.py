@@ -33,10 +33,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-CONTENDERS = ["framesift events", "framesift grid", "pyav naive", "pyav sequential", "opencv grab/retrieve",
-              "decord", "torchcodec"]
+CONTENDERS = [
+    "framesift events",
+    "framesift grid",
+    "pyav naive",
+    "pyav sequential",
+    "opencv grab/retrieve",
+    "decord",
+    "torchcodec",
+]
 
-_CHILD = r'''
+_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 name, path = sys.argv[1], sys.argv[2]
@@ -87,7 +94,7 @@ elif name == "torchcodec":
 dt = time.perf_counter() - t0
 print(json.dumps({"seconds": dt, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "frames": len(got), "wrong": len(set(got) ^ want), "duration": info.duration}))
-'''
+"""
 
 
 def available(name: str) -> bool:
@@ -101,7 +108,10 @@ def available(name: str) -> bool:
 def run_one(name: str, path: Path) -> dict | None:
     r = subprocess.run([sys.executable, "-c", _CHILD, name, str(path)], capture_output=True, text=True, timeout=1800)
     if r.returncode != 0:
-        print(f"  {name}: failed: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}", file=sys.stderr)
+        print(
+            f"  {name}: failed: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}",
+            file=sys.stderr,
+        )
         return None
     return json.loads(r.stdout.strip().splitlines()[-1])
 
@@ -133,13 +143,17 @@ def main() -> int:
         alternatives = {n: s for n, s in med.items() if not n.startswith("framesift")}
         fastest_alt = min(alternatives, key=alternatives.get)
         out.append(f"\n### {v} ({path.name})\n")
-        out.append("| contender | seconds (median) | x real time | vs fastest alternative | peak RSS MB | frames | wrong frames |")
+        out.append(
+            "| contender | seconds (median) | x real time | vs fastest alternative | peak RSS MB | frames | wrong frames |"
+        )
         out.append("|---|---|---|---|---|---|---|")
         for n, s in sorted(med.items(), key=lambda kv: kv[1]):
             rs = results[n]
             dur = rs[0]["duration"]
-            out.append(f"| {n} | {s:.1f} | {dur / s:.0f}x | {alternatives[fastest_alt] / s:.2f}x | "
-                       f"{max(x['rss_mb'] for x in rs):.0f} | {rs[0]['frames']} | {rs[0]['wrong']} |")
+            out.append(
+                f"| {n} | {s:.1f} | {dur / s:.0f}x | {alternatives[fastest_alt] / s:.2f}x | "
+                f"{max(x['rss_mb'] for x in rs):.0f} | {rs[0]['frames']} | {rs[0]['wrong']} |"
+            )
         out.append(f"\nFastest alternative: {fastest_alt}. Ratios > 1 are faster than it.")
     if skipped:
         out.append(f"\nNot installed, skipped: {', '.join(skipped)}.")

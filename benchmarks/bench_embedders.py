@@ -32,7 +32,6 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_result  # noqa: E402
-
 from framesift.bench.random_models import save_random_model  # noqa: E402
 from framesift.signals.embedders import load_embedder  # noqa: E402
 from framesift.signals.embedders.onnx import OnnxEmbedder, export_onnx  # noqa: E402
@@ -66,8 +65,10 @@ def interleaved(backends: dict[str, object], images: list[np.ndarray], batch: in
     """
     walls: dict[str, list[float]] = {k: [] for k in backends}
     cpus: dict[str, list[float]] = {k: [] for k in backends}
-    pixels = [np.ascontiguousarray(backends[next(iter(backends))].prep(images[i : i + batch]))
-              for i in range(0, len(images), batch)]
+    pixels = [
+        np.ascontiguousarray(backends[next(iter(backends))].prep(images[i : i + batch]))
+        for i in range(0, len(images), batch)
+    ]
     for emb in backends.values():
         emb.encode_pixels(pixels[0][:2])  # warm-up: allocations, kernel selection
     vecs: dict[str, list[np.ndarray]] = {k: [] for k in backends}
@@ -92,13 +93,19 @@ def main() -> None:
     ap.add_argument("--store", action="store_true")
     args = ap.parse_args()
     load = os.getloadavg()
-    lines = [f"Load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared 2-core machine).",
-             f"`uptime`: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}", ""]
+    lines = [
+        f"Load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared 2-core machine).",
+        f"`uptime`: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}",
+        "",
+    ]
     raw, store = frames(args.images)
     images = store.get(range(len(store)))
-    lines += [f"Batch {args.batch}, {args.rounds} interleaved rounds (medians).", "",
-              "| model | backend | images/s (wall) | vs torch fp32 | CPU s / image | cosine vs torch fp32 (min / mean) |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        f"Batch {args.batch}, {args.rounds} interleaved rounds (medians).",
+        "",
+        "| model | backend | images/s (wall) | vs torch fp32 | CPU s / image | cosine vs torch fp32 (min / mean) |",
+        "|---|---|---|---|---|---|",
+    ]
     names = {"siglip": "SigLIP-B/16 224", "clip": "CLIP ViT-B/32"}
     with tempfile.TemporaryDirectory() as tmp:
         for arch in args.archs.split(","):
@@ -120,8 +127,10 @@ def main() -> None:
             base, _, ref = res["torch fp32"]
             for label, (r, cpu, v) in res.items():
                 cos = (v * ref).sum(1)
-                lines.append(f"| {names[arch]} | {label} | {r:.2f} | {r / base:.2f}x | {cpu:.3f} | "
-                             f"{cos.min():.4f} / {cos.mean():.4f} |")
+                lines.append(
+                    f"| {names[arch]} | {label} | {r:.2f} | {r / base:.2f}x | {cpu:.3f} | "
+                    f"{cos.min():.4f} / {cos.mean():.4f} |"
+                )
             lines.append(f"| {names[arch]} | (export time) | fp32 {t_fp32:.0f} s, int8 {t_int8:.0f} s | | | |")
             if args.store and arch == "siglip":
                 lines += ["", *store_report(raw, store, torch_emb), ""]

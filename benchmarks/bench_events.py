@@ -97,19 +97,29 @@ def main() -> int:
                 by_kind.setdefault((name, nd["kind"]), []).append(hit)
         print(f"  {path.name}: packets {len(pk)}, scan {len(scan)} detections", file=sys.stderr)
 
-    lines = ["| detector | captions found | flashes found | detections / minute | extra cost s (all videos) | cost vs 1 fps decode |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| detector | captions found | flashes found | detections / minute | extra cost s (all videos) | cost vs 1 fps decode |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, st in stats.items():
         cap = by_kind.get((name, "text"), [])
         fl = by_kind.get((name, "flash"), [])
-        lines.append(f"| {name} | {sum(cap)}/{len(cap)} | {sum(fl)}/{len(fl)} | {st['det'] / total_min:.1f} | "
-                     f"{st['sec']:.1f} | {st['sec'] / base_decode:.2f}x |")
-    lines.append(f"\n1 fps candidate decode of the same videos (the baseline both add to): {base_decode:.1f} s "
-                 f"for {total_min:.0f} minutes of video.")
+        lines.append(
+            f"| {name} | {sum(cap)}/{len(cap)} | {sum(fl)}/{len(fl)} | {st['det'] / total_min:.1f} | "
+            f"{st['sec']:.1f} | {st['sec'] / base_decode:.2f}x |"
+        )
+    lines.append(
+        f"\n1 fps candidate decode of the same videos (the baseline both add to): {base_decode:.1f} s "
+        f"for {total_min:.0f} minutes of video."
+    )
     report = "\n".join(lines)
     print(report)
-    write_result("bench_events.md", "Momentary events: packets vs decoded scan",
-                 f"python benchmarks/bench_events.py --minutes {args.minutes} --z {args.z:g}", report)
+    write_result(
+        "bench_events.md",
+        "Momentary events: packets vs decoded scan",
+        f"python benchmarks/bench_events.py --minutes {args.minutes} --z {args.z:g}",
+        report,
+    )
     return 0
 
 

@@ -58,13 +58,24 @@ def ensure_long(data: Path) -> Path:
     data.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        make_video(path, duration=3600.0, fps=24, width=640, height=360, gop=250, seed=11,
-                   needles=(Needle("subtitle", 1800.0, 1802.5, "The vault code is nine three seven one.",
-                                   "What is the vault code?"),))
+        make_video(
+            path,
+            duration=3600.0,
+            fps=24,
+            width=640,
+            height=360,
+            gop=250,
+            seed=11,
+            needles=(
+                Needle(
+                    "subtitle", 1800.0, 1802.5, "The vault code is nine three seven one.", "What is the vault code?"
+                ),
+            ),
+        )
     return path
 
 
-_FRESH = r'''
+_FRESH = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import framesift
@@ -72,9 +83,9 @@ t1 = time.perf_counter()
 sel = framesift.select(sys.argv[1], sys.argv[2], 16, cache=sys.argv[3], fetch=False)
 t2 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "select": t2 - t1, "timings": sel.timings}))
-'''
+"""
 
-_LIBRARY = r'''
+_LIBRARY = r"""
 import json, resource, sys
 import framesift
 from framesift.index.library import index_video
@@ -83,7 +94,7 @@ for p in sys.argv[2:]:
     index_video(p, cache=sys.argv[1], ocr="auto")
     out.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 print(json.dumps(out))
-'''
+"""
 
 
 def main() -> None:
@@ -107,20 +118,26 @@ def main() -> None:
     first_idx = cold_sel.indices
 
     warm_nofetch, warm_fetch, loads = [], [], []
-    for q in QUESTIONS[1:1 + args.queries]:
+    for q in QUESTIONS[1 : 1 + args.queries]:
         t0 = time.perf_counter()
         sel = framesift.select(video, q, 16, cache=store, fetch=False)
         warm_nofetch.append(time.perf_counter() - t0)
         loads.append(sel.timings["index_load"])
-    for q in QUESTIONS[1:1 + args.queries]:
+    for q in QUESTIONS[1 : 1 + args.queries]:
         t0 = time.perf_counter()
         framesift.select(video, q, 16, cache=store, fetch=True)
         warm_fetch.append(time.perf_counter() - t0)
     again = framesift.select(video, QUESTIONS[0], 16, cache=store, fetch=False)
     assert again.indices == first_idx, "warm selection differs from the cold one"
 
-    fresh = json.loads(subprocess.run([sys.executable, "-c", _FRESH, str(video), QUESTIONS[2], str(cache)],
-                                      capture_output=True, text=True, check=True).stdout)
+    fresh = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", _FRESH, str(video), QUESTIONS[2], str(cache)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     med_nf, med_f = statistics.median(warm_nofetch), statistics.median(warm_fetch)
     entry_mb = sum(f.stat().st_size for f in cache.rglob("*") if f.is_file()) / 1e6
     lines = [
@@ -156,18 +173,30 @@ def main() -> None:
                     make_video(p, duration=120.0, fps=24, width=640, height=360, gop=250, seed=100 + k)
             paths.append(str(p))
         lib_cache = tempfile.mkdtemp(prefix="fs-bench-lib-")
-        rss = json.loads(subprocess.run([sys.executable, "-c", _LIBRARY, lib_cache, *paths],
-                                        capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
-        lines += ["", f"Indexing {args.library} two-minute videos in one process, peak RSS (MB) after each: "
-                      + ", ".join(f"{r:.0f}" for r in rss)
-                  + f" (last / first video: {rss[-1] / rss[0]:.2f}x)"]
+        rss = json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _LIBRARY, lib_cache, *paths], capture_output=True, text=True, check=True
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        lines += [
+            "",
+            f"Indexing {args.library} two-minute videos in one process, peak RSS (MB) after each: "
+            + ", ".join(f"{r:.0f}" for r in rss)
+            + f" (last / first video: {rss[-1] / rss[0]:.2f}x)",
+        ]
     lines.append(f"load at end: {os.getloadavg()[0]:.2f}")
     report = "\n".join(lines)
     print(report)
     from _report import write_result
 
-    write_result("bench_index.md", "Index: repeated questions on an indexed 60-minute video",
-                 "python benchmarks/bench_index.py " + " ".join(sys.argv[1:]), report)
+    write_result(
+        "bench_index.md",
+        "Index: repeated questions on an indexed 60-minute video",
+        "python benchmarks/bench_index.py " + " ".join(sys.argv[1:]),
+        report,
+    )
 
 
 if __name__ == "__main__":

@@ -81,16 +81,24 @@ def main() -> None:
         fetch_s = time.perf_counter() - t0
         size = sum(e.size_bytes for e in store.entries())
     warm = statistics.median(warm_s)
-    print(f"video: {args.video} ({cold.video.duration / 60:.1f} min, {cold.num_candidates} candidates), "
-          f"model: {emb.model_id}, ocr: {args.ocr}, budget {args.budget}")
+    print(
+        f"video: {args.video} ({cold.video.duration / 60:.1f} min, {cold.num_candidates} candidates), "
+        f"model: {emb.model_id}, ocr: {args.ocr}, budget {args.budget}"
+    )
     print(f"model load (before both): {model_load:.2f} s")
     print("| run | seconds | cold / this |")
     print("|---|---|---|")
-    print(f"| cold `select --model` (no index yet; embeds {cold_embedded} candidates, writes the entry) | {cold_s:.1f} | 1x |")
-    print(f"| of which decode / embed_images / index_write | {cold.timings.get('decode', 0):.1f} / "
-          f"{cold.timings.get('embed_images', 0):.1f} / {cold.timings.get('index_write', 0):.1f} | |")
-    print(f"| warm `select --model`, selection itself, median of {len(warm_s)} new questions (0 images embedded) "
-          f"| {warm:.3f} | {cold_s / warm:.0f}x |")
+    print(
+        f"| cold `select --model` (no index yet; embeds {cold_embedded} candidates, writes the entry) | {cold_s:.1f} | 1x |"
+    )
+    print(
+        f"| of which decode / embed_images / index_write | {cold.timings.get('decode', 0):.1f} / "
+        f"{cold.timings.get('embed_images', 0):.1f} / {cold.timings.get('index_write', 0):.1f} | |"
+    )
+    print(
+        f"| warm `select --model`, selection itself, median of {len(warm_s)} new questions (0 images embedded) "
+        f"| {warm:.3f} | {cold_s / warm:.0f}x |"
+    )
     print(f"| of which loading the entry + stored rows | {statistics.median(warm_load):.3f} | |")
     print(f"| warm + fetching the {args.budget} chosen frames | {fetch_s:.3f} | {cold_s / fetch_s:.0f}x |")
     print(f"warm seconds: {[round(s, 3) for s in warm_s]}; index size {size / 1e6:.1f} MB")

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "needles"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _report import write_result  # noqa: E402
+
 STRATEGIES = ["auto", "tass", "mmr", "topk", "uniform"]
 BASELINE = "uniform (all frames)"
 
@@ -90,7 +91,9 @@ def main() -> int:
                 inside = (cands.time >= nd["start"]) & (cands.time < nd["end"])
                 found[(kind, "candidate")].append(bool(inside.any()))
                 if kind == "text":
-                    found[(kind, "read by OCR")].append(bool(((read_times >= nd["start"]) & (read_times < nd["end"])).any()))
+                    found[(kind, "read by OCR")].append(
+                        bool(((read_times >= nd["start"]) & (read_times < nd["end"])).any())
+                    )
                 if kind == "flash":
                     found[(kind, "transient event")].append(bool((inside & cands.transient).any()))
                 hits[(kind, BASELINE)].append(hit(uni_times, nd["start"], nd["end"]))
@@ -104,8 +107,12 @@ def main() -> int:
 
     kinds = sorted({k for k, _ in hits})
     cols = STRATEGIES + [BASELINE]
-    lines = [f"Hit rate at a budget of {args.budget} frames (needle questions with >= 1 frame inside the needle's span)", "",
-             "| needle | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    lines = [
+        f"Hit rate at a budget of {args.budget} frames (needle questions with >= 1 frame inside the needle's span)",
+        "",
+        "| needle | " + " | ".join(cols) + " |",
+        "|---|" + "---|" * len(cols),
+    ]
     for kind in kinds:
         cells = []
         for c in cols:
@@ -115,10 +122,18 @@ def main() -> int:
     lines += ["", "Where needles are lost (diagnostics, same run):", "", "| needle | stage | found |", "|---|---|---|"]
     for (kind, stage), v in sorted(found.items()):
         lines.append(f"| {kind} | {stage} | {sum(v)}/{len(v)} |")
-    lines += ["", "| video | minutes | needles | analysis s | decode s | ocr s | per-question select s |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| video | minutes | needles | analysis s | decode s | ocr s | per-question select s |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, m, k, t_an, tim, t_q in per_video:
-        lines.append(f"| {name} | {m:g} | {k} | {t_an:.1f} | {tim.get('decode', 0):.1f} | {tim.get('ocr', 0):.1f} | {t_q:.3f} |")
-    cmd = "python benchmarks/bench_needles.py" + (" --quick" if args.quick else f" --minutes {args.minutes} --seeds {args.seeds}")
+        lines.append(
+            f"| {name} | {m:g} | {k} | {t_an:.1f} | {tim.get('decode', 0):.1f} | {tim.get('ocr', 0):.1f} | {t_q:.3f} |"
+        )
+    cmd = "python benchmarks/bench_needles.py" + (
+        " --quick" if args.quick else f" --minutes {args.minutes} --seeds {args.seeds}"
+    )
     report = "\n".join(lines)
     print(report)
     write_result("bench_needles_quick.md" if args.quick else "bench_needles.md", "Needle hit rates", cmd, report)

@@ -79,11 +79,18 @@ def main() -> int:
         ("full OCR, rapidocr default", t_ocr_default, 1.0),
         ("full OCR, framesift reading (<= 960 px)", t_ocr_read, t_ocr_default / t_ocr_read),
     ]
-    lines = [f"{len(frames)} frames of 640x360 video with on-screen text", "",
-             "| setting | ms / frame | speed-up vs default |", "|---|---|---|"]
+    lines = [
+        f"{len(frames)} frames of 640x360 video with on-screen text",
+        "",
+        "| setting | ms / frame | speed-up vs default |",
+        "|---|---|---|",
+    ]
     lines += [f"| {name} | {1000 * t:.1f} | {r:.1f}x |" for name, t, r in rows]
-    lines += ["", f"Text lines found: default {n_default} in {frames_default} frames, screening {n_screen} in {frames_screen} frames.",
-              f"Frames whose read text equals the default's (ignoring spaces): {same_text}/{len(frames)}."]
+    lines += [
+        "",
+        f"Text lines found: default {n_default} in {frames_default} frames, screening {n_screen} in {frames_screen} frames.",
+        f"Frames whose read text equals the default's (ignoring spaces): {same_text}/{len(frames)}.",
+    ]
     report = "\n".join(lines)
     print(report)
     write_result("bench_ocr.md", "OCR cost", f"python benchmarks/bench_ocr.py --frames {args.frames}", report)

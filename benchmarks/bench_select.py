@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-_CHILD = r'''
+_CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 mode, path = sys.argv[1], sys.argv[2]
@@ -39,7 +39,7 @@ else:
     timings, dur, n = {}, info.duration, len(imgs)
 print(json.dumps({"wall": time.perf_counter() - t0, "timings": timings, "duration": dur, "frames": n,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-'''
+"""
 
 
 STAGES = ["probe", "subtitles", "decode", "features", "ocr", "text_embed", "score", "select", "fetch"]
@@ -69,12 +69,19 @@ def main() -> int:
         print(f"  {name}: framesift {fs['wall']:.1f}s, uniform baseline {base['wall']:.1f}s", file=sys.stderr)
     seen = {k for _, fs, _ in rows for k in fs["timings"]}
     stages = [s for s in STAGES if s in seen] + sorted(seen - set(STAGES))
-    lines = ["| video | " + " | ".join(stages) + " | process wall s | x real time | peak RSS MB | uniform-8 baseline wall s | "
-             "framesift / baseline |", "|---|" + "---|" * (len(stages) + 5)]
+    lines = [
+        "| video | "
+        + " | ".join(stages)
+        + " | process wall s | x real time | peak RSS MB | uniform-8 baseline wall s | "
+        "framesift / baseline |",
+        "|---|" + "---|" * (len(stages) + 5),
+    ]
     for name, fs, base in rows:
         cells = [f"{fs['timings'].get(s, 0):.2f}" for s in stages]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {fs['wall']:.1f} | {fs['duration'] / fs['wall']:.0f}x | "
-                     f"{fs['rss_mb']:.0f} | {base['wall']:.1f} | {fs['wall'] / base['wall']:.1f}x |")
+        lines.append(
+            f"| {name} | " + " | ".join(cells) + f" | {fs['wall']:.1f} | {fs['duration'] / fs['wall']:.0f}x | "
+            f"{fs['rss_mb']:.0f} | {base['wall']:.1f} | {fs['wall'] / base['wall']:.1f}x |"
+        )
     if len(rows) == 2:
         r10, r60 = rows[0][1]["rss_mb"], rows[1][1]["rss_mb"]
         lines.append(f"\nPeak RSS, 60 min / 10 min: {r60:.0f} / {r10:.0f} MB = {r60 / r10:.2f}x for 6x the video.")

@@ -40,17 +40,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def _cand_table(rng: np.random.Generator, rows: int) -> pa.Table:
     thumbs = [rng.bytes(2000) for _ in range(rows)]
     feats = rng.random((rows, 64), dtype=np.float32)
-    return pa.table({
-        "index": pa.array(np.arange(rows, dtype=np.int64) * 24),
-        "time": pa.array(np.arange(rows, dtype=np.float64)),
-        "thumb": pa.array(thumbs, type=pa.binary()),
-        "features": pa.FixedSizeListArray.from_arrays(pa.array(feats.ravel()), 64),
-    })
+    return pa.table(
+        {
+            "index": pa.array(np.arange(rows, dtype=np.int64) * 24),
+            "time": pa.array(np.arange(rows, dtype=np.float64)),
+            "thumb": pa.array(thumbs, type=pa.binary()),
+            "features": pa.FixedSizeListArray.from_arrays(pa.array(feats.ravel()), 64),
+        }
+    )
 
 
 def _emb_table(pos: np.ndarray, vecs: np.ndarray, video: str | None = None) -> pa.Table:
-    cols = {"position": pa.array(pos.astype(np.int32)),
-            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vecs.ravel()), vecs.shape[1])}
+    cols = {
+        "position": pa.array(pos.astype(np.int32)),
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(vecs.ravel()), vecs.shape[1]),
+    }
     if video is not None:
         cols = {"video": pa.array([video] * len(pos)), **cols}
     return pa.table(cols)
@@ -97,7 +101,8 @@ class ParquetStore:
             f"SELECT regexp_extract(filename, '([^/]+)/emb/', 1) AS video, position, "
             f"array_inner_product(vector::FLOAT[{dim}], $q::FLOAT[{dim}]) AS s "
             f"FROM read_parquet($glob, filename=true) ORDER BY s DESC LIMIT {k}",
-            {"q": q.tolist(), "glob": str(self.root / "*" / "emb" / "*.parquet")}).fetchall()
+            {"q": q.tolist(), "glob": str(self.root / "*" / "emb" / "*.parquet")},
+        ).fetchall()
         con.close()
         return rows
 
@@ -134,8 +139,13 @@ class LanceStore:
 
     def search(self, q: np.ndarray, k: int) -> list[tuple[str, int, float]]:
         res = self.emb.search(q, vector_column_name="vector").metric("dot").limit(k).to_arrow()
-        return list(zip(res.column("video").to_pylist(), res.column("position").to_pylist(),
-                        (1.0 - np.asarray(res.column("_distance"))).tolist()))
+        return list(
+            zip(
+                res.column("video").to_pylist(),
+                res.column("position").to_pylist(),
+                (1.0 - np.asarray(res.column("_distance"))).tolist(),
+            )
+        )
 
 
 def _dir_size(p: Path) -> int:
@@ -170,9 +180,13 @@ def run(store_cls, root: Path, args: argparse.Namespace) -> dict[str, float]:
         hits = store.search(q, 10)
         t_search.append(time.perf_counter() - t0)
     assert hits[0][0] == "v001" and hits[0][1] == target, hits[0]
-    return {"write": statistics.median(t_write), "append": statistics.median(t_append),
-            "read": statistics.median(t_read), "search": statistics.median(t_search[1:]),
-            "disk_mb": _dir_size(root) / 1e6}
+    return {
+        "write": statistics.median(t_write),
+        "append": statistics.median(t_append),
+        "read": statistics.median(t_read),
+        "search": statistics.median(t_search[1:]),
+        "disk_mb": _dir_size(root) / 1e6,
+    }
 
 
 def main() -> None:
@@ -190,12 +204,20 @@ def main() -> None:
         finally:
             shutil.rmtree(root, ignore_errors=True)
     pqr, lr = results["parquet+duckdb"], results["lancedb"]
-    lines = [f"{args.videos} videos x {args.rows} candidates, {args.dim}-d embeddings in {args.parts} partial appends "
-             f"(medians; load: {os.getloadavg()[0]:.2f})", "",
-             "| operation | parquet+duckdb | lancedb | lancedb / parquet |", "|---|---|---|---|"]
-    for key, label in (("write", "write one video's candidates (s)"), ("append", f"append its embeddings, {args.parts} parts (s)"),
-                       ("read", "read one video: candidates + embeddings (s)"),
-                       ("search", f"top-10 over all {args.videos * args.rows} vectors (s)"), ("disk_mb", "disk (MB)")):
+    lines = [
+        f"{args.videos} videos x {args.rows} candidates, {args.dim}-d embeddings in {args.parts} partial appends "
+        f"(medians; load: {os.getloadavg()[0]:.2f})",
+        "",
+        "| operation | parquet+duckdb | lancedb | lancedb / parquet |",
+        "|---|---|---|---|",
+    ]
+    for key, label in (
+        ("write", "write one video's candidates (s)"),
+        ("append", f"append its embeddings, {args.parts} parts (s)"),
+        ("read", "read one video: candidates + embeddings (s)"),
+        ("search", f"top-10 over all {args.videos * args.rows} vectors (s)"),
+        ("disk_mb", "disk (MB)"),
+    ):
         lines.append(f"| {label} | {pqr[key]:.4f} | {lr[key]:.4f} | {lr[key] / pqr[key]:.2f}x |")
     report = "\n".join(lines)
     print(report)

@@ -33,7 +33,6 @@ sys.path.insert(0, str(HERE))
 
 def main() -> int:
     from _report import write_result
-
     from framesift.bench.simulate import make_video
     from framesift.selectors import list_strategies, run_strategy
 
@@ -62,8 +61,15 @@ def main() -> int:
                 limit = controller.limit(limits=1, user_api="blas") if mode == modes[1] else None
                 try:
                     for name in names:
-                        call = lambda: run_strategy(name, video.scores, feats, video.times, budget,  # noqa: E731
-                                                    events=video.events, transient=video.transient)
+                        call = lambda: run_strategy(
+                            name,
+                            video.scores,
+                            feats,
+                            video.times,
+                            budget,
+                            events=video.events,
+                            transient=video.transient,
+                        )
                         call()
                         ms, cpu = [], []
                         for _ in range(args.repeats):
@@ -81,8 +87,11 @@ def main() -> int:
     cols = [(d, b) for d in dims for b in budgets]
     tables = []
     for mode in modes:
-        lines = [f"**{mode}**\n", "| strategy | " + " | ".join(f"{d}-d, k={b}" for d, b in cols)
-                 + " | < 20 ms everywhere |", "|---|" + "---:|" * len(cols) + "---|"]
+        lines = [
+            f"**{mode}**\n",
+            "| strategy | " + " | ".join(f"{d}-d, k={b}" for d, b in cols) + " | < 20 ms everywhere |",
+            "|---|" + "---:|" * len(cols) + "---|",
+        ]
         for name in names:
             cells = []
             for d, b in cols:
@@ -92,10 +101,13 @@ def main() -> int:
             lines.append(f"| `{name}` | " + " | ".join(cells) + f" | {'yes' if ok else 'no'} |")
         tables.append("\n".join(lines))
     load_end = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    report = (f"3,600 candidates (a simulated 60-minute video at 1 fps), median of {args.repeats} calls after a "
-              f"warm-up, through `run_strategy`. Each cell: wall ms (ratio against `topk` measured in the same run and mode), and "
-              f"the process CPU ms of the call (all threads), which a busy machine does not inflate.\n\n"
-              + "\n\n".join(tables) + f"\n\nLoad (`uptime`) at the start: {load}  \nat the end: {load_end}\n")
+    report = (
+        f"3,600 candidates (a simulated 60-minute video at 1 fps), median of {args.repeats} calls after a "
+        f"warm-up, through `run_strategy`. Each cell: wall ms (ratio against `topk` measured in the same run and mode), and "
+        f"the process CPU ms of the call (all threads), which a busy machine does not inflate.\n\n"
+        + "\n\n".join(tables)
+        + f"\n\nLoad (`uptime`) at the start: {load}  \nat the end: {load_end}\n"
+    )
     print(report)
     cmd = "python benchmarks/bench_strategies.py" + (f" --repeats {args.repeats}" if args.repeats != 15 else "")
     path = write_result("bench_strategies.md", "Strategy speed on 3,600 candidates", cmd, report)

@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # Fixed needles (not needle_suite) so the README's example question keeps its answer.
 DEMO_NEEDLES = (
     Needle("text", 31.0, 32.0, "Wi-Fi password: tulip-4417", "What is the wifi password?"),
-    Needle("subtitle", 52.3, 54.8, "The bridge was finished in 1932, two years late.",
-           "When was the bridge completed?"),
-    Needle("flash", 67.5, 67.5 + 3 / 24, "A red circle pops up for a split second",
-           "When does a red circle appear?"),
+    Needle(
+        "subtitle", 52.3, 54.8, "The bridge was finished in 1932, two years late.", "When was the bridge completed?"
+    ),
+    Needle("flash", 67.5, 67.5 + 3 / 24, "A red circle pops up for a split second", "When does a red circle appear?"),
 )
 
 
@@ -36,8 +36,18 @@ def main(argv: list[str] | None = None) -> int:
     path = args.out / "demo.mp4"
     t0 = time.perf_counter()
     # veryfast + crf 30: a third of ultrafast's size, so the demo stays small in the repository.
-    sv = make_video(path, duration=84.0, fps=24, width=640, height=360, gop=250, needles=DEMO_NEEDLES,
-                    seed=2024, crf=30, preset="veryfast")
+    sv = make_video(
+        path,
+        duration=84.0,
+        fps=24,
+        width=640,
+        height=360,
+        gop=250,
+        needles=DEMO_NEEDLES,
+        seed=2024,
+        crf=30,
+        preset="veryfast",
+    )
     took = time.perf_counter() - t0
     files = [sv.path, path.with_suffix(".truth.json")] + ([sv.subtitles] if sv.subtitles else [])
     total = sum(f.stat().st_size for f in files)

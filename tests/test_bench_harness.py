@@ -33,8 +33,13 @@ from _tiny_vlm import build_tiny_llava  # noqa: E402
 
 def run_cli(*args, timeout=300):
     env = dict(os.environ, PYTHONWARNINGS="ignore", HF_HUB_OFFLINE="1")
-    return subprocess.run([sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "framesift.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +73,12 @@ def test_needle_set_layout(needle_set):
 def test_grounding_on_needles(needle_set, tmp_path):
     items = load_dataset(needle_set)
     res = run_grounding(items, ["topk"], [2, 4], ocr=False)
-    assert {(r["strategy"], r["budget"]) for r in res.rows} == {("topk", 2), ("topk", 4), ("uniform", 2), ("uniform", 4)}
+    assert {(r["strategy"], r["budget"]) for r in res.rows} == {
+        ("topk", 2),
+        ("topk", 4),
+        ("uniform", 2),
+        ("uniform", 4),
+    }
     assert all(r["questions"] == 3 and 0 <= r["recall"] <= 1 and r["reachable"] == 1.0 for r in res.rows)
     # every per-item row's recall agrees with its own frame times
     for row in res.items:
@@ -90,13 +100,19 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
-        pytest.skip("transformers serve needs its serving extras (fastapi, uvicorn, openai): pip install 'transformers[serving]'")
+        pytest.skip(
+            "transformers serve needs its serving extras (fastapi, uvicorn, openai): pip install 'transformers[serving]'"
+        )
     model = build_tiny_llava(tmp_path_factory.mktemp("tinyllava") / "model")
     port = _free_port()
     exe = Path(sys.executable).with_name("transformers")
     log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w")
-    proc = subprocess.Popen([str(exe), "serve", str(model), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    proc = subprocess.Popen(
+        [str(exe), "serve", str(model), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"),
+    )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         for _ in range(240):
@@ -132,8 +148,24 @@ def test_server_sees_the_images(server, needle_set):
 def test_qa_cli_runs_and_resumes(server, needle_set, tmp_path):
     url, model = server
     results = tmp_path / "qa.jsonl"
-    args = ("bench", "qa", needle_set, "--vlm-url", url, "--model", model, "--budget", "2", "--ocr", "off",
-            "--results", results, "--json", "--max-tokens", "4")
+    args = (
+        "bench",
+        "qa",
+        needle_set,
+        "--vlm-url",
+        url,
+        "--model",
+        model,
+        "--budget",
+        "2",
+        "--ocr",
+        "off",
+        "--results",
+        results,
+        "--json",
+        "--max-tokens",
+        "4",
+    )
     r = run_cli(*args)
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
@@ -158,6 +190,12 @@ def test_client_errors(server):
         chat_completion(url, body, retries=3, sleep=lambda s: pytest.fail("retried a 4xx"))
     waits: list[float] = []
     with pytest.raises(ServerError, match="after 3 attempts"):  # nothing listens there: retried with backoff
-        chat_completion(f"http://127.0.0.1:{_free_port()}/v1", {"model": model}, retries=2, backoff=1.0,
-                        sleep=waits.append, timeout=2)
+        chat_completion(
+            f"http://127.0.0.1:{_free_port()}/v1",
+            {"model": model},
+            retries=2,
+            backoff=1.0,
+            sleep=waits.append,
+            timeout=2,
+        )
     assert len(waits) == 2 and waits[1] > waits[0]

@@ -19,12 +19,31 @@ import warnings
 import numpy as np
 import pytest
 
-from framesift.budget import (TokenBudget, allocate_levels, count_tokens, frames_for_tokens, get_family,
-                              internvl_tiles, plan_frames, qwen_smart_resize)
+from framesift.budget import (
+    TokenBudget,
+    allocate_levels,
+    count_tokens,
+    frames_for_tokens,
+    get_family,
+    internvl_tiles,
+    plan_frames,
+    qwen_smart_resize,
+)
 from framesift.errors import InputError
 
-SIZES = [(360, 640), (720, 1280), (1080, 1920), (240, 320), (1920, 1080), (480, 854), (100, 2000), (57, 33),
-         (2160, 3840), (600, 600), (371, 533)]
+SIZES = [
+    (360, 640),
+    (720, 1280),
+    (1080, 1920),
+    (240, 320),
+    (1920, 1080),
+    (480, 854),
+    (100, 2000),
+    (57, 33),
+    (2160, 3840),
+    (600, 600),
+    (371, 533),
+]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +75,9 @@ def qvu():
 @pytest.mark.parametrize("h,w", SIZES)
 def test_default_size_matches_qwen_vl_utils_video_resize(qvu, family, patch, h, w):
     f = patch * 2
-    want_h, want_w = qvu.smart_resize(h, w, factor=f, min_pixels=qvu.VIDEO_MIN_TOKEN_NUM * f * f,
-                                      max_pixels=qvu.VIDEO_MAX_TOKEN_NUM * f * f)
+    want_h, want_w = qvu.smart_resize(
+        h, w, factor=f, min_pixels=qvu.VIDEO_MIN_TOKEN_NUM * f * f, max_pixels=qvu.VIDEO_MAX_TOKEN_NUM * f * f
+    )
     assert get_family(family).default_size(w, h) == (want_w, want_h)
 
 
@@ -107,8 +127,15 @@ def test_video_pairs_match_the_qwen3_vl_video_processor(family, patch, n):
     # Already at a valid size; resize/normalise need torchvision, the patch grid does not.
     proc = Qwen3VLVideoProcessor(patch_size=patch, do_sample_frames=False)
     video = torch.zeros((n, 3, h, w), dtype=torch.uint8)
-    out = proc(videos=[video], return_tensors="pt", do_sample_frames=False, do_resize=False, do_rescale=False,
-               do_normalize=False, do_convert_rgb=False)
+    out = proc(
+        videos=[video],
+        return_tensors="pt",
+        do_sample_frames=False,
+        do_resize=False,
+        do_rescale=False,
+        do_normalize=False,
+        do_convert_rgb=False,
+    )
     t, gh, gw = (int(x) for x in out["video_grid_thw"][0])
     assert t == math.ceil(n / 2)
     assert count_tokens(fam, [(w, h)] * n) == t * gh * gw // 4

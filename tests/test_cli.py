@@ -29,8 +29,13 @@ def _colour(i: int) -> tuple[int, int, int]:
 def run_cli(*args, timeout=120) -> subprocess.CompletedProcess:
     env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
     env.pop("FORCE_COLOR", None)
-    return subprocess.run([sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "framesift.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +69,7 @@ def _one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
 
 
 # --------------------------------------------------------------------------- bad input: exit 2, one line
+
 
 def test_missing_video(tmp_path):
     p = tmp_path / "missing.mp4"
@@ -104,12 +110,15 @@ def test_budget_not_a_number(video):
     assert "internal error" not in line
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["select", "VIDEO", "--no-such-option"], "--no-such-option"),
-    (["select"], "video"),
-    (["frobnicate"], "frobnicate"),
-    (["select", "VIDEO", "--fps", "fast"], "fps"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["select", "VIDEO", "--no-such-option"], "--no-such-option"),
+        (["select"], "video"),
+        (["frobnicate"], "frobnicate"),
+        (["select", "VIDEO", "--fps", "fast"], "fps"),
+    ],
+)
 def test_usage_errors(video, args, needle):
     proc = run_cli(*[video if a == "VIDEO" else a for a in args])
     line = _one_line_error(proc)
@@ -176,6 +185,7 @@ def test_debug_shows_the_traceback(tmp_path):
 
 # --------------------------------------------------------------------------- strategies / version
 
+
 def test_strategies_lists_every_registered_strategy_one_per_line():
     proc = run_cli("strategies")
     assert proc.returncode == 0, proc.stderr
@@ -194,6 +204,7 @@ def test_version():
 
 
 # --------------------------------------------------------------------------- a real video
+
 
 def _decoded_frames(path: Path) -> list[tuple[float, np.ndarray]]:
     with av.open(str(path)) as c:

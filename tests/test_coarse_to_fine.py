@@ -217,10 +217,10 @@ def test_find_spans_splits_long_shots_evenly():
 def test_auto_budget_scales_with_length_and_speed():
     # 60 min at 1 fps, CLIP-B/32 int8 speed: a tenth of the candidates
     assert auto_embed_budget(3600, 3600.0, 20.0) == 360
-    assert auto_embed_budget(3600, 3600.0, 5.0) == 90          # a 4x slower model gets 4x fewer
-    assert auto_embed_budget(1200, 1200.0, 20.0) == 120         # a third of the video, a third of the budget
-    assert auto_embed_budget(20, 20.0, 20.0) == 20               # never more than the candidates
-    assert auto_embed_budget(600, 600.0, 1.0) == 32              # never below the floor
+    assert auto_embed_budget(3600, 3600.0, 5.0) == 90  # a 4x slower model gets 4x fewer
+    assert auto_embed_budget(1200, 1200.0, 20.0) == 120  # a third of the video, a third of the budget
+    assert auto_embed_budget(20, 20.0, 20.0) == 20  # never more than the candidates
+    assert auto_embed_budget(600, 600.0, 1.0) == 32  # never below the floor
 
 
 class _NumpyEmbedder:
@@ -284,11 +284,13 @@ def test_score_visual_through_the_embedder_protocol():
         asked.extend(int(p) for p in pos)
         return [images[p] for p in pos]
 
-    res = score_visual(e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0,
-                       embed_budget=40)
+    res = score_visual(
+        e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0, embed_budget=40
+    )
     assert res.spent == len(asked) <= 40
     truth = e.encode_images(list(images)) @ e.encode_texts(["a question"])[0]
     np.testing.assert_allclose(res.scores[res.embedded], truth[res.embedded], atol=1e-5)
-    dense = score_visual(e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0,
-                         embed_budget=None)
+    dense = score_visual(
+        e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0, embed_budget=None
+    )
     assert dense.embedded.all()

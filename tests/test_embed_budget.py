@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _colour import ColourEmbedder
 
 import framesift
+from _colour import ColourEmbedder
 from framesift.bench.synth import encode_rgb
 from framesift.cli import main
 from framesift.errors import InputError
@@ -58,8 +58,6 @@ class Counting:
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_texts(texts)
-
-
 
 
 @pytest.fixture
@@ -123,9 +121,17 @@ def test_all_is_dense(shots_video, clip):
 def test_estimates_count_but_an_embedded_frame_wins(shots_video):
     colour = ColourEmbedder()
     a = framesift.analyze(shots_video, ocr=False, model=colour)
-    vs, e = visual_channel_budgeted(a.visual, plan_query(QUESTION), colour, a.candidates.time, a.features,
-                                    duration_s=a.info.duration, embed_budget=8, events=a.candidates.change,
-                                    transient=a.candidates.transient)
+    vs, e = visual_channel_budgeted(
+        a.visual,
+        plan_query(QUESTION),
+        colour,
+        a.candidates.time,
+        a.features,
+        duration_s=a.info.duration,
+        embed_budget=8,
+        events=a.candidates.change,
+        transient=a.candidates.transient,
+    )
     assert colour.images_seen == e["frames_embedded"] <= 8
     t = a.candidates.time
     red = (t >= RED_SHOT[0]) & (t < RED_SHOT[1])
@@ -147,8 +153,22 @@ def test_estimates_count_but_an_embedded_frame_wins(shots_video):
 
 def test_bad_embed_budget_is_one_line_and_exit_2(shots_video, tiny_models, capsys):
     for bad in ("lots", "-3", "1.5"):
-        assert main(["select", str(shots_video), "-q", "x", "--model", str(tiny_models["clip"]),
-                     "--embed-budget", bad, "--quiet"]) == 2
+        assert (
+            main(
+                [
+                    "select",
+                    str(shots_video),
+                    "-q",
+                    "x",
+                    "--model",
+                    str(tiny_models["clip"]),
+                    "--embed-budget",
+                    bad,
+                    "--quiet",
+                ]
+            )
+            == 2
+        )
         err = capsys.readouterr().err.strip()
         assert "--embed-budget" in err and len(err.splitlines()) == 1 and "Traceback" not in err
     with pytest.raises(InputError, match="embed-budget"):
@@ -156,8 +176,27 @@ def test_bad_embed_budget_is_one_line_and_exit_2(shots_video, tiny_models, capsy
 
 
 def test_cli_embed_budget_reaches_the_manifest(shots_video, tiny_onnx, capsys):
-    assert main(["select", str(shots_video), "-q", QUESTION, "-b", "4", "--ocr", "off", "--quiet", "--json",
-                 "--model", str(tiny_onnx("clip", True)), "--embed-budget", "7"]) == 0
+    assert (
+        main(
+            [
+                "select",
+                str(shots_video),
+                "-q",
+                QUESTION,
+                "-b",
+                "4",
+                "--ocr",
+                "off",
+                "--quiet",
+                "--json",
+                "--model",
+                str(tiny_onnx("clip", True)),
+                "--embed-budget",
+                "7",
+            ]
+        )
+        == 0
+    )
     m = json.loads(capsys.readouterr().out)
     e = m["signals"]["visual_model"]["embedding"]
     assert e["embed_budget"] == 7 and 0 < e["frames_embedded"] <= 7
@@ -168,17 +207,17 @@ def test_cli_embed_budget_reaches_the_manifest(shots_video, tiny_onnx, capsys):
 def test_auto_budget_has_a_span_floor():
     # the loaded-machine case of BENCHMARKS.md: 5.9 img/s gave 106 embeddings for an hour
     assert auto_embed_budget(6126, 3600.0, 5.9) == 106
-    assert auto_embed_budget(6126, 3600.0, 5.9, spans=764) == 360      # one per span, capped at one per 10 s
-    assert auto_embed_budget(6126, 3600.0, 5.9, spans=200) == 250      # spans / first-pass share (0.8)
-    assert auto_embed_budget(6126, 3600.0, 40.0, spans=200) == 720     # a fast model keeps its time budget
-    assert auto_embed_budget(100, 100.0, 20.0, spans=20) == 32          # short video: the minimum
-    assert auto_embed_budget(20, 20.0, 1.0, spans=20) == 20             # never more than the candidates
+    assert auto_embed_budget(6126, 3600.0, 5.9, spans=764) == 360  # one per span, capped at one per 10 s
+    assert auto_embed_budget(6126, 3600.0, 5.9, spans=200) == 250  # spans / first-pass share (0.8)
+    assert auto_embed_budget(6126, 3600.0, 40.0, spans=200) == 720  # a fast model keeps its time budget
+    assert auto_embed_budget(100, 100.0, 20.0, spans=20) == 32  # short video: the minimum
+    assert auto_embed_budget(20, 20.0, 1.0, spans=20) == 20  # never more than the candidates
 
 
 def test_question_budget_credits_cached_rows_up_to_the_first_pass():
     assert question_budget(100, 0) == 100
     assert question_budget(100, 30) == 70
-    assert question_budget(100, 500) == 20      # never below the refinement share
+    assert question_budget(100, 500) == 20  # never below the refinement share
     assert question_budget(0, 10) == 0
 
 

@@ -164,14 +164,23 @@ def _closed_port() -> int:
 
 def test_uncached_hub_id_offline_is_one_clear_line(tmp_path):
     """A hub id that is not cached, with the hub unreachable (a closed loopback port as endpoint)."""
-    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}",
-               PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    env = dict(
+        os.environ,
+        HF_HOME=str(tmp_path / "hf"),
+        HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}",
+        PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"),
+    )
     env.pop("HF_HUB_OFFLINE", None)
     run = "import sys; from framesift.cli import main; sys.exit(main(sys.argv[1:]))"
     r = subprocess.run([sys.executable, "-c", run, "models", "--json"], env=env, capture_output=True, text=True)
     assert r.returncode == 0 and not any(m["local"] for m in json.loads(r.stdout)["models"])
-    r = subprocess.run([sys.executable, "-c", run, "export-onnx", "google/siglip-base-patch16-224", "--out",
-                        str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", run, "export-onnx", "google/siglip-base-patch16-224", "--out", str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "--model DIR" in lines[0] and "google/siglip-base-patch16-224" in lines[0]
@@ -208,6 +217,7 @@ def test_open_clip_backend():
 def test_open_clip_spec_without_open_clip_is_input_error():
     try:
         import open_clip  # noqa: F401
+
         pytest.skip("open_clip imports here")
     except Exception:  # noqa: BLE001
         pass

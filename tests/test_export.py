@@ -22,9 +22,21 @@ W, H = 160, 120
 
 def _info(path="/videos/clip.mp4") -> VideoInfo:
     return VideoInfo(
-        path=path, duration=12.0, fps=25.0, width=W, height=H, num_frames=300, start_time=0.0, rotation=0,
-        sample_aspect_ratio=Fraction(1, 1), coded_width=W, coded_height=H, codec="h264", is_vfr=False,
-        keyframes=3, has_audio=False,
+        path=path,
+        duration=12.0,
+        fps=25.0,
+        width=W,
+        height=H,
+        num_frames=300,
+        start_time=0.0,
+        rotation=0,
+        sample_aspect_ratio=Fraction(1, 1),
+        coded_width=W,
+        coded_height=H,
+        codec="h264",
+        is_vfr=False,
+        keyframes=3,
+        has_audio=False,
     )
 
 
@@ -32,15 +44,30 @@ def _selection(n=5, *, with_images=True) -> Selection:
     frames = []
     for k in range(n):
         index = 10 + 50 * k
-        frames.append(SelectedFrame(
-            index=index, time=index / 25.0, source="grid", role="coverage",
-            scores={"subtitle": 0.1 * k, "fused": 0.1 * k}, reason=f"reason {k}", width=W, height=H,
-            image=Image.new("RGB", (W, H), COLOURS[k % len(COLOURS)]) if with_images else None,
-        ))
+        frames.append(
+            SelectedFrame(
+                index=index,
+                time=index / 25.0,
+                source="grid",
+                role="coverage",
+                scores={"subtitle": 0.1 * k, "fused": 0.1 * k},
+                reason=f"reason {k}",
+                width=W,
+                height=H,
+                image=Image.new("RGB", (W, H), COLOURS[k % len(COLOURS)]) if with_images else None,
+            )
+        )
     return Selection(
-        video=_info(), query="what colour is the screen?", strategy="auto", params={"moment_s": "3"}, budget=8,
-        frames=frames, signals={"subtitle": {"available": False, "used": False}}, timings={"probe": 0.01, "select": 0.002},
-        notes=["a note"], num_candidates=12,
+        video=_info(),
+        query="what colour is the screen?",
+        strategy="auto",
+        params={"moment_s": "3"},
+        budget=8,
+        frames=frames,
+        signals={"subtitle": {"available": False, "used": False}},
+        timings={"probe": 0.01, "select": 0.002},
+        notes=["a note"],
+        num_candidates=12,
     )
 
 
@@ -53,6 +80,7 @@ def _leftovers(parent: Path, name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- save()
+
 
 def test_save_writes_images_manifest_and_contact_sheet(tmp_path):
     sel = _selection()
@@ -68,7 +96,9 @@ def test_save_writes_images_manifest_and_contact_sheet(tmp_path):
         # the file holds this frame's picture (JPEG is lossy: a few levels of error)
         er, eg, eb = f.image.getpixel((0, 0))
         assert max(abs(r - er), abs(g - eg), abs(b - eb)) <= 12
-    assert sorted(p.name for p in out.iterdir()) == sorted([p.name for p in jpgs] + ["manifest.json", "contact_sheet.png"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [p.name for p in jpgs] + ["manifest.json", "contact_sheet.png"]
+    )
     assert _leftovers(tmp_path, "out") == []
 
 
@@ -144,6 +174,7 @@ def test_save_creates_missing_parents(tmp_path):
 
 # --------------------------------------------------------------------------- refusing foreign directories
 
+
 def test_non_empty_foreign_directory_is_refused_and_untouched(tmp_path):
     out = tmp_path / "photos"
     out.mkdir()
@@ -187,6 +218,7 @@ def test_empty_existing_directory_is_used(tmp_path):
 
 
 # --------------------------------------------------------------------------- atomicity
+
 
 def _fail_on_nth_save(monkeypatch, n):
     calls = {"n": 0}
@@ -237,27 +269,34 @@ def test_rerun_into_framesift_output_replaces_it(tmp_path):
 
 # --------------------------------------------------------------------------- format_time
 
-@pytest.mark.parametrize("seconds, text", [
-    (0.0, "00:00.00"),
-    (0.5, "00:00.50"),
-    (9.99, "00:09.99"),
-    (75.25, "01:15.25"),
-    (600.0, "10:00.00"),
-    (3599.5, "59:59.50"),
-    (3600.0, "1:00:00.00"),
-    (3723.0, "1:02:03.00"),
-    (36000.0 + 61.0, "10:01:01.00"),
-    (-1.5, "-00:01.50"),
-])
+
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (0.0, "00:00.00"),
+        (0.5, "00:00.50"),
+        (9.99, "00:09.99"),
+        (75.25, "01:15.25"),
+        (600.0, "10:00.00"),
+        (3599.5, "59:59.50"),
+        (3600.0, "1:00:00.00"),
+        (3723.0, "1:02:03.00"),
+        (36000.0 + 61.0, "10:01:01.00"),
+        (-1.5, "-00:01.50"),
+    ],
+)
 def test_format_time(seconds, text):
     assert format_time(seconds) == text
 
 
-@pytest.mark.parametrize("seconds, text", [
-    (59.999, "01:00.00"),
-    (119.996, "02:00.00"),
-    (3599.999, "1:00:00.00"),
-])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (59.999, "01:00.00"),
+        (119.996, "02:00.00"),
+        (3599.999, "1:00:00.00"),
+    ],
+)
 def test_format_time_rounds_into_the_next_minute(seconds, text):
     """Rounding to hundredths must carry: '00:60.00' is not a time."""
     assert format_time(seconds) == text
@@ -272,7 +311,7 @@ def test_format_time_is_monotone_and_well_formed():
         t = format_time(s)
         assert re.fullmatch(r"(\d+:)?[0-5]\d:[0-5]\d\.\d\d", t), t
         parts = [float(x) for x in t.split(":")]
-        value = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+        value = sum(p * 60**i for i, p in enumerate(reversed(parts)))
         assert abs(value - s) <= 0.006
         if prev is not None:
             assert value >= prev

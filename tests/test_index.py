@@ -34,8 +34,13 @@ def _env() -> dict[str, str]:
 
 
 def run_cli(*args, timeout=180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=_env())
+    return subprocess.run(
+        [sys.executable, "-m", "framesift.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
+    )
 
 
 VAULT = "The vault code is nine three seven one."
@@ -50,8 +55,18 @@ def library(tmp_path_factory) -> list[Path]:
         warnings.simplefilter("ignore")
         for k in range(3):
             needles = (Needle("subtitle", 5.0, 7.0, VAULT, "What is the vault code?"),) if k == 1 else ()
-            out.append(make_video(folder / f"talk{k}.mp4", duration=10.0, fps=24, width=320, height=180, gop=48,
-                                  needles=needles, seed=20 + k).path)
+            out.append(
+                make_video(
+                    folder / f"talk{k}.mp4",
+                    duration=10.0,
+                    fps=24,
+                    width=320,
+                    height=180,
+                    gop=48,
+                    needles=needles,
+                    seed=20 + k,
+                ).path
+            )
     return out
 
 
@@ -62,8 +77,20 @@ def silent(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("silent")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return [make_video(folder / f"clip{k}.mp4", duration=6.0, fps=24, width=320, height=180, gop=48,
-                           subtitles=False, distractor_text=False, seed=40 + k).path for k in range(3)]
+        return [
+            make_video(
+                folder / f"clip{k}.mp4",
+                duration=6.0,
+                fps=24,
+                width=320,
+                height=180,
+                gop=48,
+                subtitles=False,
+                distractor_text=False,
+                seed=40 + k,
+            ).path
+            for k in range(3)
+        ]
 
 
 # -- keys -------------------------------------------------------------------------------------
@@ -171,8 +198,9 @@ def test_truncated_file_is_detected_and_rebuilt(tmp_path, library):
     assert "index_load" in c.timings and np.array_equal(c.candidates.thumbs, a.candidates.thumbs)
 
 
-@pytest.mark.parametrize("change", [{"schema_version": 0}, {"kind": "something-else"},
-                                    {"settings": {"fps": 5.0}}, {"video_hash": "0" * 32}])
+@pytest.mark.parametrize(
+    "change", [{"schema_version": 0}, {"kind": "something-else"}, {"settings": {"fps": 5.0}}, {"video_hash": "0" * 32}]
+)
 def test_old_or_foreign_entry_is_rebuilt_not_misread(tmp_path, library, change):
     video = library[0]
     a = analyze(video, cache=tmp_path, ocr=False)
@@ -222,7 +250,9 @@ def test_partial_embeddings_accumulate_and_damaged_parts_drop(tmp_path, library)
     assert pos.tolist() == [0, 2, 5, 7, 9] and np.array_equal(vec[2], v[3])
     assert e.get_embeddings("other@1")[0].tolist() == [1]
     parts = sorted((e.dir / "models").glob("*/emb-*.parquet"))
-    victim = next(p for p in parts if b"m@1" in p.read_bytes() and len(__import__("pyarrow.parquet").parquet.read_table(p)) == 2)
+    victim = next(
+        p for p in parts if b"m@1" in p.read_bytes() and len(__import__("pyarrow.parquet").parquet.read_table(p)) == 2
+    )
     victim.write_bytes(victim.read_bytes()[:-20])
     pos, _ = e.get_embeddings("m@1")
     assert pos.tolist() == [2, 5, 7]  # rows 0 and 9 are missing again (and will be re-embedded)
@@ -237,7 +267,7 @@ def test_vector_search_across_videos_matches_brute_force(tmp_path, library):
     store = IndexStore(tmp_path)
     rng = np.random.default_rng(1)
     all_rows = []
-    for k, v in enumerate(library):
+    for v in library:
         e = store.entry(v)
         vec = rng.standard_normal((30, 16)).astype(np.float32)
         vec /= np.linalg.norm(vec, axis=1, keepdims=True)
@@ -257,8 +287,21 @@ def test_vector_search_across_videos_matches_brute_force(tmp_path, library):
 def test_two_processes_indexing_the_same_video_give_one_entry(tmp_path, silent):
     library = silent
     cache = tmp_path / "c"
-    args = [sys.executable, "-m", "framesift.cli", "index", str(library[2]), "--cache", str(cache), "--ocr", "off", "--json"]
-    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()) for _ in range(2)]
+    args = [
+        sys.executable,
+        "-m",
+        "framesift.cli",
+        "index",
+        str(library[2]),
+        "--cache",
+        str(cache),
+        "--ocr",
+        "off",
+        "--json",
+    ]
+    procs = [
+        subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()) for _ in range(2)
+    ]
     outs = [p.communicate(timeout=180) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     statuses = sorted(json.loads(o)["videos"][0]["status"] for o, _ in outs)
@@ -305,8 +348,17 @@ def quiet_clip(tmp_path_factory) -> Path:
     """A 10 s video without subtitles or on-screen text: the visual channel is the only one."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return make_video(tmp_path_factory.mktemp("visual") / "silent.mp4", duration=10.0, fps=24, width=320,
-                          height=180, gop=48, subtitles=False, distractor_text=False, seed=5).path
+        return make_video(
+            tmp_path_factory.mktemp("visual") / "silent.mp4",
+            duration=10.0,
+            fps=24,
+            width=320,
+            height=180,
+            gop=48,
+            subtitles=False,
+            distractor_text=False,
+            seed=5,
+        ).path
 
 
 def _count_image_batches(monkeypatch, emb) -> dict[str, int]:
@@ -341,7 +393,7 @@ def test_index_with_a_model_then_visual_search(tmp_path, quiet_clip, tiny_onnx):
     emb = load_embedder(model)
     a = again.analysis
     k = r.candidates // 2
-    frame = next(iter(iter_decoded(quiet_clip, a.table, a.candidates.index[k:k + 1])))[1]
+    frame = next(iter(iter_decoded(quiet_clip, a.table, a.candidates.index[k : k + 1])))[1]
     full = Image.fromarray(to_rgb(frame, a.info, None))
     side = emb.image_size
     mine = emb.encode_images([np.asarray(full.resize((round(side * 320 / 180), side), Image.Resampling.BOX))])[0]
@@ -412,8 +464,23 @@ def test_rows_embedded_by_a_question_persist_but_not_for_another_model(tmp_path,
     other = analyze(quiet_clip, cache=cache, ocr=False, model=str(tiny_models["siglip"]))
     assert other.visual.model_id != a.visual.model_id and not other.visual.mask.any()
     # a question in another process embeds the rest, and select_from writes them back
-    r = run_cli("select", quiet_clip, "--query", "a red square", "--budget", "3", "--model", model, "--ocr", "off",
-                "--cache", cache, "--embed-budget", "all", "--json")
+    r = run_cli(
+        "select",
+        quiet_clip,
+        "--query",
+        "a red square",
+        "--budget",
+        "3",
+        "--model",
+        model,
+        "--ocr",
+        "off",
+        "--cache",
+        cache,
+        "--embed-budget",
+        "all",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["signals"]["visual_model"]["embedded"] == n
     c = analyze(quiet_clip, cache=cache, ocr=False, model=model)
@@ -453,7 +520,9 @@ def test_embedding_resumes_after_kill(tmp_path, silent, tiny_onnx):
         print("ready", flush=True)
         embed_all(a, chunk=2)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()
+    )
     assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
     from framesift.signals.embedders import load_embedder
 
@@ -487,8 +556,10 @@ def test_cli_index_with_model_then_search(tmp_path, silent, tiny_onnx):
     emb = load_embedder(model)
     qv = emb.encode_texts(["zzqx"])[0]
     store = IndexStore(cache)
-    best = max(((float(vec @ qv), v) for v in silent[:2]
-                for vec in store.entry(v, ocr=False).get_embeddings(emb.model_id)[1]), key=lambda t: t[0])
+    best = max(
+        ((float(vec @ qv), v) for v in silent[:2] for vec in store.entry(v, ocr=False).get_embeddings(emb.model_id)[1]),
+        key=lambda t: t[0],
+    )
     assert moments[0]["channel"] == "visual" and moments[0]["scores"]["visual"] == pytest.approx(best[0], abs=1e-4)
     assert Path(moments[0]["video"]).name == best[1].name
     ls = json.loads(run_cli("cache", "ls", "--cache", cache, "--json").stdout)["entries"]

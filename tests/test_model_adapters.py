@@ -61,6 +61,7 @@ MARKER = re.compile(r"<([0-9.]+) seconds>")
 
 # --------------------------------------------------------------------------- helpers
 
+
 @pytest.fixture(scope="module")
 def cfr_sel(cfr_video):
     """An irregular real selection (auto strategy) of the 30 fps fixture whose frames show their index."""
@@ -86,15 +87,20 @@ def qwen_vl_utils():
         BILINEAR = "bilinear"
 
     def resize(video, size, interpolation="bicubic", antialias=True):
-        return F.interpolate(video.float(), size=list(size), mode=interpolation, antialias=antialias,
-                             align_corners=False)
+        return F.interpolate(
+            video.float(), size=list(size), mode=interpolation, antialias=antialias, align_corners=False
+        )
 
     fn.resize = resize
     tr.functional = fn
     tr.InterpolationMode = InterpolationMode
     tv.transforms = tr
-    names = {"torchvision": tv, "torchvision.io": tv.io, "torchvision.transforms": tr,
-             "torchvision.transforms.functional": fn}
+    names = {
+        "torchvision": tv,
+        "torchvision.io": tv.io,
+        "torchvision.transforms": tr,
+        "torchvision.transforms.functional": fn,
+    }
     saved = {k: sys.modules.get(k) for k in names}
     for k in ("qwen_vl_utils", "qwen_vl_utils.vision_process"):
         sys.modules.pop(k, None)
@@ -115,11 +121,21 @@ def qwen_vl_utils():
 def _markers(frames: np.ndarray, metadata: VideoMetadata) -> tuple[list[str], list[int]]:
     """Run the real Qwen3-VL video processor and prompt expansion; return the markers and the grid."""
     vp = Qwen3VLVideoProcessor()
-    out = vp(videos=[frames], video_metadata=[metadata], do_sample_frames=False, do_resize=False,
-             return_metadata=True, **NO_TORCHVISION)
+    out = vp(
+        videos=[frames],
+        video_metadata=[metadata],
+        do_sample_frames=False,
+        do_resize=False,
+        return_metadata=True,
+        **NO_TORCHVISION,
+    )
     proc = object.__new__(Qwen3VLProcessor)  # __init__'s class check needs torchvision
     proc.video_processor = vp
-    proc.vision_start_token, proc.video_token, proc.vision_end_token = "<|vision_start|>", "<|video_pad|>", "<|vision_end|>"
+    proc.vision_start_token, proc.video_token, proc.vision_end_token = (
+        "<|vision_start|>",
+        "<|video_pad|>",
+        "<|vision_end|>",
+    )
     text = proc.replace_video_token(out, 0)
     return MARKER.findall(text), out["video_grid_thw"][0].tolist()
 
@@ -149,19 +165,25 @@ def _vllm_load(body: dict) -> tuple[np.ndarray, dict]:
     assert url.startswith(prefix)
     kw = body["media_io_kwargs"]["video"]
     n = kw.get("num_frames", 32)
-    chunks = url[len(prefix):].split(",", n)[:n] if n > 0 else url[len(prefix):].split(",")
+    chunks = url[len(prefix) :].split(",", n)[:n] if n > 0 else url[len(prefix) :].split(",")
     frames = np.stack([_decode_jpeg(c) for c in chunks])
     idx = kw["frames_indices"]
     assert isinstance(idx, list) and all(type(i) is int for i in idx)
     assert len(idx) == len(frames)
     assert isinstance(kw["total_num_frames"], int) and kw["total_num_frames"] >= len(frames)
     assert isinstance(kw["duration"], (int, float)) and kw["duration"] >= 0
-    meta = {"total_num_frames": kw["total_num_frames"], "fps": float(kw.get("fps", 1)), "duration": kw["duration"],
-            "video_backend": "jpeg_sequence", "frames_indices": idx}
+    meta = {
+        "total_num_frames": kw["total_num_frames"],
+        "fps": float(kw.get("fps", 1)),
+        "duration": kw["duration"],
+        "video_backend": "jpeg_sequence",
+        "frames_indices": idx,
+    }
     return frames, meta
 
 
 # --------------------------------------------------------------------------- vLLM
+
 
 def test_vllm_request_carries_true_indices_and_source_fps(cfr_sel, cfr_video):
     body = vllm_request(cfr_sel, "What happens?", model="Qwen/Qwen3-VL-2B-Instruct")
@@ -181,7 +203,9 @@ def test_vllm_request_carries_true_indices_and_source_fps(cfr_sel, cfr_video):
 
 def test_vllm_metadata_gives_qwen3_markers_at_the_true_times(cfr_sel):
     frames, meta = _vllm_load(vllm_request(cfr_sel, "q"))
-    md = VideoMetadata(**{k: meta[k] for k in ("total_num_frames", "fps", "duration", "video_backend", "frames_indices")})
+    md = VideoMetadata(
+        **{k: meta[k] for k in ("total_num_frames", "fps", "duration", "video_backend", "frames_indices")}
+    )
     markers, grid = _markers(_sized(frames), md)
     assert markers == _pair_mean_times(cfr_sel.times)
     assert grid[0] == 3
@@ -201,11 +225,14 @@ def test_vllm_sends_more_than_the_default_32_frames(cfr_video):
 def test_vllm_duplicate_pairing_gives_each_pick_its_own_marker(cfr_sel):
     frames, meta = _vllm_load(vllm_request(cfr_sel, "q", pairing="duplicate"))
     assert len(frames) == 10
-    md = VideoMetadata(total_num_frames=meta["total_num_frames"], fps=meta["fps"], frames_indices=meta["frames_indices"])
+    md = VideoMetadata(
+        total_num_frames=meta["total_num_frames"], fps=meta["fps"], frames_indices=meta["frames_indices"]
+    )
     assert _markers(_sized(frames), md)[0] == [f"{t:.1f}" for t in cfr_sel.times]
 
 
 # --------------------------------------------------------------------------- transformers / qwen-vl-utils
+
 
 def test_qwen_metadata_gives_markers_at_the_true_times(cfr_sel):
     q = qwen_inputs(cfr_sel, "What happens?")
@@ -226,8 +253,9 @@ def test_qwen_metadata_gives_markers_at_the_true_times(cfr_sel):
 def test_qwen_vl_utils_reads_the_element_but_renumbers_frames(cfr_sel, qwen_vl_utils):
     q = qwen_inputs(cfr_sel, "q", frames="base64")
     json.dumps(q)
-    _, videos, kwargs = qwen_vl_utils.process_vision_info(q["messages"], return_video_kwargs=True,
-                                                          return_video_metadata=True, image_patch_size=16)
+    _, videos, kwargs = qwen_vl_utils.process_vision_info(
+        q["messages"], return_video_kwargs=True, return_video_metadata=True, image_patch_size=16
+    )
     video, their_meta = videos[0]
     h, w = q["framesift"]["frame_size"][1], q["framesift"]["frame_size"][0]
     assert tuple(video.shape) == (6, 3, h, w)  # no further resize, no further padding
@@ -250,9 +278,15 @@ def test_qwen_frame_size_matches_qwen_vl_utils(qwen_vl_utils):
     rounding (to twice the factor, see qwen_frame_size) leaves them alone and only its video budget
     decides, which is what qwen_frame_size reproduces.
     """
-    cases = [((448, 448), 6, 16, {}), ((896, 448), 6, 14, {}), ((1792, 896), 2, 16, {}),
-             ((896, 448), 6, 16, {"max_pixels": 200 * 32 * 32}), ((896, 448), 6, 14, {"total_pixels": 6 * 90 * 28 * 28}),
-             ((448, 448), 4, 14, {"min_pixels": 300 * 28 * 28}), ((448, 448), 40, 16, {"total_pixels": 24576 * 32 * 32})]
+    cases = [
+        ((448, 448), 6, 16, {}),
+        ((896, 448), 6, 14, {}),
+        ((1792, 896), 2, 16, {}),
+        ((896, 448), 6, 16, {"max_pixels": 200 * 32 * 32}),
+        ((896, 448), 6, 14, {"total_pixels": 6 * 90 * 28 * 28}),
+        ((448, 448), 4, 14, {"min_pixels": 300 * 28 * 28}),
+        ((448, 448), 40, 16, {"total_pixels": 24576 * 32 * 32}),
+    ]
     for (w, h), n, patch, limits in cases:
         img = Image.new("RGB", (w, h), (90, 120, 30))
         video = qwen_vl_utils.fetch_video({"video": [img] * n, **limits}, image_patch_size=patch)
@@ -307,6 +341,7 @@ def test_adapters_refuse_a_selection_without_images(cfr_video):
 
 # --------------------------------------------------------------------------- Gemini
 
+
 def _seconds(d: str) -> float:
     assert d.endswith("s")
     return float(d[:-1])
@@ -359,14 +394,20 @@ def test_gemini_file_uri_and_fallbacks(cfr_video, subs_video):
     mixed = framesift.select(cfr_video.path, "", 100, strategy="uniform", fps=10, ocr=False)
     mixed.frames = [f for f in mixed.frames if round(f.time, 2) in (0.0, 0.1, 2.5)]
     video_b64 = len(base64.b64encode(Path(cfr_video.path).read_bytes()))
-    assert any("videoMetadata" in p for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10**6)[0]["parts"])
-    assert not any("videoMetadata" in p for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10)[0]["parts"])
+    assert any(
+        "videoMetadata" in p
+        for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10**6)[0]["parts"]
+    )
+    assert not any(
+        "videoMetadata" in p for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10)[0]["parts"]
+    )
     # Matroska is not a Gemini video type: images, unless a URI is given.
     mkv = framesift.select(subs_video.path, "", 3, strategy="uniform", fps=10, ocr=False)
     assert not any("videoMetadata" in p for p in gemini_contents(mkv, "q", max_gap=5)[0]["parts"])
 
 
 # --------------------------------------------------------------------------- Selection methods
+
 
 def test_selection_methods_call_the_adapters(cfr_sel):
     assert cfr_sel.to_vllm_request("q")["media_io_kwargs"] == vllm_request(cfr_sel, "q")["media_io_kwargs"]
@@ -376,19 +417,35 @@ def test_selection_methods_call_the_adapters(cfr_sel):
 
 # --------------------------------------------------------------------------- CLI
 
+
 def _run_cli(*args):
     import os
     import subprocess
 
     env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
-    return subprocess.run([sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=180, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True, timeout=180, env=env
+    )
 
 
 def test_cli_format_prints_json_and_writes_it_to_out(cfr_video, tmp_path):
     out = tmp_path / "sel"
-    r = _run_cli("select", cfr_video.path, "-q", "what changes?", "-b", "4", "--ocr", "off", "--fps", "10",
-                 "--format", "VLLM", "--out", out)
+    r = _run_cli(
+        "select",
+        cfr_video.path,
+        "-q",
+        "what changes?",
+        "-b",
+        "4",
+        "--ocr",
+        "off",
+        "--fps",
+        "10",
+        "--format",
+        "VLLM",
+        "--out",
+        out,
+    )
     assert r.returncode == 0, r.stderr
     body = json.loads(r.stdout)  # exactly one JSON object on stdout: the summary went to stderr
     assert json.loads((out / "vllm.json").read_text()) == body
@@ -405,16 +462,22 @@ def test_cli_format_qwen_and_gemini_without_out(cfr_video, qwen_vl_utils):
     assert r.returncode == 0, r.stderr
     q = json.loads(r.stdout)
     _, videos = qwen_vl_utils.process_vision_info(q["messages"], image_patch_size=16)
-    assert videos[0].shape[0] == 4 and q["video_metadata"][0]["frames_indices"][-1] == q["video_metadata"][0]["frames_indices"][-2]
+    assert (
+        videos[0].shape[0] == 4
+        and q["video_metadata"][0]["frames_indices"][-1] == q["video_metadata"][0]["frames_indices"][-2]
+    )
     r = _run_cli("select", cfr_video.path, "-b", "3", "--ocr", "off", "--quiet", "--format", "gemini", "-q", "q?")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)[0]["parts"][-1] == {"text": "q?"}
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--format", "pdf"], "--format must be one of openai, vllm, qwen, gemini"),
-    (["--format", "qwen", "--json"], "choose one"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--format", "pdf"], "--format must be one of openai, vllm, qwen, gemini"),
+        (["--format", "qwen", "--json"], "choose one"),
+    ],
+)
 def test_cli_format_bad_input_is_one_line_exit_2(cfr_video, args, message):
     r = _run_cli("select", cfr_video.path, "-b", "2", "--ocr", "off", *args)
     assert r.returncode == 2
@@ -423,11 +486,18 @@ def test_cli_format_bad_input_is_one_line_exit_2(cfr_video, args, message):
 
 # --------------------------------------------------------------------------- mixed resolutions (token budgets)
 
+
 def _patch_grid(frames: np.ndarray, metadata: dict, patch: int) -> list[int]:
     """``video_grid_thw`` of the real Qwen3-VL video processor for these frames (patch 14 = Qwen2/2.5-VL grid)."""
     vp = Qwen3VLVideoProcessor(patch_size=patch)
-    out = vp(videos=[frames], video_metadata=[VideoMetadata(**metadata)], do_sample_frames=False, do_resize=False,
-             return_metadata=True, **NO_TORCHVISION)
+    out = vp(
+        videos=[frames],
+        video_metadata=[VideoMetadata(**metadata)],
+        do_sample_frames=False,
+        do_resize=False,
+        return_metadata=True,
+        **NO_TORCHVISION,
+    )
     return out["video_grid_thw"][0].tolist()
 
 
@@ -435,10 +505,14 @@ def _patch_grid(frames: np.ndarray, metadata: dict, patch: int) -> list[int]:
 def mixed_sels(cfr_video):
     """Real token-budgeted selections of the fixture whose frames were planned at several sizes."""
     cases = {}
-    for strategy, family, tokens in (("qframe", "qwen3-vl", 3000), ("clips", "qwen2.5-vl", 2000),
-                                     ("codec", "qwen3-vl", 1500)):
-        sel = framesift.select(cfr_video.path, "", budget_tokens=tokens, model_family=family, strategy=strategy,
-                               fps=10, ocr=False)
+    for strategy, family, tokens in (
+        ("qframe", "qwen3-vl", 3000),
+        ("clips", "qwen2.5-vl", 2000),
+        ("codec", "qwen3-vl", 1500),
+    ):
+        sel = framesift.select(
+            cfr_video.path, "", budget_tokens=tokens, model_family=family, strategy=strategy, fps=10, ocr=False
+        )
         assert len({(f.width, f.height) for f in sel.frames}) > 1, f"{strategy}: the plan should mix sizes"
         cases[(strategy, family)] = sel
     return cases
@@ -485,10 +559,12 @@ def test_qwen_vl_utils_loads_each_planned_video_unchanged(mixed_sels, qwen_vl_ut
     sel = mixed_sels[("qframe", "qwen3-vl")]
     q = qwen_inputs(sel, "q", model="qwen3-vl", frames="base64")
     json.dumps(q)
-    _, videos, _ = qwen_vl_utils.process_vision_info(q["messages"], return_video_kwargs=True,
-                                                     return_video_metadata=True, image_patch_size=16)
-    assert [tuple(v.shape[-2:]) for v, _ in videos] == [(e["frame_size"][1], e["frame_size"][0])
-                                                        for e in q["framesift"]["videos"]]
+    _, videos, _ = qwen_vl_utils.process_vision_info(
+        q["messages"], return_video_kwargs=True, return_video_metadata=True, image_patch_size=16
+    )
+    assert [tuple(v.shape[-2:]) for v, _ in videos] == [
+        (e["frame_size"][1], e["frame_size"][0]) for e in q["framesift"]["videos"]
+    ]
     assert [v.shape[0] for v, _ in videos] == [len(m["frames_indices"]) for m in q["video_metadata"]]
 
 

@@ -13,31 +13,43 @@ from framesift.scoring.query import expand, parse_query, plan_query, rewrite_wit
 from framesift.scoring.visual_relevance import Z_FULL, normalise_per_video
 
 
-@pytest.mark.parametrize("query, question, options", [
-    ("Question: What is the man holding?\nOptions:\n(A) a cup\n(B) a phone\n(C) a red book\n(D) nothing\n"
-     "Answer with the option's letter from the given choices directly.",
-     "What is the man holding?", ("a cup", "a phone", "a red book", "nothing")),
-    ("Select the best answer to the following multiple-choice question based on the video. "
-     "How many dogs appear? A. one B. two C. three D. four. The best answer is:",
-     "How many dogs appear?", ("one", "two", "three", "four")),
-    ("What colour is the bus? A) red B) blue", "What colour is the bus?", ("red", "blue")),
-    ("When is the goal scored?", "When is the goal scored?", ()),
-    # a lone capital letter followed by a dot is not a list of options
-    ("Where does Mr. A. Smith sit?", "Where does Mr. A. Smith sit?", ()),
-])
+@pytest.mark.parametrize(
+    "query, question, options",
+    [
+        (
+            "Question: What is the man holding?\nOptions:\n(A) a cup\n(B) a phone\n(C) a red book\n(D) nothing\n"
+            "Answer with the option's letter from the given choices directly.",
+            "What is the man holding?",
+            ("a cup", "a phone", "a red book", "nothing"),
+        ),
+        (
+            "Select the best answer to the following multiple-choice question based on the video. "
+            "How many dogs appear? A. one B. two C. three D. four. The best answer is:",
+            "How many dogs appear?",
+            ("one", "two", "three", "four"),
+        ),
+        ("What colour is the bus? A) red B) blue", "What colour is the bus?", ("red", "blue")),
+        ("When is the goal scored?", "When is the goal scored?", ()),
+        # a lone capital letter followed by a dot is not a list of options
+        ("Where does Mr. A. Smith sit?", "Where does Mr. A. Smith sit?", ()),
+    ],
+)
 def test_parse_query(query, question, options):
     p = parse_query(query)
     assert p.question == question
     assert p.options == options
 
 
-@pytest.mark.parametrize("question, first", [
-    ("When is the goal scored in the video?", "the goal scored"),
-    ("What is the man holding?", "the man holding"),
-    ("Is there a cat?", "a cat"),
-    ("How many times does the red light flash at the end of the clip?", "the red light flash"),
-    ("a man playing guitar", "a man playing guitar"),
-])
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        ("When is the goal scored in the video?", "the goal scored"),
+        ("What is the man holding?", "the man holding"),
+        ("Is there a cat?", "a cat"),
+        ("How many times does the red light flash at the end of the clip?", "the red light flash"),
+        ("a man playing guitar", "a man playing guitar"),
+    ],
+)
 def test_expand_rules(question, first):
     phrases = expand(question)
     assert phrases[0] == first
@@ -59,8 +71,16 @@ class _ChatHandler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server API
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
-        reply = {"choices": [{"message": {"role": "assistant",
-                                          "content": "1. a football crossing the goal line\n- players celebrating a goal\n"}}]}
+        reply = {
+            "choices": [
+                {
+                    "message": {
+                        "role": "assistant",
+                        "content": "1. a football crossing the goal line\n- players celebrating a goal\n",
+                    }
+                }
+            ]
+        }
         data = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -126,8 +146,14 @@ def test_normalise_per_video():
     assert Z_FULL > 0
 
 
-@pytest.mark.parametrize("query", ["Who picks the given ball up?", "Which option is shown on the menu board?",
-                                   "What does the chef select for the following dish?"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Who picks the given ball up?",
+        "Which option is shown on the menu board?",
+        "What does the chef select for the following dish?",
+    ],
+)
 def test_ordinary_questions_are_not_boilerplate(query):
     p = parse_query(query)
     assert p.question == query and not p.changed

@@ -29,6 +29,7 @@ def test_registry_has_the_builtin_strategies():
 
 # --------------------------------------------------------------------------- input generation
 
+
 def _unit_rows(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
     f = rng.normal(size=(n, d)).astype(np.float32)
     f /= np.linalg.norm(f, axis=1, keepdims=True) + 1e-12
@@ -104,6 +105,7 @@ def _expected_count(name: str, inp) -> int:
 
 # --------------------------------------------------------------------------- contract, all strategies
 
+
 @pytest.mark.parametrize("name", STRATEGIES)
 @SETTINGS
 @given(inp=selector_inputs())
@@ -174,6 +176,7 @@ def test_zero_candidates_give_no_picks(name):
 
 # --------------------------------------------------------------------------- behaviour
 
+
 def test_topk_returns_the_k_highest():
     rng = np.random.default_rng(3)
     scores = rng.permutation(100).astype(float)  # distinct: the top 10 are 90..99
@@ -198,8 +201,9 @@ def test_topk_breaks_ties_by_time():
 def test_uniform_on_even_times_is_evenly_spaced(budget):
     n = 100
     times = np.arange(n, dtype=float)  # 0..99 s
-    picks = run_strategy("uniform", np.random.default_rng(4).random(n), _unit_rows(np.random.default_rng(4), n, 8),
-                         times, budget)
+    picks = run_strategy(
+        "uniform", np.random.default_rng(4).random(n), _unit_rows(np.random.default_rng(4), n, 8), times, budget
+    )
     assert len(picks.indices) == budget
     t = times[picks.indices]
     if budget > 1:
@@ -255,16 +259,18 @@ def test_tass_respects_the_gap_when_budget_is_small(budget):
 def test_tass_halves_the_gap_rather_than_leaving_budget_unused():
     times = np.arange(30, dtype=float)
     scores = np.linspace(0.0, 1.0, 30)
-    picks = run_strategy("tass", scores, np.ones((30, 2), np.float32) / np.sqrt(2), times, 6,
-                         params={"gap": 20.0})
+    picks = run_strategy("tass", scores, np.ones((30, 2), np.float32) / np.sqrt(2), times, 6, params={"gap": 20.0})
     assert len(picks.indices) == 6
 
 
-@pytest.mark.parametrize("times", [
-    [0.0, 0.1, 10.0],            # a grid candidate plus an event candidate 0.1 s later
-    [0.0, 0.0, 1.0, 2.0],        # two candidates at the same time
-    [3.0, 3.0, 3.0, 3.0, 3.0],   # all at one time (a one-frame video sampled several ways)
-])
+@pytest.mark.parametrize(
+    "times",
+    [
+        [0.0, 0.1, 10.0],  # a grid candidate plus an event candidate 0.1 s later
+        [0.0, 0.0, 1.0, 2.0],  # two candidates at the same time
+        [3.0, 3.0, 3.0, 3.0, 3.0],  # all at one time (a one-frame video sampled several ways)
+    ],
+)
 def test_tass_fills_the_budget_with_irregular_or_equal_times(times):
     """tass's docstring: 'the remaining budget is filled from all candidates by score so the budget is
     always used'. Candidates closer together than half the median spacing are never accepted."""
@@ -332,8 +338,7 @@ def test_auto_picks_a_transient_event():
     events[30] = 2.0  # a lasting change, not transient
     transient = np.zeros(n, bool)
     transient[77] = True
-    picks = run_strategy("auto", np.zeros(n), feats, np.arange(n, dtype=float), 4, events=events,
-                         transient=transient)
+    picks = run_strategy("auto", np.zeros(n), feats, np.arange(n, dtype=float), 4, events=events, transient=transient)
     assert 77 in picks.indices
     assert picks.roles[picks.indices.tolist().index(77)] == "momentary event"
 
@@ -369,6 +374,7 @@ def test_auto_coverage_prefers_a_new_scene_over_another_copy_of_a_long_one():
 
 
 # --------------------------------------------------------------------------- run_strategy validation
+
 
 def _small():
     rng = np.random.default_rng(14)

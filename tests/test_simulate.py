@@ -16,8 +16,13 @@ from framesift.bench import simulate as sim
 
 def run_cli(*args, timeout=120) -> subprocess.CompletedProcess:
     env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
-    return subprocess.run([sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "framesift.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize("family", sim.FAMILIES)
@@ -44,7 +49,7 @@ def test_family_shapes():
         mo = sim.make_video("momentary", seed, 1800.0)
         assert all(e - s <= 2.0 for s, e in mo.spans)
         for s, e in mo.spans:
-            assert mo.transient[int(s):int(e)].all() and (mo.events[int(s):int(e)] > 0).all()
+            assert mo.transient[int(s) : int(e)].all() and (mo.events[int(s) : int(e)] > 0).all()
         assert mo.transient.sum() > sum(e - s for s, e in mo.spans)  # false alarms too
         d = sim.make_video("distractors", seed, 1800.0)
         assert len(d.spans) == 1 and 4 <= len(d.distractors) <= 10
@@ -64,7 +69,7 @@ def test_evidence_scores_above_the_rest_by_a_clip_like_margin():
     for seed in range(20):
         v = sim.make_video("single", seed, 1800.0)
         s, e = v.spans[0]
-        inside = v.scores[int(s):int(e)].mean()
+        inside = v.scores[int(s) : int(e)].mean()
         gaps.append(inside - np.median(v.scores))
     gaps = np.array(gaps)
     assert 0.0 < gaps.mean() < 0.1 and gaps.min() > -0.03
@@ -108,8 +113,20 @@ def test_run_selection_honours_the_budget():
 
 def test_cli_writes_table_csv_plot_and_one_json_object(tmp_path):
     out = tmp_path / "sim"
-    proc = run_cli("bench", "simulate", "-n", "1", "--budgets", "8,16", "--strategies", "uniform,topk,bolt",
-                   "--out", out, "--json", "--quiet")
+    proc = run_cli(
+        "bench",
+        "simulate",
+        "-n",
+        "1",
+        "--budgets",
+        "8,16",
+        "--strategies",
+        "uniform,topk,bolt",
+        "--out",
+        out,
+        "--json",
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)  # exactly one JSON object
     assert proc.stdout.count("\n") == 1
@@ -126,14 +143,17 @@ def test_cli_writes_table_csv_plot_and_one_json_object(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--budgets", "8,x"], "--budgets"),
-    (["--budgets", "0"], "at least 1"),
-    (["--strategies", "nope"], "unknown strategy 'nope'"),
-    (["--families", "single,weird"], "unknown family 'weird'"),
-    (["-n", "0"], "--per-family"),
-    (["--noise", "-1"], "--noise"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--budgets", "8,x"], "--budgets"),
+        (["--budgets", "0"], "at least 1"),
+        (["--strategies", "nope"], "unknown strategy 'nope'"),
+        (["--families", "single,weird"], "unknown family 'weird'"),
+        (["-n", "0"], "--per-family"),
+        (["--noise", "-1"], "--noise"),
+    ],
+)
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, needle):
     proc = run_cli("bench", "simulate", "--out", tmp_path / "o", "--quiet", *args)
     assert proc.returncode == 2
@@ -147,6 +167,6 @@ def test_noise_scales_the_score_noise_only():
     assert quiet.spans == loud.spans and np.array_equal(quiet.features, loud.features)
     s, e = quiet.spans[0]
     outside = np.ones(600, bool)
-    outside[int(s):int(e)] = False
+    outside[int(s) : int(e)] = False
     assert np.ptp(quiet.scores[outside]) < 1e-12  # no noise: a flat base level
     assert np.std(loud.scores[outside]) > 0.02

@@ -38,6 +38,7 @@ def test_literature_strategies_are_registered_with_a_paper():
 
 # --------------------------------------------------------------------------- registry-wide properties
 
+
 @st.composite
 def signal_inputs(draw):
     """Scores with NaN / constant / tied blocks, event signals, any seed."""
@@ -60,13 +61,29 @@ def signal_inputs(draw):
     events = np.where(rng.random(n) < 0.05, rng.random(n) * 5, 0.0)
     transient = rng.random(n) < 0.5
     times = np.cumsum(rng.choice([0.0, 0.5, 1.0, 2.0], size=n))
-    return dict(scores=scores, features=_unit_rows(rng, n, 16), times=times, budget=budget, n=n, seed=seed,
-                events=events, transient=transient)
+    return dict(
+        scores=scores,
+        features=_unit_rows(rng, n, 16),
+        times=times,
+        budget=budget,
+        n=n,
+        seed=seed,
+        events=events,
+        transient=transient,
+    )
 
 
 def _run(name, inp):
-    return run_strategy(name, inp["scores"].copy(), inp["features"], inp["times"], inp["budget"], seed=inp["seed"],
-                        events=inp["events"], transient=inp["transient"])
+    return run_strategy(
+        name,
+        inp["scores"].copy(),
+        inp["features"],
+        inp["times"],
+        inp["budget"],
+        seed=inp["seed"],
+        events=inp["events"],
+        transient=inp["transient"],
+    )
 
 
 @pytest.mark.parametrize("name", STRATEGIES)
@@ -93,6 +110,7 @@ def test_fewer_candidates_than_budget_returns_them_all(name, n):
 
 
 # --------------------------------------------------------------------------- aks
+
 
 @pytest.mark.parametrize("n", [1, 5, 31, 32, 33, 100, 997, 3600])
 @pytest.mark.parametrize("budget", [1, 3, 8, 16, 64])
@@ -142,6 +160,7 @@ def test_aks_on_flat_scores_is_evenly_spread():
 
 # --------------------------------------------------------------------------- bolt
 
+
 def test_bolt_puts_most_picks_near_a_single_peak():
     """A Gaussian bump (sigma 20 s) at 1200 s on a 3600 s video, power 3: the sharpened bump
     has sigma 20 / sqrt(3) = 11.5 s, so nearly all the mass (and most of the 16 quantiles) falls
@@ -156,8 +175,10 @@ def test_bolt_puts_most_picks_near_a_single_peak():
 def test_bolt_power_controls_concentration():
     t = np.arange(1000.0)
     scores = np.exp(-0.5 * ((t - 500) / 150.0) ** 2)
-    spread = {p: float(np.std(t[run_strategy("bolt", scores, _flat_feats(1000), t, 16,
-                                             params={"power": p}).indices])) for p in (1.0, 3.0, 10.0)}
+    spread = {
+        p: float(np.std(t[run_strategy("bolt", scores, _flat_feats(1000), t, 16, params={"power": p}).indices]))
+        for p in (1.0, 3.0, 10.0)
+    }
     assert spread[1.0] > spread[3.0] > spread[10.0]
 
 
@@ -185,6 +206,7 @@ def test_bolt_on_a_flat_curve_is_uniform():
 
 
 # --------------------------------------------------------------------------- mdp3
+
 
 def _two_clusters(rng, n=60):
     feats = _unit_rows(rng, n, 32)
@@ -233,6 +255,7 @@ def test_mdp3_budget_split_follows_relevance_across_segments():
 
 # --------------------------------------------------------------------------- videotree
 
+
 def _scenes(rng, n_scenes=4, per=40, d=16):
     centres = np.eye(d, dtype=np.float32)[:n_scenes]
     feats = np.concatenate([centres[s] + 0.05 * rng.normal(size=(per, d)).astype(np.float32) for s in range(n_scenes)])
@@ -259,6 +282,7 @@ def test_videotree_without_relevance_covers_every_scene():
 
 # --------------------------------------------------------------------------- context
 
+
 def test_context_takes_the_peak_and_the_moments_around_it():
     t = np.arange(300.0)
     scores = np.full(300, 0.2)
@@ -276,8 +300,9 @@ def test_context_uses_a_transient_event_when_relevance_is_flat():
     events[150] = 3.0
     transient = np.zeros(n, bool)
     transient[150] = True
-    picks = run_strategy("context", np.zeros(n), _flat_feats(n), np.arange(float(n)), 3, events=events,
-                         transient=transient)
+    picks = run_strategy(
+        "context", np.zeros(n), _flat_feats(n), np.arange(float(n)), 3, events=events, transient=transient
+    )
     assert picks.indices.tolist() == [145, 150, 155]
 
 
@@ -288,6 +313,7 @@ def test_context_on_a_flat_curve_is_even_coverage():
 
 
 # --------------------------------------------------------------------------- zoom
+
 
 def test_zoom_spends_the_second_half_around_the_best_moment():
     """Budget 8 on 1000 s: a first look of 4 (one per 250 s bin) finds the peak at 610 s; one

@@ -64,16 +64,23 @@ def _check(subs, expected):
 
 def test_read_srt(tmp_path):
     subs = read_subtitle_file(_write(tmp_path / "talk.srt", SRT))
-    _check(subs, [(1.5, 3.25, "Hello world second line"), (62.0, 64.0, "Café at 9"),
-                  (3600.04, 3601.0, "after an hour")])
+    _check(
+        subs, [(1.5, 3.25, "Hello world second line"), (62.0, 64.0, "Café at 9"), (3600.04, 3601.0, "after an hour")]
+    )
     assert subs.source == str(tmp_path / "talk.srt")
     assert len(subs) == 3
 
 
 def test_read_vtt_with_settings_voice_and_style_tags(tmp_path):
     subs = read_subtitle_file(_write(tmp_path / "talk.vtt", VTT))
-    _check(subs, [(0.5, 2.0, "We are in New York City"), (2.5, 5.0, "whispering and coloured second line"),
-                  (3723.04, 3724.0, "long timestamp")])
+    _check(
+        subs,
+        [
+            (0.5, 2.0, "We are in New York City"),
+            (2.5, 5.0, "whispering and coloured second line"),
+            (3723.04, 3724.0, "long timestamp"),
+        ],
+    )
     for ln in subs.lines:
         assert "<" not in ln.text and "align" not in ln.text and "position" not in ln.text
 
@@ -97,13 +104,13 @@ def test_read_srt_in_a_legacy_encoding(tmp_path):
 
 
 def test_read_srt_with_unordered_cues(tmp_path):
-    text = ("1\n00:00:09,000 --> 00:00:10,000\nlater\n\n"
-            "2\n00:00:01,000 --> 00:00:02,000\nearlier\n\n")
+    text = "1\n00:00:09,000 --> 00:00:10,000\nlater\n\n2\n00:00:01,000 --> 00:00:02,000\nearlier\n\n"
     subs = read_subtitle_file(_write(tmp_path / "x.srt", text))
     assert [ln.text for ln in subs.lines] == ["earlier", "later"]
 
 
 # --------------------------------------------------------------------------- sidecars
+
 
 def test_find_sidecar_exact_stem(tmp_path):
     video = tmp_path / "video.mp4"
@@ -156,6 +163,7 @@ def test_find_sidecar_does_not_take_another_videos_subtitles(tmp_path):
 
 # --------------------------------------------------------------------------- errors
 
+
 def _assert_subtitle_error(path: Path):
     with pytest.raises(SubtitleError) as ei:
         read_subtitle_file(path)
@@ -183,13 +191,16 @@ def test_directory_is_not_a_subtitle_file(tmp_path):
     _assert_subtitle_error(p)
 
 
-@pytest.mark.parametrize("name, content", [
-    ("garbage.srt", bytes(range(256)) * 20),
-    ("prose.srt", b"just some prose, no cues at all\nand another line\n"),
-    ("header_only.vtt", b"WEBVTT\n\n"),
-    ("zeros.ass", b"\x00" * 4096),
-    ("broken_times.srt", b"1\n00:00:xx,000 --> yesterday\nhello\n\n"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("garbage.srt", bytes(range(256)) * 20),
+        ("prose.srt", b"just some prose, no cues at all\nand another line\n"),
+        ("header_only.vtt", b"WEBVTT\n\n"),
+        ("zeros.ass", b"\x00" * 4096),
+        ("broken_times.srt", b"1\n00:00:xx,000 --> yesterday\nhello\n\n"),
+    ],
+)
 def test_unreadable_subtitle_files(tmp_path, name, content):
     p = tmp_path / name
     p.write_bytes(content)

@@ -114,8 +114,13 @@ def _cues(path) -> list[tuple[float, float, str]]:
             if not packet.size:
                 continue
             for sub in packet.decode():
-                cues.append((float(packet.pts * stream.time_base), float((packet.pts + packet.duration) * stream.time_base),
-                             sub.dialogue.decode()))
+                cues.append(
+                    (
+                        float(packet.pts * stream.time_base),
+                        float((packet.pts + packet.duration) * stream.time_base),
+                        sub.dialogue.decode(),
+                    )
+                )
     return cues
 
 
@@ -152,8 +157,12 @@ def test_make_video_rejects_bad_needles(tmp_path):
     with pytest.raises(ValueError, match="overlap"):
         make_video(tmp_path / "x.mp4", duration=10.0, needles=overlapping)
     with pytest.raises(ValueError, match="subtitles"):
-        make_video(tmp_path / "y.mp4", duration=10.0, subtitles=False,
-                   needles=[Needle("subtitle", 2.0, 3.0, "Said once.", "What was said?")])
+        make_video(
+            tmp_path / "y.mp4",
+            duration=10.0,
+            subtitles=False,
+            needles=[Needle("subtitle", 2.0, 3.0, "Said once.", "What was said?")],
+        )
     with pytest.raises(ValueError):
         Needle("audio", 1.0, 2.0, "x", "y")  # type: ignore[arg-type]
 

@@ -16,8 +16,8 @@ from framesift.scoring.text_relevance import (
 from framesift.signals.ocr import OcrText
 from framesift.video.subtitles import SubtitleLine
 
-
 # --------------------------------------------------------------------------- fake embedders
+
 
 class OrthogonalEmbed:
     """Every text gets its own axis: the query is semantically unrelated to every item (cosine 0), so
@@ -49,23 +49,30 @@ def fixed_cosine_embed(cosines):
 
 # --------------------------------------------------------------------------- content_words
 
-@pytest.mark.parametrize("text, expected", [
-    ("What is the wifi password?", ["wifi", "password"]),
-    ("When does gate 7 close?", ["gate", "7", "close"]),
-    ("Bridge, bridge and BRIDGE", ["bridge"]),
-    ("the a an of to", []),
-    ("", []),
-    ("Show the red car in the video", ["red", "car"]),
-    ("Anna's shop opens at 9", ["annas", "shop", "opens", "9"]),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("What is the wifi password?", ["wifi", "password"]),
+        ("When does gate 7 close?", ["gate", "7", "close"]),
+        ("Bridge, bridge and BRIDGE", ["bridge"]),
+        ("the a an of to", []),
+        ("", []),
+        ("Show the red car in the video", ["red", "car"]),
+        ("Anna's shop opens at 9", ["annas", "shop", "opens", "9"]),
+    ],
+)
 def test_content_words(text, expected):
     assert content_words(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Anna's café", ["annas", "café"]),
-    ("Wann wurde die Brücke gebaut?", ["wann", "wurde", "die", "brücke", "gebaut"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Anna's café", ["annas", "café"]),
+        ("Wann wurde die Brücke gebaut?", ["wann", "wurde", "die", "brücke", "gebaut"]),
+    ],
+)
 def test_content_words_keeps_non_ascii_letters(text, expected):
     """A word is a word in any script: 'café' must not become 'caf', nor 'Brücke' 'br' + 'cke'."""
     assert content_words(text) == expected
@@ -76,6 +83,7 @@ def test_content_words_keeps_first_occurrence_order():
 
 
 # --------------------------------------------------------------------------- score_items: pure logic
+
 
 def test_score_items_empty_texts_does_not_embed():
     embed = OrthogonalEmbed()
@@ -105,8 +113,11 @@ def test_score_items_lexical_ranks_matching_words_first():
 
 
 def test_score_items_inflections_match():
-    items = score_items("When does the store close?", ["The store closes at six", "It closed yesterday",
-                                                         "Closing time is six", "Open all night"], OrthogonalEmbed())
+    items = score_items(
+        "When does the store close?",
+        ["The store closes at six", "It closed yesterday", "Closing time is six", "Open all night"],
+        OrthogonalEmbed(),
+    )
     assert items[0].lexical == pytest.approx(1.0)
     assert items[1].lexical > 0 and items[2].lexical > 0
     assert items[3].lexical == 0.0
@@ -114,8 +125,9 @@ def test_score_items_inflections_match():
 
 def test_short_words_must_match_whole_tokens():
     """'cat' must not match inside 'concatenate' or 'category'."""
-    items = score_items("Where is the cat?", ["We concatenate strings", "Pick a category", "The cat sleeps"],
-                        OrthogonalEmbed())
+    items = score_items(
+        "Where is the cat?", ["We concatenate strings", "Pick a category", "The cat sleeps"], OrthogonalEmbed()
+    )
     assert [it.lexical for it in items] == [0.0, 0.0, 1.0]
 
 
@@ -154,6 +166,7 @@ def test_score_is_monotone_and_bounded():
 
 
 # --------------------------------------------------------------------------- OCR-style space-less text
+
 
 def test_spaceless_ocr_text_matches_the_query_words():
     """OCR drops spaces: 'Gate7closesat9:40' still holds 'gate' and 'close(s)'."""
@@ -214,10 +227,13 @@ def minilm():
     return get_text_embedder().encode
 
 
-@pytest.mark.parametrize("question, answer", [
-    ("How much does a ticket cost?", "Admission is twelve dollars for adults."),
-    ("Who built the bridge?", "The crossing was constructed by a Scottish engineer in 1890."),
-])
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("How much does a ticket cost?", "Admission is twelve dollars for adults."),
+        ("Who built the bridge?", "The crossing was constructed by a Scottish engineer in 1890."),
+    ],
+)
 def test_real_embedder_ranks_a_paraphrase_first(minilm, question, answer):
     assert not set(content_words(question)) & set(content_words(answer)), "must be a paraphrase"
     for pos in (0, 13, 30):
@@ -229,6 +245,7 @@ def test_real_embedder_ranks_a_paraphrase_first(minilm, question, answer):
 
 
 # --------------------------------------------------------------------------- subtitle_channel
+
 
 def _items(scores):
     return [TextItem(f"line {k}", float(s), 0.0) for k, s in enumerate(scores)]
@@ -270,6 +287,7 @@ def test_subtitle_channel_without_lines():
 
 # --------------------------------------------------------------------------- ocr_channel
 
+
 def _features(kinds):
     """Unit rows: same letter -> identical picture, different letters -> orthogonal pictures."""
     letters = sorted(set(kinds))
@@ -290,7 +308,7 @@ def test_ocr_text_propagation_tolerates_small_changes():
     cand_index = np.arange(5)
     base = np.array([1.0, 0.0, 0.0], np.float32)
     near = np.array([0.97, 0.2431, 0.0], np.float32)  # cosine 0.97 with base: the same slide
-    far = np.array([0.5, 0.866, 0.0], np.float32)     # cosine 0.5: another picture
+    far = np.array([0.5, 0.866, 0.0], np.float32)  # cosine 0.5: another picture
     feats = np.stack([base, near, near, far, base])
     reads = [OcrText(index=0, time=0.0, lines=("x",), confidence=1.0)]
     score, which = ocr_channel(cand_index, feats, reads, _items([0.5]))
@@ -307,8 +325,9 @@ def test_ocr_next_read_frame_takes_over():
 
 
 def test_ocr_read_of_a_frame_that_is_not_a_candidate_is_ignored():
-    score, which = ocr_channel(np.array([0, 10, 20]), _features(["A", "A", "A"]),
-                               [OcrText(15, 0.6, ("x",), 1.0)], _items([0.9]))
+    score, which = ocr_channel(
+        np.array([0, 10, 20]), _features(["A", "A", "A"]), [OcrText(15, 0.6, ("x",), 1.0)], _items([0.9])
+    )
     assert which.tolist() == [-1, -1, -1]
 
 

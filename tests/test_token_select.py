@@ -16,8 +16,9 @@ from framesift.budget import TokenBudget, get_family
 
 def _cli(*args) -> subprocess.CompletedProcess:
     env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
-    return subprocess.run([sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,24 @@ def test_frame_budget_still_caps_a_token_selection(analysis):
 
 def test_cli_token_budget_writes_frames_at_their_size(cfr_video, tmp_path):
     out = tmp_path / "picks"
-    r = _cli("select", cfr_video.path, "--budget-tokens", "900", "--model-family", "qwen3-vl", "-s", "qframe",
-             "--ocr", "off", "--fps", "8", "--json", "--quiet", "--out", out)
+    r = _cli(
+        "select",
+        cfr_video.path,
+        "--budget-tokens",
+        "900",
+        "--model-family",
+        "qwen3-vl",
+        "-s",
+        "qframe",
+        "--ocr",
+        "off",
+        "--fps",
+        "8",
+        "--json",
+        "--quiet",
+        "--out",
+        out,
+    )
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)
     assert m["budget"]["tokens_spent"] <= 900
@@ -59,11 +76,14 @@ def test_cli_token_budget_writes_frames_at_their_size(cfr_video, tmp_path):
         assert Image.open(out / f["file"]).size == tuple(f["resolution"])
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["--budget-tokens", "0"], "--budget-tokens must be at least 1"),
-    (["--budget-tokens", "500", "--model-family", "gpt-9"], "unknown model family 'gpt-9'"),
-    (["--budget-tokens", "10", "--model-family", "qwen2.5-vl"], "less than one frame costs"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--budget-tokens", "0"], "--budget-tokens must be at least 1"),
+        (["--budget-tokens", "500", "--model-family", "gpt-9"], "unknown model family 'gpt-9'"),
+        (["--budget-tokens", "10", "--model-family", "qwen2.5-vl"], "less than one frame costs"),
+    ],
+)
 def test_cli_bad_token_budgets_are_one_line_exit_2(cfr_video, args, needle):
     r = _cli("select", cfr_video.path, "--ocr", "off", *args)
     assert r.returncode == 2

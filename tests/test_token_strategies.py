@@ -30,6 +30,7 @@ def _shots(bounds: list[int], n: int, seed: int = 0, d: int = 32, jitter: float 
 
 # ----------------------------------------------------------------------------- contract
 
+
 def test_picks_keep_scales_aligned_when_sorting_and_deduplicating():
     p = Picks.of([9, 2, 5, 2], ["a", "b", "c", "d"], [0.25, 1.0, 0.5, 0.7])
     assert p.indices.tolist() == [2, 5, 9]
@@ -45,7 +46,9 @@ def test_frame_only_strategies_get_the_frames_the_tokens_buy(family):
     assert len(picks.indices) == frames_for_tokens(5000, family, NATIVE)
     assert picks.scales == (1.0,) * len(picks.indices)
     # A frame cap below that still wins.
-    capped = run_strategy("topk", np.arange(n, dtype=float), _random_features(n), np.arange(n, dtype=float), 3, tokens=tb)
+    capped = run_strategy(
+        "topk", np.arange(n, dtype=float), _random_features(n), np.arange(n, dtype=float), 3, tokens=tb
+    )
     assert len(capped.indices) == 3
 
 
@@ -73,6 +76,7 @@ def test_equal_token_runs_never_overspend(name, family, tokens):
 
 # ----------------------------------------------------------------------------- qframe
 
+
 def test_qframe_is_a_seeded_sample():
     n = 300
     args = (np.zeros(n), _random_features(n), np.arange(n, dtype=float), 12)
@@ -85,13 +89,19 @@ def test_qframe_samples_in_proportion_to_relevance():
     n = 200
     scores = np.zeros(n)
     scores[:20] = 1.0  # 10% of candidates are relevant
-    hits = sum(np.count_nonzero(run_strategy("qframe", scores, _random_features(n), np.arange(n, dtype=float), 10,
-                                             seed=s).indices < 20) for s in range(40))
+    hits = sum(
+        np.count_nonzero(
+            run_strategy("qframe", scores, _random_features(n), np.arange(n, dtype=float), 10, seed=s).indices < 20
+        )
+        for s in range(40)
+    )
     rate = hits / (40 * 10)
     # z-scores: relevant 3.0, others -0.33 -> weight ratio exp(3.33 / 0.8) ~ 64 : over 80% of the
     # picks are relevant, but not all (it is a sample, not a top-k).
     assert 0.8 < rate < 1.0
-    flat = run_strategy("qframe", scores, _random_features(n), np.arange(n, dtype=float), 10, seed=0, params={"tau": 1e3})
+    flat = run_strategy(
+        "qframe", scores, _random_features(n), np.arange(n, dtype=float), 10, seed=0, params={"tau": 1e3}
+    )
     assert np.count_nonzero(flat.indices < 20) <= 5  # a huge temperature is close to uniform
 
 
@@ -118,6 +128,7 @@ def test_qframe_without_a_token_budget_is_the_fixed_frames_setting():
 
 # ----------------------------------------------------------------------------- clips
 
+
 def test_clips_are_contiguous_runs_around_the_relevant_scene():
     n = 600
     scores = np.full(n, 0.1)
@@ -133,7 +144,7 @@ def test_clips_trade_length_for_resolution_at_constant_tokens():
     n = 600
     scores = np.full(n, 0.0)
     for c in (100, 300, 500):  # three broad relevant scenes of varied (uncorrelated) frames
-        scores[c - 3:c + 4] = 1.0
+        scores[c - 3 : c + 4] = 1.0
     tb = TokenBudget.of(6 * 598, "qwen2.5-vl", NATIVE)
     feats = _random_features(n)
     picks = run_strategy("clips", scores, feats, np.arange(n, dtype=float), n, tokens=tb)
@@ -153,12 +164,14 @@ def test_clips_trade_length_for_resolution_at_constant_tokens():
 
 # ----------------------------------------------------------------------------- codec
 
+
 def test_codec_keyframes_land_on_the_cuts():
     n = 400
     cuts = [57, 130, 211, 290, 333]
     feats = _shots(cuts, n)
-    picks = run_strategy("codec", np.zeros(n), feats, np.arange(n, dtype=float), len(cuts) + 1,
-                         params={"time_weight": 0.0})
+    picks = run_strategy(
+        "codec", np.zeros(n), feats, np.arange(n, dtype=float), len(cuts) + 1, params={"time_weight": 0.0}
+    )
     assert picks.indices.tolist() == [0] + cuts
 
 
@@ -173,11 +186,12 @@ def test_codec_gives_more_tokens_to_frames_with_more_new_content():
     rng = np.random.default_rng(3)
     a = rng.normal(size=d)
     b = a + 0.15 * rng.normal(size=d)  # a small change: mostly predictable from shot A
-    c = rng.normal(size=d)             # a new scene
+    c = rng.normal(size=d)  # a new scene
     feats = _unit(np.vstack([np.tile(a, (100, 1)), np.tile(b, (100, 1)), np.tile(c, (100, 1))]))
     tb = TokenBudget.of(3 * 598, "qwen2.5-vl", NATIVE)
-    picks = run_strategy("codec", np.zeros(n), feats, np.arange(n, dtype=float), n, tokens=tb,
-                         params={"time_weight": 0.0})
+    picks = run_strategy(
+        "codec", np.zeros(n), feats, np.arange(n, dtype=float), n, tokens=tb, params={"time_weight": 0.0}
+    )
     scale = dict(zip(picks.indices.tolist(), picks.scales))
     assert {0, 100, 200} <= set(scale)
     assert scale[200] > scale[100]
@@ -193,4 +207,6 @@ def test_tiny_inputs_and_odd_scores(name, n):
         for tokens in (None, TokenBudget.of(2000, "qwen3-vl", NATIVE)):
             p = run_strategy(name, scores, feats, times, 10, tokens=tokens, seed=2)
             assert 1 <= len(p.indices) <= n
-            assert np.array_equal(p.indices, run_strategy(name, scores, feats, times, 10, tokens=tokens, seed=2).indices)
+            assert np.array_equal(
+                p.indices, run_strategy(name, scores, feats, times, 10, tokens=tokens, seed=2).indices
+            )

@@ -165,8 +165,9 @@ def _table(n: int, keyframes: list[int]) -> FrameTable:
     key = np.zeros(n, dtype=bool)
     key[keyframes] = True
     pts = np.arange(n, dtype=np.int64) * 512
-    return FrameTable(pts=pts, time=pts / 15360.0, keyframe=key, size=np.full(n, 1000, np.int64),
-                      time_base=Fraction(1, 15360))
+    return FrameTable(
+        pts=pts, time=pts / 15360.0, keyframe=key, size=np.full(n, 1000, np.int64), time_base=Fraction(1, 15360)
+    )
 
 
 def test_plan_reads_arithmetic_by_hand():
@@ -252,8 +253,10 @@ def test_iter_decoded_long_gop_seek(long_gop_video):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("targets,mode", [([5, 40, 41, 80], "seek"), (list(range(0, 90, 3)), "sequential"),
-                                          ([0], "sequential"), ([89], "seek")])
+@pytest.mark.parametrize(
+    "targets,mode",
+    [([5, 40, 41, 80], "seek"), (list(range(0, 90, 3)), "sequential"), ([0], "sequential"), ([89], "seek")],
+)
 def test_iter_decoded_cfr(cfr_video, targets, mode):
     _, table = probe(cfr_video.path)
     assert plan_reads(table, np.array(targets)).mode == mode
@@ -264,8 +267,7 @@ def test_iter_decoded_cfr(cfr_video, targets, mode):
         assert float(frame.time) == pytest.approx(table.time[i], abs=1e-6)
 
 
-@pytest.mark.parametrize("targets,mode", [([5, 40, 41], "seek"), (list(range(0, 60, 3)), "sequential"),
-                                          ([59], "seek")])
+@pytest.mark.parametrize("targets,mode", [([5, 40, 41], "seek"), (list(range(0, 60, 3)), "sequential"), ([59], "seek")])
 def test_iter_decoded_vfr(vfr_video, targets, mode):
     _, table = probe(vfr_video.path)
     ids, times = vfr_video.info["ids"], vfr_video.info["times"]
@@ -341,7 +343,7 @@ def test_to_rgb_rotated_is_upright(rotated_video):
     # frame.rotation == 90 means, and what ffmpeg's autorotate does): the red block at the
     # stored top-left ends up at the bottom-left, the id strip along the right edge.
     h, w = arr.shape[:2]
-    bl = arr[h - 20:, :20].reshape(-1, 3).mean(0)
+    bl = arr[h - 20 :, :20].reshape(-1, 3).mean(0)
     tl = arr[:20, :20].reshape(-1, 3).mean(0)
     assert bl[0] > 200 and bl[1] < 60 and bl[2] < 60, bl
     assert not (tl[0] > 200 and tl[1] < 60), tl

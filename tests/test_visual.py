@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _colour import ColourEmbedder
 
 import framesift
+from _colour import ColourEmbedder
 from framesift.bench.synth import encode_rgb
 from framesift.cli import main
 from framesift.signals.embedders import load_embedder
@@ -35,8 +35,6 @@ def red_video(tmp_path_factory) -> Path:
             yield img
 
     return encode_rgb(path, frames(), fps=10)
-
-
 
 
 def test_candidate_images_are_model_size_and_roundtrip(red_video, tiny_models):
@@ -67,8 +65,13 @@ def test_visual_embeddings_are_lazy_and_partial(red_video, tiny_models):
     ref = emb.encode_images(vis.images.get(range(len(vis))))
     np.testing.assert_allclose(full, ref, atol=1e-5)
     # rows from elsewhere (the index) can be set without a model
-    cold = VisualEmbeddings(embedder=None, images=vis.images, model_id=vis.model_id,
-                            vectors=np.zeros_like(vis.vectors), mask=np.zeros(len(vis), bool))
+    cold = VisualEmbeddings(
+        embedder=None,
+        images=vis.images,
+        model_id=vis.model_id,
+        vectors=np.zeros_like(vis.vectors),
+        mask=np.zeros(len(vis), bool),
+    )
     cold.set([0, 2], full[[0, 2]])
     with pytest.raises(RuntimeError, match="not embedded"):
         cold.ensure([1])
@@ -103,8 +106,25 @@ def test_without_a_model_the_manifest_says_so(red_video):
 
 def test_cli_select_with_model_dirs(red_video, tiny_models, tiny_onnx, capsys):
     for spec in (tiny_models["siglip2"], tiny_onnx("clip")):
-        assert main(["select", str(red_video), "-q", "Question: what happens? (A) red (B) blue", "-b", "3",
-                     "--ocr", "off", "--model", str(spec), "--json", "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "select",
+                    str(red_video),
+                    "-q",
+                    "Question: what happens? (A) red (B) blue",
+                    "-b",
+                    "3",
+                    "--ocr",
+                    "off",
+                    "--model",
+                    str(spec),
+                    "--json",
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
         m = json.loads(capsys.readouterr().out)
         vm = m["signals"]["visual_model"]
         assert vm["available"] and vm["used"] is not None and vm["embedded"] == m["num_candidates"]

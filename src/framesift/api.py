@@ -20,12 +20,12 @@ from PIL import Image
 
 from ._malloc import pin_mmap_threshold
 from .errors import InputError
+from .scoring.coarse_to_fine import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
-from .scoring.coarse_to_fine import parse_embed_budget
 from .scoring.visual_relevance import VisualScores, visual_channel_budgeted
-from .signals.embedders import Embedder, load_embedder
 from .selectors import get_strategy, run_strategy
+from .signals.embedders import Embedder, load_embedder
 from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
 from .signals.text_embedder import EmbeddingMemo
@@ -159,8 +159,9 @@ def _uncovered_subtitle_times(subs: Subtitles | None, info: VideoInfo, fps: floa
 
 
 def _validate(query: str, budget: int | None, budget_tokens: int | None = None) -> None:
-    if budget_tokens is not None and (not isinstance(budget_tokens, (int, np.integer)) or isinstance(budget_tokens, bool)
-                                      or budget_tokens < 1):
+    if budget_tokens is not None and (
+        not isinstance(budget_tokens, (int, np.integer)) or isinstance(budget_tokens, bool) or budget_tokens < 1
+    ):
         raise InputError(f"token budget must be a whole number >= 1 (got {budget_tokens!r})")
     if budget is None:
         return
@@ -221,8 +222,9 @@ def analyze(
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
     if cache is not None and cache is not False:
-        return _analyze_cached(video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model,
-                               progress=progress)
+        return _analyze_cached(
+            video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress
+        )
     return _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress)
 
 
@@ -240,8 +242,9 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progres
             analysis = entry.load_analysis(video)
             if analysis is None:
                 miss = entry.last_miss
-                analysis = _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=embedder,
-                                    progress=progress)
+                analysis = _analyze(
+                    video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=embedder, progress=progress
+                )
                 t1 = time.perf_counter()
                 entry.put_analysis(analysis)
                 if analysis.visual is not None:  # keep the model-size images: later questions never decode
@@ -259,8 +262,9 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progres
         images = attach_visual(analysis, entry, embedder, progress=progress).images
         analysis.timings["index_visual"] = round(time.perf_counter() - t1, 4)
         if getattr(images, "decoded", 0):
-            analysis.notes.append(f"decoded {images.decoded} candidates at {images.side} px for the visual model "
-                                  "(stored in the index)")
+            analysis.notes.append(
+                f"decoded {images.decoded} candidates at {images.side} px for the visual model (stored in the index)"
+            )
     return analysis
 
 
@@ -283,8 +287,14 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis
     images = CandidateImages(info, embedder.image_size) if embedder is not None else None
     with timer.stage("decode"):
         cands = extract_candidates(
-            video, info, table, fps=fps, extra_times=_uncovered_subtitle_times(subs, info, fps), events=events,
-            taps=[t for t in (pool, images) if t is not None], progress=lambda d, t: report("decode", d, t),
+            video,
+            info,
+            table,
+            fps=fps,
+            extra_times=_uncovered_subtitle_times(subs, info, fps),
+            events=events,
+            taps=[t for t in (pool, images) if t is not None],
+            progress=lambda d, t: report("decode", d, t),
         )
     notes.extend(cands.notes)
     if len(cands) == 0:
@@ -296,8 +306,19 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis
         with timer.stage("ocr"):
             reads = pool.read(progress=lambda d, t: report("ocr", d, t))
     visual = VisualEmbeddings.empty(embedder, images) if embedder is not None and images is not None else None
-    return Analysis(path=str(video), info=info, table=table, subtitles=subs, candidates=cands, features=feats,
-                    ocr_reads=reads, ocr_pool=pool, timings=dict(timer.timings), notes=notes, visual=visual)
+    return Analysis(
+        path=str(video),
+        info=info,
+        table=table,
+        subtitles=subs,
+        candidates=cands,
+        features=feats,
+        ocr_reads=reads,
+        ocr_pool=pool,
+        timings=dict(timer.timings),
+        notes=notes,
+        visual=visual,
+    )
 
 
 def select_from(
@@ -351,8 +372,18 @@ def select_from(
         channels["visual"] = evidence.visual.score
     fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(cands), np.float32)
     with timer.stage("select"):
-        picks = run_strategy(strategy, fused, analysis.features, cands.time, int(budget), seed=seed,
-                             events=cands.change, transient=cands.transient, params=params, tokens=tokens)
+        picks = run_strategy(
+            strategy,
+            fused,
+            analysis.features,
+            cands.time,
+            int(budget),
+            seed=seed,
+            events=cands.change,
+            transient=cands.transient,
+            params=params,
+            tokens=tokens,
+        )
     if tokens is None and budget >= len(cands):
         notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
     frames = _describe(picks.indices, picks.roles, cands, channels, fused, evidence, info)
@@ -364,8 +395,16 @@ def select_from(
     signals = _signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
     signals["visual_model"] = _visual_summary(analysis.visual, plan, channels, embedding)
     return Selection(
-        video=info, query=query, strategy=strategy, params=dict(params or {}), budget=int(budget),
-        frames=frames, signals=signals, timings=timer.timings, notes=notes, num_candidates=len(cands),
+        video=info,
+        query=query,
+        strategy=strategy,
+        params=dict(params or {}),
+        budget=int(budget),
+        frames=frames,
+        signals=signals,
+        timings=timer.timings,
+        notes=notes,
+        num_candidates=len(cands),
         tokens=token_info,
     )
 
@@ -378,8 +417,12 @@ def _apply_scales(frames: list[SelectedFrame], picks, tokens) -> dict[str, Any]:
         f.scale = float(scale_of[pos])
         f.width, f.height = tokens.size(f.scale)
         sizes.append((f.width, f.height))
-    return {"tokens": tokens.limit, "tokens_spent": tokens.family.count(sizes), "model_family": tokens.family.name,
-            "overhead_tokens_estimate": tokens.family.overhead(sizes)}
+    return {
+        "tokens": tokens.limit,
+        "tokens_spent": tokens.family.count(sizes),
+        "model_family": tokens.family.name,
+        "overhead_tokens_estimate": tokens.family.overhead(sizes),
+    }
 
 
 def select(
@@ -446,12 +489,25 @@ def select(
         from .budget import get_family
 
         get_family(model_family)  # unknown family: fail before decoding too
-    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress,
-                       cache=cache)
-    return select_from(analysis, query, budget, strategy=strategy, params=params, seed=seed, fetch=fetch,
-                       budget_tokens=budget_tokens, model_family=model_family,
-                       expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model,
-                       embed_budget=embed_budget, progress=progress)
+    analysis = analyze(
+        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=cache
+    )
+    return select_from(
+        analysis,
+        query,
+        budget,
+        strategy=strategy,
+        params=params,
+        seed=seed,
+        fetch=fetch,
+        budget_tokens=budget_tokens,
+        model_family=model_family,
+        expand=expand,
+        rewrite_url=rewrite_url,
+        rewrite_model=rewrite_model,
+        embed_budget=embed_budget,
+        progress=progress,
+    )
 
 
 @dataclass
@@ -468,8 +524,9 @@ class _Evidence:
     plan: QueryPlan | None = None
 
 
-def _score_visual(analysis: Analysis, plan: QueryPlan, embed_budget: int | str, timer: _Timer,
-                  progress: ProgressFn | None) -> tuple[VisualScores, dict[str, Any]]:
+def _score_visual(
+    analysis: Analysis, plan: QueryPlan, embed_budget: int | str, timer: _Timer, progress: ProgressFn | None
+) -> tuple[VisualScores, dict[str, Any]]:
     """The visual channel, coarse-to-fine under ``embed_budget``; new rows stay in ``analysis.visual``."""
     visual = analysis.visual
     assert visual is not None and visual.embedder is not None
@@ -478,9 +535,17 @@ def _score_visual(analysis: Analysis, plan: QueryPlan, embed_budget: int | str, 
     spent_before = visual.embed_seconds
     with timer.stage("visual_score"):
         result = visual_channel_budgeted(
-            visual, plan, visual.embedder, cands.time, analysis.features, duration_s=analysis.info.duration,
-            embed_budget=embed_budget, events=cands.change, transient=cands.transient,
-            progress=lambda d, t: report("embed", d, t))
+            visual,
+            plan,
+            visual.embedder,
+            cands.time,
+            analysis.features,
+            duration_s=analysis.info.duration,
+            embed_budget=embed_budget,
+            events=cands.change,
+            transient=cands.transient,
+            progress=lambda d, t: report("embed", d, t),
+        )
     # Image embedding happens inside the coarse-to-fine rounds: report it as its own stage.
     embed_s = round(visual.embed_seconds - spent_before, 4)
     timer.timings["embed_images"] = embed_s
@@ -501,19 +566,28 @@ def _persist_visual(analysis: Analysis, timer: _Timer, notes: list[str]) -> None
             notes.append(f"could not store new image embeddings in the index: {exc}")
 
 
-def _visual_summary(visual: VisualEmbeddings | None, plan: QueryPlan | None, channels: dict[str, np.ndarray],
-                    embedding: dict[str, Any] | None = None) -> dict[str, Any]:
+def _visual_summary(
+    visual: VisualEmbeddings | None,
+    plan: QueryPlan | None,
+    channels: dict[str, np.ndarray],
+    embedding: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     if visual is None:
         return {"available": False, "used": False, "note": "no vision-language model configured"}
     used = "visual" in channels and float(channels["visual"].max()) > 0
     return {
-        "available": True, "used": used, "model": visual.model_id,
-        "backend": getattr(visual.embedder, "backend", None), "image_side": visual.images.side,
-        "embedded": visual.embedded, "candidates": len(visual), "image_bytes": visual.images.nbytes,
+        "available": True,
+        "used": used,
+        "model": visual.model_id,
+        "backend": getattr(visual.embedder, "backend", None),
+        "image_side": visual.images.side,
+        "embedded": visual.embedded,
+        "candidates": len(visual),
+        "image_bytes": visual.images.nbytes,
         "query": plan.to_dict() if plan is not None else None,
         "pooling": "mean of phrase embeddings within a group, max over groups",
         "normalisation": "robust z within the video (estimated scores included) / 6, clipped to [0, 1]; "
-                         "estimated scores x 0.95",
+        "estimated scores x 0.95",
         "embedding": embedding,
     }
 
@@ -552,10 +626,16 @@ def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.nda
         score = float(channels[best_channel][pos])
         if best_channel == "visual" and ev.visual is not None and ev.plan is not None and ev.visual.which[pos] >= 0:
             name, phrases = ev.plan.groups[int(ev.visual.which[pos])]
-            evidence = (f"image matches the {name} ({score:.2f}, cosine {float(ev.visual.cosine[pos]):.3f}): "
-                        f"{_quote(phrases[0])}")
-        elif best_channel == "visual" and ev.visual is not None and ev.visual.estimated is not None \
-                and ev.visual.estimated[pos]:
+            evidence = (
+                f"image matches the {name} ({score:.2f}, cosine {float(ev.visual.cosine[pos]):.3f}): "
+                f"{_quote(phrases[0])}"
+            )
+        elif (
+            best_channel == "visual"
+            and ev.visual is not None
+            and ev.visual.estimated is not None
+            and ev.visual.estimated[pos]
+        ):
             evidence = f"image score estimated from embedded frames of the same span ({score:.2f}; not embedded)"
         elif best_channel == "subtitle" and ev.sub_which is not None and ev.sub_which[pos] >= 0:
             ln = ev.sub_lines[int(ev.sub_which[pos])]
@@ -581,8 +661,15 @@ def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.nda
     return "; ".join(parts)
 
 
-def _describe(positions: np.ndarray, roles: tuple[str, ...], cands: CandidateSet, channels: dict[str, np.ndarray],
-              fused: np.ndarray, ev: _Evidence, info: VideoInfo) -> list[SelectedFrame]:
+def _describe(
+    positions: np.ndarray,
+    roles: tuple[str, ...],
+    cands: CandidateSet,
+    channels: dict[str, np.ndarray],
+    fused: np.ndarray,
+    ev: _Evidence,
+    info: VideoInfo,
+) -> list[SelectedFrame]:
     frames = []
     for pos, role in zip(positions.tolist(), roles):
         scores = {name: float(ch[pos]) for name, ch in channels.items()}
@@ -594,10 +681,18 @@ def _describe(positions: np.ndarray, roles: tuple[str, ...], cands: CandidateSet
             scores["fused"] = float(fused[pos])
         if cands.change[pos] > 0:
             scores["event"] = float(cands.change[pos])
-        frames.append(SelectedFrame(
-            index=int(cands.index[pos]), time=float(cands.time[pos]), source=str(cands.source[pos]), role=role,
-            scores=scores, reason=_reason(pos, role, cands, channels, ev), width=info.width, height=info.height,
-        ))
+        frames.append(
+            SelectedFrame(
+                index=int(cands.index[pos]),
+                time=float(cands.time[pos]),
+                source=str(cands.source[pos]),
+                role=role,
+                scores=scores,
+                reason=_reason(pos, role, cands, channels, ev),
+                width=info.width,
+                height=info.height,
+            )
+        )
     frames.sort(key=lambda f: f.time)
     return frames
 
@@ -614,8 +709,13 @@ def _fetch_images(video, info: VideoInfo, table, frames: list[SelectedFrame]) ->
             f.height, f.width = arr.shape[:2]
 
 
-def _signals_summary(subs: Subtitles | None, cands: CandidateSet, pool: OcrPool | None, reads: list[OcrText],
-                     channels: dict[str, np.ndarray]) -> dict[str, Any]:
+def _signals_summary(
+    subs: Subtitles | None,
+    cands: CandidateSet,
+    pool: OcrPool | None,
+    reads: list[OcrText],
+    channels: dict[str, np.ndarray],
+) -> dict[str, Any]:
     def used(name: str) -> bool:
         return name in channels and float(channels[name].max()) > 0
 
@@ -634,10 +734,18 @@ def _signals_summary(subs: Subtitles | None, cands: CandidateSet, pool: OcrPool 
             "frames_screened": pool.screened if pool is not None else 0,
         },
         "visual_structure": {"available": True, "used": True, "features": "hsv-histogram+16x9-layout"},
-        "events": {"available": cands.events_scanned, "used": cands.events_found > 0, "found": cands.events_found,
-                   "transient": int(cands.transient.sum()), "frames_scanned": cands.frames_decoded},
+        "events": {
+            "available": cands.events_scanned,
+            "used": cands.events_found > 0,
+            "found": cands.events_found,
+            "transient": int(cands.transient.sum()),
+            "frames_scanned": cands.frames_decoded,
+        },
         "visual_model": {"available": False, "used": False, "note": "no vision-language model configured"},
         "text_embedder": ("sentence-transformers/all-MiniLM-L6-v2" if {"subtitle", "ocr"} & set(channels) else None),
-        "candidates": {"count": len(cands), "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle")},
-                       "read_plan": cands.plan.mode},
+        "candidates": {
+            "count": len(cands),
+            "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle")},
+            "read_plan": cands.plan.mode,
+        },
     }

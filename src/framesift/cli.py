@@ -12,7 +12,6 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Optional
 
 import click
 import typer
@@ -24,12 +23,17 @@ from .errors import FramesiftError, InputError
 
 try:
     from typer._click.exceptions import ClickException as _TyperClickException
+
     _CLICK_ERRORS: tuple = (_TyperClickException,)
 except ImportError:  # older typer uses click itself
     _CLICK_ERRORS = ()
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Pick the frames of a video that answer a question, under a frame budget.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Pick the frames of a video that answer a question, under a frame budget.",
+)
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks and evaluation (separate from the tests).")
 app.add_typer(bench_app, name="bench")
 err = Console(stderr=True)
@@ -42,11 +46,18 @@ class _Progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and err.is_terminal
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                            console=err, transient=True, disable=not self.enabled)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not self.enabled,
+        )
         self.tasks: dict[str, int] = {}
 
-    def __enter__(self) -> "_Progress":
+    def __enter__(self) -> _Progress:
         self.bar.__enter__()
         return self
 
@@ -90,33 +101,69 @@ def _parse_ocr(value: str) -> bool | int | str:
 def select_cmd(
     video: Path = typer.Argument(..., help="The video file.", show_default=False),
     query: str = typer.Option("", "--query", "-q", help="The question the frames should answer."),
-    budget: Optional[int] = typer.Option(None, "--budget", "-b", help="Maximum number of frames (default 8; with --budget-tokens, no cap beyond the tokens).", show_default=False),
-    budget_tokens: Optional[int] = typer.Option(None, "--budget-tokens", help="Visual-token budget for --model-family (frames x resolution are planned to fit).", show_default=False),
-    model_family: str = typer.Option("qwen2.5-vl", "--model-family", help="How tokens are counted: qwen2.5-vl, qwen3-vl, llava-onevision, internvl, generic:N."),
+    budget: int | None = typer.Option(
+        None,
+        "--budget",
+        "-b",
+        help="Maximum number of frames (default 8; with --budget-tokens, no cap beyond the tokens).",
+        show_default=False,
+    ),
+    budget_tokens: int | None = typer.Option(
+        None,
+        "--budget-tokens",
+        help="Visual-token budget for --model-family (frames x resolution are planned to fit).",
+        show_default=False,
+    ),
+    model_family: str = typer.Option(
+        "qwen2.5-vl",
+        "--model-family",
+        help="How tokens are counted: qwen2.5-vl, qwen3-vl, llava-onevision, internvl, generic:N.",
+    ),
     strategy: str = typer.Option("auto", "--strategy", "-s", help="Selection strategy (see `framesift strategies`)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write JPEGs, manifest.json and contact_sheet.png here."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write JPEGs, manifest.json and contact_sheet.png here."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as one JSON object on stdout."),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", show_default=False,
-                                      help="Print the frames as model input JSON: openai, vllm, qwen or gemini "
-                                           "(with --out also written there as <format>.json)."),
-    subtitles: Optional[Path] = typer.Option(None, "--subtitles", help="Subtitle file (.srt/.vtt); default: sidecar or embedded."),
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        show_default=False,
+        help="Print the frames as model input JSON: openai, vllm, qwen or gemini "
+        "(with --out also written there as <format>.json).",
+    ),
+    subtitles: Path | None = typer.Option(
+        None, "--subtitles", help="Subtitle file (.srt/.vtt); default: sidecar or embedded."
+    ),
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate (frames per second)."),
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
     param: list[str] = typer.Option([], "--param", "-p", help="Strategy parameter name=value (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Seed for randomised strategies."),
-    model: Optional[str] = typer.Option(None, "--model", "-m",
-                                        help="Vision-language model for the visual channel: hub id, local dir, ONNX export "
-                                             "dir or open_clip:NAME/TAG (see `framesift models`)."),
-    expand: bool = typer.Option(True, "--expand/--no-expand", help="Rewrite the question into caption-style phrases (rules)."),
-    rewrite_url: Optional[str] = typer.Option(None, "--rewrite-url",
-                                              help="OpenAI-compatible endpoint (e.g. http://localhost:8000/v1) that rewrites the question."),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        "-m",
+        help="Vision-language model for the visual channel: hub id, local dir, ONNX export "
+        "dir or open_clip:NAME/TAG (see `framesift models`).",
+    ),
+    expand: bool = typer.Option(
+        True, "--expand/--no-expand", help="Rewrite the question into caption-style phrases (rules)."
+    ),
+    rewrite_url: str | None = typer.Option(
+        None,
+        "--rewrite-url",
+        help="OpenAI-compatible endpoint (e.g. http://localhost:8000/v1) that rewrites the question.",
+    ),
     rewrite_model: str = typer.Option("default", "--rewrite-model", help="Model name sent to --rewrite-url."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the per-video index."),
-    embed_budget: str = typer.Option("auto", "--embed-budget",
-                                     help="With --model: candidates the visual channel may embed (coarse-to-fine; the rest "
-                                          "are estimated): N, auto (scaled to video length and model speed) or all (dense)."),
+    embed_budget: str = typer.Option(
+        "auto",
+        "--embed-budget",
+        help="With --model: candidates the visual channel may embed (coarse-to-fine; the rest "
+        "are estimated): N, auto (scaled to video length and model speed) or all (dense).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -137,12 +184,28 @@ def select_cmd(
         if as_json:
             raise InputError("--json and --format both print on stdout; choose one")
     with _Progress(enabled=not quiet) as progress:
-        sel = select(video, query, budget, strategy=strategy, params=_parse_params(param), subtitles=subtitles,
-                     budget_tokens=budget_tokens, model_family=model_family,
-                     fps=fps, events=events, ocr=_parse_ocr(ocr), seed=seed,
-                     fetch=out is not None or fmt is not None, progress=progress,
-                     model=model, expand=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model,
-                     cache=False if no_cache else (cache or True), embed_budget=embed_spec)
+        sel = select(
+            video,
+            query,
+            budget,
+            strategy=strategy,
+            params=_parse_params(param),
+            subtitles=subtitles,
+            budget_tokens=budget_tokens,
+            model_family=model_family,
+            fps=fps,
+            events=events,
+            ocr=_parse_ocr(ocr),
+            seed=seed,
+            fetch=out is not None or fmt is not None,
+            progress=progress,
+            model=model,
+            expand=expand,
+            rewrite_url=rewrite_url,
+            rewrite_model=rewrite_model,
+            cache=False if no_cache else (cache or True),
+            embed_budget=embed_spec,
+        )
     model_input = None
     if fmt is not None:
         from .export.formats import render_format
@@ -164,20 +227,28 @@ def select_cmd(
         _summary(sel, out, to_stdout=not as_json and fmt is None)
 
 
-def _summary(sel, out: Optional[Path], to_stdout: bool) -> None:
+def _summary(sel, out: Path | None, to_stdout: bool) -> None:
     from .export.files import format_time
 
     console = Console() if to_stdout else err
     for note in sel.notes:
         err.print(f"[yellow]note:[/] {note}", highlight=False)
-    spent = (f"{sel.tokens['tokens_spent']} of {sel.tokens['tokens']} {sel.tokens['model_family']} tokens"
-             if sel.tokens else f"budget {sel.budget}")
-    console.print(f"{len(sel.frames)} frames of {sel.num_candidates} candidates ({sel.strategy}, {spent}):",
-                  highlight=False)
+    spent = (
+        f"{sel.tokens['tokens_spent']} of {sel.tokens['tokens']} {sel.tokens['model_family']} tokens"
+        if sel.tokens
+        else f"budget {sel.budget}"
+    )
+    console.print(
+        f"{len(sel.frames)} frames of {sel.num_candidates} candidates ({sel.strategy}, {spent}):", highlight=False
+    )
     for f in sel.frames:
         size = f" {f.width}x{f.height}" if f.scale is not None else ""
-        console.print(f"  {format_time(f.time):>11}  #{f.index:<7d}{size} {f.reason}", highlight=False, markup=False,
-                      soft_wrap=True)
+        console.print(
+            f"  {format_time(f.time):>11}  #{f.index:<7d}{size} {f.reason}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     total = sum(sel.timings.values())
     console.print(f"took {total:.1f}s" + (f"; wrote {out}" if out else ""), highlight=False)
 
@@ -240,8 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into exit code 1
         if debug:
             traceback.print_exc()
-        err.print(f"framesift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-                  highlight=False, markup=False, soft_wrap=True)
+        err.print(
+            f"framesift: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
         return 1
 
 

@@ -126,11 +126,19 @@ def load_nextgqa(path: Path, videos: Path | None) -> list[BenchItem]:
         vid = str(row["video_id"])
         ent = gsub.get(vid, {})
         spans = [(float(s), float(e)) for s, e in ent.get("location", {}).get(str(row["qid"]), [])]
-        items.append(BenchItem(
-            id=f"{vid}_{row['qid']}", dataset="nextgqa", video=_video_path(folder, vid), question=row["question"],
-            options=opts, answer=_letter(k, len(opts), csv_path, f"row {n}"), spans=spans,
-            duration=float(ent["duration"]) if "duration" in ent else None, meta={"type": row.get("type")},
-        ))
+        items.append(
+            BenchItem(
+                id=f"{vid}_{row['qid']}",
+                dataset="nextgqa",
+                video=_video_path(folder, vid),
+                question=row["question"],
+                options=opts,
+                answer=_letter(k, len(opts), csv_path, f"row {n}"),
+                spans=spans,
+                duration=float(ent["duration"]) if "duration" in ent else None,
+                meta={"type": row.get("type")},
+            )
+        )
     return items
 
 
@@ -155,8 +163,15 @@ def load_charades_sta(path: Path, videos: Path | None) -> list[BenchItem]:
             s, e = float(parts[1]), float(parts[2])
         except ValueError as exc:
             raise InputError(f"{path}: line {n}: start/end are not numbers") from exc
-        items.append(BenchItem(id=f"{parts[0]}_{n}", dataset="charades-sta", video=_video_path(folder, parts[0]),
-                               question=sentence.strip(), spans=[(s, e)]))
+        items.append(
+            BenchItem(
+                id=f"{parts[0]}_{n}",
+                dataset="charades-sta",
+                video=_video_path(folder, parts[0]),
+                question=sentence.strip(),
+                spans=[(s, e)],
+            )
+        )
     return items
 
 
@@ -173,8 +188,16 @@ def load_qvhighlights(path: Path, videos: Path | None) -> list[BenchItem]:
     for n, row in enumerate(_read_jsonl(path), 1):
         _need(row, ("qid", "query", "vid"), path, f"line {n}")
         spans = [(float(s), float(e)) for s, e in row.get("relevant_windows", [])]
-        items.append(BenchItem(id=str(row["qid"]), dataset="qvhighlights", video=_video_path(folder, row["vid"]),
-                               question=row["query"], spans=spans, duration=row.get("duration")))
+        items.append(
+            BenchItem(
+                id=str(row["qid"]),
+                dataset="qvhighlights",
+                video=_video_path(folder, row["vid"]),
+                question=row["query"],
+                spans=spans,
+                duration=row.get("duration"),
+            )
+        )
     return items
 
 
@@ -220,12 +243,19 @@ def load_lvbench(path: Path, videos: Path | None) -> list[BenchItem]:
             ans = str(q["answer"]).strip().strip("()")
             if ans not in LETTERS[: len(opts)]:
                 raise InputError(f"{path}: line {n}: answer {q['answer']!r} is not one of the option letters")
-            items.append(BenchItem(
-                id=str(q.get("uid", f"{row['key']}_{len(items)}")), dataset="lvbench",
-                video=_video_path(folder, row["key"]), question=stem.strip(), options=[o.strip() for o in opts],
-                answer=ans, spans=parse_time_reference(q.get("time_reference", "")),
-                duration=float(dur) if dur else None, meta={"question_type": q.get("question_type")},
-            ))
+            items.append(
+                BenchItem(
+                    id=str(q.get("uid", f"{row['key']}_{len(items)}")),
+                    dataset="lvbench",
+                    video=_video_path(folder, row["key"]),
+                    question=stem.strip(),
+                    options=[o.strip() for o in opts],
+                    answer=ans,
+                    spans=parse_time_reference(q.get("time_reference", "")),
+                    duration=float(dur) if dur else None,
+                    meta={"question_type": q.get("question_type")},
+                )
+            )
     return items
 
 
@@ -267,11 +297,18 @@ def load_videomme(path: Path, videos: Path | None) -> list[BenchItem]:
         opts = [_strip_letter(o) for o in row["options"]]
         ans = str(row["answer"]).strip() or None
         sub = folder.parent / "subtitle" / f"{vid}.srt"
-        items.append(BenchItem(
-            id=str(row["question_id"]), dataset="videomme", video=_video_path(folder, str(vid)),
-            question=row["question"], options=opts, answer=ans, subtitles=str(sub) if sub.exists() else None,
-            meta={"duration_group": row.get("duration"), "task_type": row.get("task_type")},
-        ))
+        items.append(
+            BenchItem(
+                id=str(row["question_id"]),
+                dataset="videomme",
+                video=_video_path(folder, str(vid)),
+                question=row["question"],
+                options=opts,
+                answer=ans,
+                subtitles=str(sub) if sub.exists() else None,
+                meta={"duration_group": row.get("duration"), "task_type": row.get("task_type")},
+            )
+        )
     return items
 
 
@@ -294,12 +331,22 @@ def load_longvideobench(path: Path, videos: Path | None) -> list[BenchItem]:
         opts = [str(c) for c in row["candidates"]]
         cc = row.get("correct_choice")
         ans = _letter(int(cc), len(opts), path, f"entry {n}") if isinstance(cc, int) and cc >= 0 else None
-        items.append(BenchItem(
-            id=str(row["id"]), dataset="longvideobench", video=str(folder / row["video_path"]), question=row["question"],
-            options=opts, answer=ans, duration=row.get("duration"),
-            meta={"subtitle_path": row.get("subtitle_path"), "question_category": row.get("question_category"),
-                  "starting_timestamp_for_subtitles": row.get("starting_timestamp_for_subtitles")},
-        ))
+        items.append(
+            BenchItem(
+                id=str(row["id"]),
+                dataset="longvideobench",
+                video=str(folder / row["video_path"]),
+                question=row["question"],
+                options=opts,
+                answer=ans,
+                duration=row.get("duration"),
+                meta={
+                    "subtitle_path": row.get("subtitle_path"),
+                    "question_category": row.get("question_category"),
+                    "starting_timestamp_for_subtitles": row.get("starting_timestamp_for_subtitles"),
+                },
+            )
+        )
     return items
 
 
@@ -327,11 +374,18 @@ def load_mlvu(path: Path, videos: Path | None) -> list[BenchItem]:
             opts = [str(c) for c in row["candidates"]]
             if row["answer"] not in opts:
                 raise InputError(f"{f}: entry {n}: answer {row['answer']!r} is none of the candidates")
-            items.append(BenchItem(
-                id=f"{task}_{n - 1}", dataset="mlvu", video=str(folder / row["video"]), question=row["question"],
-                options=opts, answer=LETTERS[opts.index(row["answer"])], duration=row.get("duration"),
-                meta={"question_type": row.get("question_type", task)},
-            ))
+            items.append(
+                BenchItem(
+                    id=f"{task}_{n - 1}",
+                    dataset="mlvu",
+                    video=str(folder / row["video"]),
+                    question=row["question"],
+                    options=opts,
+                    answer=LETTERS[opts.index(row["answer"])],
+                    duration=row.get("duration"),
+                    meta={"question_type": row.get("question_type", task)},
+                )
+            )
     return items
 
 
@@ -382,8 +436,9 @@ def _guess(path: Path) -> str | None:
     return None
 
 
-def load_dataset(path: str | Path, *, kind: str | None = None, videos: str | Path | None = None,
-                 limit: int | None = None) -> list[BenchItem]:
+def load_dataset(
+    path: str | Path, *, kind: str | None = None, videos: str | Path | None = None, limit: int | None = None
+) -> list[BenchItem]:
     """Read a benchmark's annotations (``kind``: one of :data:`DATASETS`, or ``None`` to detect)."""
     path = Path(path)
     if not path.exists():

@@ -69,18 +69,23 @@ class GroundingResult:
 
     def markdown(self) -> str:
         base = {r["budget"]: r["recall"] for r in self.rows if r["strategy"] == BASELINE}
-        out = ["| strategy | budget | recall | vs uniform | coverage | in-evidence | reachable | select ms/question |",
-               "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        out = [
+            "| strategy | budget | recall | vs uniform | coverage | in-evidence | reachable | select ms/question |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for r in self.rows:
             b = base.get(r["budget"])
             ratio = f"{r['recall'] / b:.2f}x" if b else "n/a"
-            out.append(f"| {r['strategy']} | {r['budget']} | {r['recall']:.3f} | {ratio} | {r['coverage']:.3f} | "
-                       f"{r['in_evidence']:.3f} | {r['reachable']:.3f} | {r['select_ms']:.1f} |")
+            out.append(
+                f"| {r['strategy']} | {r['budget']} | {r['recall']:.3f} | {ratio} | {r['coverage']:.3f} | "
+                f"{r['in_evidence']:.3f} | {r['reachable']:.3f} | {r['select_ms']:.1f} |"
+            )
         total = sum(self.analyze_seconds.values())
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(self.analyze_seconds.items(), key=lambda kv: -kv[1]))
         out.append("")
-        out.append(f"{self.questions} questions on {self.videos} videos; analysis once per video: {total:.1f} s "
-                   f"({stages}).")
+        out.append(
+            f"{self.questions} questions on {self.videos} videos; analysis once per video: {total:.1f} s ({stages})."
+        )
         if self.skipped:
             out.append("Skipped: " + ", ".join(f"{v} {k}" for k, v in self.skipped.items()) + ".")
         return "\n".join(out) + "\n"
@@ -156,23 +161,44 @@ def run_grounding(
                         a[k].append(v)
                     a["reachable"].append(reachable)
                     a["select_s"].append(dt)
-                    per_item.append({"id": it.id, "video": video, "strategy": s, "budget": b, **m,
-                                     "reachable": reachable, "frames": len(sel.frames),
-                                     "times": " ".join(f"{x:.2f}" for x in sel.times)})
+                    per_item.append(
+                        {
+                            "id": it.id,
+                            "video": video,
+                            "strategy": s,
+                            "budget": b,
+                            **m,
+                            "reachable": reachable,
+                            "frames": len(sel.frames),
+                            "times": " ".join(f"{x:.2f}" for x in sel.times),
+                        }
+                    )
             done += 1
             report("questions", done, n_q)
     rows = []
     for s in strategies:
         for b in budgets:
             a = acc[(s, b)]
-            rows.append({"strategy": s, "budget": b, "questions": len(a["recall"]),
-                         "recall": round(float(np.mean(a["recall"])), 4),
-                         "coverage": round(float(np.mean(a["coverage"])), 4),
-                         "in_evidence": round(float(np.mean(a["in_evidence"])), 4),
-                         "reachable": round(float(np.mean(a["reachable"])), 4),
-                         "select_ms": round(1000 * float(np.mean(a["select_s"])), 2)})
-    return GroundingResult(rows=rows, items=per_item, analyze_seconds={k: round(v, 3) for k, v in analyze_cost.items()},
-                           videos=len(by_video), questions=n_q, skipped=dict(skipped))
+            rows.append(
+                {
+                    "strategy": s,
+                    "budget": b,
+                    "questions": len(a["recall"]),
+                    "recall": round(float(np.mean(a["recall"])), 4),
+                    "coverage": round(float(np.mean(a["coverage"])), 4),
+                    "in_evidence": round(float(np.mean(a["in_evidence"])), 4),
+                    "reachable": round(float(np.mean(a["reachable"])), 4),
+                    "select_ms": round(1000 * float(np.mean(a["select_s"])), 2),
+                }
+            )
+    return GroundingResult(
+        rows=rows,
+        items=per_item,
+        analyze_seconds={k: round(v, 3) for k, v in analyze_cost.items()},
+        videos=len(by_video),
+        questions=n_q,
+        skipped=dict(skipped),
+    )
 
 
 def _plot(result: GroundingResult, path: Path) -> None:
@@ -187,8 +213,14 @@ def _plot(result: GroundingResult, path: Path) -> None:
         by[r["strategy"]].append((r["budget"], r["recall"]))
     for s, pts in by.items():
         xs, ys = zip(*sorted(pts))
-        ax.plot(xs, ys, marker="o", linestyle="--" if s == BASELINE else "-", label=s,
-                color="grey" if s == BASELINE else None)
+        ax.plot(
+            xs,
+            ys,
+            marker="o",
+            linestyle="--" if s == BASELINE else "-",
+            label=s,
+            color="grey" if s == BASELINE else None,
+        )
     reach = {r["budget"]: r["reachable"] for r in result.rows}
     ax.axhline(max(reach.values()), color="black", linewidth=0.8, linestyle=":", label="reachable (candidates)")
     budgets = sorted(reach)
@@ -219,4 +251,3 @@ def write_grounding_report(result: GroundingResult, out: str | os.PathLike) -> P
         (tmp / "grounding_items.csv").write_text(buf.getvalue(), encoding="utf-8")
         _plot(result, tmp / "grounding.png")
     return out
-

@@ -73,8 +73,14 @@ def _question(rng: np.random.Generator, needle: Any, present: set[str], duration
     return [opts[k] for k in order], int(np.where(order == 0)[0][0])
 
 
-def make_needles(out: str | os.PathLike, *, videos: int = 3, minutes: float = 10.0, seed: int = 0,
-                 progress: Callable[[str, int, int], None] | None = None) -> Path:
+def make_needles(
+    out: str | os.PathLike,
+    *,
+    videos: int = 3,
+    minutes: float = 10.0,
+    seed: int = 0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Path:
     """Generate ``videos`` videos of ``minutes`` minutes with needles and write the dataset to ``out``.
 
     Returns ``out``. ``out`` must not exist or be an empty folder (an existing dataset is not
@@ -101,19 +107,43 @@ def make_needles(out: str | os.PathLike, *, videos: int = 3, minutes: float = 10
                 raise InputError(f"--minutes {minutes}: {exc}") from exc
             sv = make_video(tmp / "videos" / f"needles_{v:03d}.mp4", duration=duration, needles=needles, seed=vseed)
             rel = f"videos/{sv.path.name}"
-            entries.append({"video": rel, "subtitles": f"videos/{sv.subtitles.name}" if sv.subtitles else None,
-                            "truth": f"videos/{sv.path.with_suffix('.truth.json').name}", "duration": sv.duration,
-                            "fps": sv.fps, "seed": vseed})
+            entries.append(
+                {
+                    "video": rel,
+                    "subtitles": f"videos/{sv.subtitles.name}" if sv.subtitles else None,
+                    "truth": f"videos/{sv.path.with_suffix('.truth.json').name}",
+                    "duration": sv.duration,
+                    "fps": sv.fps,
+                    "seed": vseed,
+                }
+            )
             present = {n.content for n in sv.needles}
             rng = np.random.default_rng([vseed, 7])
             for k, n in enumerate(sv.needles):
                 opts, pos = _question(rng, n, present, sv.duration)
-                items.append({"id": f"v{v:03d}_n{k:02d}", "video": rel, "subtitles": entries[-1]["subtitles"],
-                              "kind": n.kind, "question": n.question, "options": opts, "answer": LETTERS[pos],
-                              "spans": [[n.start, n.end]], "content": n.content, "duration": sv.duration})
+                items.append(
+                    {
+                        "id": f"v{v:03d}_n{k:02d}",
+                        "video": rel,
+                        "subtitles": entries[-1]["subtitles"],
+                        "kind": n.kind,
+                        "question": n.question,
+                        "options": opts,
+                        "answer": LETTERS[pos],
+                        "spans": [[n.start, n.end]],
+                        "content": n.content,
+                        "duration": sv.duration,
+                    }
+                )
             report("videos", v + 1, videos)
-        manifest = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "minutes": minutes, "seed": seed,
-                    "videos": entries, "items": items}
+        manifest = {
+            "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
+            "minutes": minutes,
+            "seed": seed,
+            "videos": entries,
+            "items": items,
+        }
         (tmp / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return out
 
@@ -125,18 +155,27 @@ def read_needle_items(manifest: Path, videos: Path | None = None) -> list[BenchI
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{manifest}: cannot read the needle manifest ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"{manifest}: not a framesift needle manifest (no \"format\": \"{FORMAT}\")")
+        raise InputError(f'{manifest}: not a framesift needle manifest (no "format": "{FORMAT}")')
     if int(data.get("schema_version", 0)) > SCHEMA_VERSION:
         raise InputError(f"{manifest}: schema_version {data['schema_version']} is newer than this framesift reads")
+
     def where(rel: str) -> str:
         return str(videos / Path(rel).name if videos else manifest.parent / rel)
 
     out = []
     for it in data.get("items", []):
-        out.append(BenchItem(
-            id=it["id"], dataset="needles", video=where(it["video"]), question=it["question"],
-            options=list(it["options"]), answer=it["answer"], spans=[(float(s), float(e)) for s, e in it["spans"]],
-            subtitles=where(it["subtitles"]) if it.get("subtitles") else None, duration=it.get("duration"),
-            meta={"kind": it["kind"]},
-        ))
+        out.append(
+            BenchItem(
+                id=it["id"],
+                dataset="needles",
+                video=where(it["video"]),
+                question=it["question"],
+                options=list(it["options"]),
+                answer=it["answer"],
+                spans=[(float(s), float(e)) for s, e in it["spans"]],
+                subtitles=where(it["subtitles"]) if it.get("subtitles") else None,
+                duration=it.get("duration"),
+                meta={"kind": it["kind"]},
+            )
+        )
     return out

@@ -65,8 +65,16 @@ def parse_answer_letter(text: str, n_options: int) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def chat_completion(url: str, body: dict[str, Any], *, api_key: str | None = None, timeout: float = 120.0,
-                    retries: int = 4, backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+def chat_completion(
+    url: str,
+    body: dict[str, Any],
+    *,
+    api_key: str | None = None,
+    timeout: float = 120.0,
+    retries: int = 4,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """POST ``body`` to ``<url>/chat/completions`` (``url`` ending in ``/v1``, or the full path).
 
     Retries connection errors, timeouts and 408/409/425/429/5xx with exponential backoff and
@@ -81,7 +89,7 @@ def chat_completion(url: str, body: dict[str, Any], *, api_key: str | None = Non
         headers["Authorization"] = f"Bearer {api_key}"
     last = ""
     for attempt in range(retries + 1):
-        wait = backoff * (2 ** attempt) * (0.75 + 0.5 * random.random())
+        wait = backoff * (2**attempt) * (0.75 + 0.5 * random.random())
         try:
             req = urllib.request.Request(endpoint, data=data, headers=headers, method="POST")
             with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -132,10 +140,16 @@ class QAResult:
         return self.correct / self.total if self.total else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "correct": self.correct, "accuracy": round(self.accuracy, 4),
-                "unparsed": self.unparsed, "asked_now": self.asked_now, "resumed": self.resumed,
-                "by_group": {k: {"correct": c, "total": t} for k, (c, t) in self.by_group.items()},
-                "results": str(self.results_path)}
+        return {
+            "total": self.total,
+            "correct": self.correct,
+            "accuracy": round(self.accuracy, 4),
+            "unparsed": self.unparsed,
+            "asked_now": self.asked_now,
+            "resumed": self.resumed,
+            "by_group": {k: {"correct": c, "total": t} for k, (c, t) in self.by_group.items()},
+            "results": str(self.results_path),
+        }
 
 
 def run_qa(
@@ -191,10 +205,22 @@ def run_qa(
             except (KeyError, IndexError, TypeError) as exc:
                 raise ServerError(f"{url}: response has no choices[0].message.content: {str(resp)[:200]}") from exc
             pred = parse_answer_letter(text, len(it.options))
-            row = {"id": it.id, "dataset": it.dataset, "video": it.video, "answer": it.answer, "prediction": pred,
-                   "correct": pred == it.answer, "response": text, "strategy": strategy, "budget": budget,
-                   "frames": [round(f.time, 3) for f in sel.frames], "model": model, "latency_s": round(latency, 3),
-                   "usage": resp.get("usage"), "group": str(it.meta.get("kind") or it.meta.get("task_type") or "")}
+            row = {
+                "id": it.id,
+                "dataset": it.dataset,
+                "video": it.video,
+                "answer": it.answer,
+                "prediction": pred,
+                "correct": pred == it.answer,
+                "response": text,
+                "strategy": strategy,
+                "budget": budget,
+                "frames": [round(f.time, 3) for f in sel.frames],
+                "model": model,
+                "latency_s": round(latency, 3),
+                "usage": resp.get("usage"),
+                "group": str(it.meta.get("kind") or it.meta.get("task_type") or ""),
+            }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             fh.flush()
             done[it.id] = row
@@ -206,7 +232,12 @@ def run_qa(
         g = groups[r.get("group") or "all"]
         g[0] += int(bool(r["correct"]))
         g[1] += 1
-    return QAResult(total=len(rows), correct=sum(bool(r["correct"]) for r in rows),
-                    unparsed=sum(r["prediction"] is None for r in rows), asked_now=len(todo),
-                    resumed=len(rows) - len(todo), by_group={k: (v[0], v[1]) for k, v in groups.items()},
-                    results_path=path)
+    return QAResult(
+        total=len(rows),
+        correct=sum(bool(r["correct"]) for r in rows),
+        unparsed=sum(r["prediction"] is None for r in rows),
+        asked_now=len(todo),
+        resumed=len(rows) - len(todo),
+        by_group={k: (v[0], v[1]) for k, v in groups.items()},
+        results_path=path,
+    )

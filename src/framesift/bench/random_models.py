@@ -22,9 +22,15 @@ Arch = Literal["siglip", "siglip2", "clip"]
 ARCHS: tuple[str, ...] = ("siglip", "siglip2", "clip")
 
 _CORPUS = [
-    "a photo of a cat sitting on a sofa", "a dog running on green grass", "when is the goal scored",
-    "the red car turns left at the crossing", "a man writes on a whiteboard", "people cheer in a stadium",
-    "a slide with a chart and a title", "what colour is the bus", "a close up of a hand holding a phone",
+    "a photo of a cat sitting on a sofa",
+    "a dog running on green grass",
+    "when is the goal scored",
+    "the red car turns left at the crossing",
+    "a man writes on a whiteboard",
+    "people cheer in a stadium",
+    "a slide with a chart and a title",
+    "what colour is the bus",
+    "a close up of a hand holding a phone",
 ]
 
 
@@ -48,8 +54,16 @@ def _siglip_tokenizer(directory: Path):
 
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(_CORPUS * 20), model_writer=buf, vocab_size=80, model_type="bpe",
-        character_coverage=1.0, pad_id=0, eos_id=1, unk_id=2, bos_id=-1, hard_vocab_limit=False,
+        sentence_iterator=iter(_CORPUS * 20),
+        model_writer=buf,
+        vocab_size=80,
+        model_type="bpe",
+        character_coverage=1.0,
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        hard_vocab_limit=False,
         minloglevel=2,
     )
     path = directory / "_train_spiece.model"
@@ -70,8 +84,9 @@ def _gemma_style_tokenizer():
     return Siglip2Tokenizer(vocab=vocab, merges=[])
 
 
-def save_random_model(arch: Arch, out_dir: str | Path, *, tiny: bool = True, seed: int = 0,
-                      text_context: int | None = None) -> Path:
+def save_random_model(
+    arch: Arch, out_dir: str | Path, *, tiny: bool = True, seed: int = 0, text_context: int | None = None
+) -> Path:
     """Write a random-weight ``arch`` checkpoint (model, tokenizer, processor) to ``out_dir``.
 
     ``siglip2`` is the fixed-resolution SigLIP2 layout (``google/siglip2-base-patch16-224``): the
@@ -79,47 +94,87 @@ def save_random_model(arch: Arch, out_dir: str | Path, *, tiny: bool = True, see
     encoder's context length (tests use a short one to exercise chunking).
     """
     import torch
-    from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPProcessor
-    from transformers import SiglipConfig, SiglipImageProcessorPil, SiglipModel, SiglipProcessor
+    from transformers import (
+        CLIPConfig,
+        CLIPImageProcessorPil,
+        CLIPModel,
+        CLIPProcessor,
+        SiglipConfig,
+        SiglipImageProcessorPil,
+        SiglipModel,
+        SiglipProcessor,
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     spiece = None
     if tiny:
-        vis = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32,
-                   patch_size=8)
+        vis = dict(
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=32,
+            patch_size=8,
+        )
         txt = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4)
     if arch == "clip":
         tok = _clip_tokenizer()
         if not tiny:  # ViT-B/32 (openai/clip-vit-base-patch32)
-            vis = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
-                       image_size=224, patch_size=32)
+            vis = dict(
+                hidden_size=768,
+                intermediate_size=3072,
+                num_hidden_layers=12,
+                num_attention_heads=12,
+                image_size=224,
+                patch_size=32,
+            )
             txt = dict(hidden_size=512, intermediate_size=2048, num_hidden_layers=12, num_attention_heads=8)
-        txt.update(vocab_size=len(tok), max_position_embeddings=text_context or 77,
-                   bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+        txt.update(
+            vocab_size=len(tok),
+            max_position_embeddings=text_context or 77,
+            bos_token_id=tok.bos_token_id,
+            eos_token_id=tok.eos_token_id,
+            pad_token_id=tok.pad_token_id,
+        )
         cfg = CLIPConfig(text_config=txt, vision_config=vis, projection_dim=16 if tiny else 512)
         model = CLIPModel(cfg)
         size = vis["image_size"]
-        proc = CLIPProcessor(image_processor=CLIPImageProcessorPil(size={"shortest_edge": size},
-                                                                   crop_size={"height": size, "width": size}),
-                             tokenizer=tok)
+        proc = CLIPProcessor(
+            image_processor=CLIPImageProcessorPil(
+                size={"shortest_edge": size}, crop_size={"height": size, "width": size}
+            ),
+            tokenizer=tok,
+        )
     elif arch in ("siglip", "siglip2"):
         if arch == "siglip":
             tok, spiece = _siglip_tokenizer(out)
         else:
             tok = _gemma_style_tokenizer()
         if not tiny:  # SigLIP-B/16 at 224 px (google/siglip-base-patch16-224)
-            vis = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
-                       image_size=224, patch_size=16)
+            vis = dict(
+                hidden_size=768,
+                intermediate_size=3072,
+                num_hidden_layers=12,
+                num_attention_heads=12,
+                image_size=224,
+                patch_size=16,
+            )
             txt = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12)
-        txt.update(vocab_size=len(tok), max_position_embeddings=text_context or 64,
-                   pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id)
+        txt.update(
+            vocab_size=len(tok),
+            max_position_embeddings=text_context or 64,
+            pad_token_id=tok.pad_token_id,
+            eos_token_id=tok.eos_token_id,
+            bos_token_id=tok.bos_token_id,
+        )
         cfg = SiglipConfig(text_config=txt, vision_config=vis)
         model = SiglipModel(cfg)
         size = vis["image_size"]
-        proc = SiglipProcessor(image_processor=SiglipImageProcessorPil(size={"height": size, "width": size}),
-                               tokenizer=tok)
+        proc = SiglipProcessor(
+            image_processor=SiglipImageProcessorPil(size={"height": size, "width": size}), tokenizer=tok
+        )
     else:
         raise ValueError(f"unknown architecture {arch!r}; expected one of {ARCHS}")
     model.eval()

@@ -59,8 +59,20 @@ import numpy as np
 
 from .._atomic import write_bytes_atomic
 
-__all__ = ["FAMILIES", "SimVideo", "make_video", "make_suite", "run_selection", "evaluate", "Row", "simulate",
-           "summarise", "markdown_report", "write_csv", "plot"]
+__all__ = [
+    "FAMILIES",
+    "SimVideo",
+    "make_video",
+    "make_suite",
+    "run_selection",
+    "evaluate",
+    "Row",
+    "simulate",
+    "summarise",
+    "markdown_report",
+    "write_csv",
+    "plot",
+]
 
 FAMILIES = ("single", "multi", "distractors", "flat", "momentary")
 _DIM = 64
@@ -73,12 +85,12 @@ class SimVideo:
 
     family: str
     duration: float
-    times: np.ndarray        # (N,) seconds, 1 fps
-    scores: np.ndarray       # (N,) raw CLIP-like cosines
-    features: np.ndarray     # (N, 64) float32 unit vectors
-    events: np.ndarray       # (N,) event strength (0 = none)
-    transient: np.ndarray    # (N,) bool
-    spans: tuple[tuple[float, float], ...]        # evidence, [start, end) seconds; all are needed
+    times: np.ndarray  # (N,) seconds, 1 fps
+    scores: np.ndarray  # (N,) raw CLIP-like cosines
+    features: np.ndarray  # (N, 64) float32 unit vectors
+    events: np.ndarray  # (N,) event strength (0 = none)
+    transient: np.ndarray  # (N,) bool
+    spans: tuple[tuple[float, float], ...]  # evidence, [start, end) seconds; all are needed
     distractors: tuple[tuple[float, float], ...]  # look relevant, are not evidence
 
 
@@ -86,8 +98,9 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
-def _place(rng: np.random.Generator, duration: float, length: float, taken: list[tuple[float, float]],
-           tries: int = 200) -> tuple[float, float]:
+def _place(
+    rng: np.random.Generator, duration: float, length: float, taken: list[tuple[float, float]], tries: int = 200
+) -> tuple[float, float]:
     """A span of ``length`` s, at least 5 s from the ends and from spans already placed."""
     for _ in range(tries):
         start = float(rng.uniform(5.0, duration - 5.0 - length))
@@ -170,8 +183,8 @@ def make_video(family: str, seed: int, duration: float | None = None, noise: flo
             spans.append(_place(rng, duration, rng.uniform(1, 2), spans))
             bumps.append((spans[-1], rng.uniform(0.05, 0.10)))
         for a, b in spans:
-            events[int(a):int(b)] = rng.uniform(2.0, 6.0)
-            transient[int(a):int(b)] = True
+            events[int(a) : int(b)] = rng.uniform(2.0, 6.0)
+            transient[int(a) : int(b)] = True
         alarms = rng.choice(n, size=int(rng.integers(10, 31)), replace=False)
         events[alarms] = np.maximum(events[alarms], rng.uniform(1.0, 6.0, size=len(alarms)))
         transient[alarms] = True
@@ -187,17 +200,28 @@ def make_video(family: str, seed: int, duration: float | None = None, noise: flo
     extra_shots = []
     for (a, b), _ in bumps:
         extra_shots.append(_unit(rng.normal(size=_DIM)))
-        shot_of[int(a):int(b)] = len(shot_v) + len(extra_shots) - 1
+        shot_of[int(a) : int(b)] = len(shot_v) + len(extra_shots) - 1
     if extra_shots:
         shot_v = np.vstack([shot_v, np.asarray(extra_shots)])
-    feats = _unit(_W_VIDEO * video_v + _W_SCENE * scene_v[scene_of] + _W_SHOT * shot_v[shot_of]
-                  + _W_FRAME * frame_v).astype(np.float32)
-    return SimVideo(family=family, duration=duration, times=times, scores=scores, features=feats, events=events,
-                    transient=transient, spans=tuple(spans), distractors=tuple(distractors))
+    feats = _unit(
+        _W_VIDEO * video_v + _W_SCENE * scene_v[scene_of] + _W_SHOT * shot_v[shot_of] + _W_FRAME * frame_v
+    ).astype(np.float32)
+    return SimVideo(
+        family=family,
+        duration=duration,
+        times=times,
+        scores=scores,
+        features=feats,
+        events=events,
+        transient=transient,
+        spans=tuple(spans),
+        distractors=tuple(distractors),
+    )
 
 
-def make_suite(per_family: int, seed: int = 0, families: Sequence[str] = FAMILIES,
-               noise: float = 1.0) -> list[SimVideo]:
+def make_suite(
+    per_family: int, seed: int = 0, families: Sequence[str] = FAMILIES, noise: float = 1.0
+) -> list[SimVideo]:
     """``per_family`` questions of each family (durations 10, 30 or 60 minutes)."""
     return [make_video(f, seed * 100_003 + i, noise=noise) for f in families for i in range(per_family)]
 
@@ -207,8 +231,7 @@ def make_suite(per_family: int, seed: int = 0, families: Sequence[str] = FAMILIE
 TOKEN_FAMILY, TOKEN_NATIVE = "qwen2.5-vl", (1280, 720)
 
 
-def run_selection(name: str, video: SimVideo, budget: int, seed: int = 0,
-                  params: dict | None = None) -> np.ndarray:
+def run_selection(name: str, video: SimVideo, budget: int, seed: int = 0, params: dict | None = None) -> np.ndarray:
     """The one place the simulator calls a strategy: chosen candidate positions.
 
     ``budget`` is a number of default-size frames. Frame-only strategies get exactly that;
@@ -222,11 +245,31 @@ def run_selection(name: str, video: SimVideo, budget: int, seed: int = 0,
 
     if mixes_resolutions(name):
         tokens = TokenBudget.of(1, TOKEN_FAMILY, TOKEN_NATIVE).cost_uniform(budget)
-        run = run_at_tokens(name, video.scores, video.features, video.times, tokens, TOKEN_FAMILY, TOKEN_NATIVE,
-                            seed=seed, events=video.events, transient=video.transient, params=params)
+        run = run_at_tokens(
+            name,
+            video.scores,
+            video.features,
+            video.times,
+            tokens,
+            TOKEN_FAMILY,
+            TOKEN_NATIVE,
+            seed=seed,
+            events=video.events,
+            transient=video.transient,
+            params=params,
+        )
         return np.asarray(run.picks.indices)
-    picks = run_strategy(name, video.scores, video.features, video.times, budget, seed=seed,
-                         events=video.events, transient=video.transient, params=params)
+    picks = run_strategy(
+        name,
+        video.scores,
+        video.features,
+        video.times,
+        budget,
+        seed=seed,
+        events=video.events,
+        transient=video.transient,
+        params=params,
+    )
     return np.asarray(picks.indices)
 
 
@@ -235,8 +278,12 @@ def evaluate(video: SimVideo, picks: np.ndarray, budget: int) -> dict[str, float
     t = video.times[picks]
     hit = [bool(np.any((t >= a) & (t < b))) for a, b in video.spans]
     bins = np.minimum((t * budget / video.duration).astype(np.int64), budget - 1)
-    return {"recall": float(np.mean(hit)), "all_hit": float(all(hit)),
-            "spread": len(np.unique(bins)) / budget, "n": float(len(picks))}
+    return {
+        "recall": float(np.mean(hit)),
+        "all_hit": float(all(hit)),
+        "spread": len(np.unique(bins)) / budget,
+        "n": float(len(picks)),
+    }
 
 
 @dataclass(frozen=True)
@@ -246,14 +293,19 @@ class Row:
     family: str
     questions: int
     recall: float
-    all_covered: float   # NaN when the family has no multi-span question
+    all_covered: float  # NaN when the family has no multi-span question
     multi_questions: int
     spread: float
-    ms: float            # median per call
+    ms: float  # median per call
 
 
-def simulate(videos: Sequence[SimVideo], strategies: Sequence[str], budgets: Sequence[int], seed: int = 0,
-             progress: Callable[[str, int, int], None] | None = None) -> list[Row]:
+def simulate(
+    videos: Sequence[SimVideo],
+    strategies: Sequence[str],
+    budgets: Sequence[int],
+    seed: int = 0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Row]:
     """Every strategy x budget on every video; one row per (strategy, budget, family) and an
     ``all`` family row."""
     rows: list[Row] = []
@@ -271,12 +323,19 @@ def simulate(videos: Sequence[SimVideo], strategies: Sequence[str], budgets: Seq
             groups["all"] = [x for f in per for x in per[f]]
             for fam, items in groups.items():
                 multi = [m["all_hit"] for m, k, _ in items if k > 1]
-                rows.append(Row(strategy=name, budget=budget, family=fam, questions=len(items),
-                                recall=float(np.mean([m["recall"] for m, _, _ in items])),
-                                all_covered=float(np.mean(multi)) if multi else float("nan"),
-                                multi_questions=len(multi),
-                                spread=float(np.mean([m["spread"] for m, _, _ in items])),
-                                ms=float(np.median([ms for _, _, ms in items]))))
+                rows.append(
+                    Row(
+                        strategy=name,
+                        budget=budget,
+                        family=fam,
+                        questions=len(items),
+                        recall=float(np.mean([m["recall"] for m, _, _ in items])),
+                        all_covered=float(np.mean(multi)) if multi else float("nan"),
+                        multi_questions=len(multi),
+                        spread=float(np.mean([m["spread"] for m, _, _ in items])),
+                        ms=float(np.median([ms for _, _, ms in items])),
+                    )
+                )
             done += 1
             if progress is not None:
                 progress("simulating", done, total)
@@ -289,8 +348,11 @@ def summarise(rows: Sequence[Row]) -> dict:
     for r in rows:
         if r.family == "all":
             out.setdefault(r.strategy, {})[str(r.budget)] = {
-                "recall": round(r.recall, 4), "all_covered": round(r.all_covered, 4), "spread": round(r.spread, 4),
-                "ms": round(r.ms, 3)}
+                "recall": round(r.recall, 4),
+                "all_covered": round(r.all_covered, 4),
+                "spread": round(r.spread, 4),
+                "ms": round(r.ms, 3),
+            }
     return out
 
 
@@ -299,33 +361,38 @@ def _table(rows: Sequence[Row], budgets: Sequence[int], metric: str, family: str
     by = {(r.strategy, r.budget): r for r in rows if r.family == family}
     head = "| strategy | " + " | ".join(str(b) for b in budgets) + " |"
     lines = [head, "|---|" + "---:|" * len(budgets)]
+
     # Strongest first by the mean over budgets of the metric (cost: cheapest first).
     def key(name: str) -> float:
         vals = [getattr(by[(name, b)], metric) for b in budgets if (name, b) in by]
         m = float(np.nanmean(vals)) if vals else 0.0
         return m if metric == "ms" else -m
+
     for name in sorted(names, key=key):
         cells = [fmt.format(getattr(by[(name, b)], metric)) if (name, b) in by else "" for b in budgets]
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def markdown_report(rows: Sequence[Row], budgets: Sequence[int], n_questions: int, per_family: int,
-                    noise: float = 1.0) -> str:
+def markdown_report(
+    rows: Sequence[Row], budgets: Sequence[int], n_questions: int, per_family: int, noise: float = 1.0
+) -> str:
     fams = [f for f in FAMILIES if any(r.family == f for r in rows)]
-    parts = [f"{n_questions} simulated questions ({per_family} per family: {', '.join(fams)}); "
-             f"budgets {', '.join(map(str, budgets))} frames; score noise x{noise:g}. Strategies that choose a "
-             f"resolution per frame (qframe, clips, codec) get the same visual tokens instead ({TOKEN_FAMILY}, "
-             f"{TOKEN_NATIVE[0]}x{TOKEN_NATIVE[1]}: budget x its default frame) and may pick more, smaller frames; "
-             f"a pick counts whatever its size.\n",
-             "**Span recall** (share of evidence spans with a pick inside; all families):\n",
-             _table(rows, budgets, "recall"),
-             "\n**All spans covered** (share of multi-span questions with every span hit):\n",
-             _table(rows, budgets, "all_covered"),
-             "\n**Temporal spread** (share of `budget` equal time bins holding a pick; uniform = 1):\n",
-             _table(rows, budgets, "spread"),
-             "\n**Cost** (median ms per call; 600-3,600 candidates):\n",
-             _table(rows, budgets, "ms", fmt="{:.2f}")]
+    parts = [
+        f"{n_questions} simulated questions ({per_family} per family: {', '.join(fams)}); "
+        f"budgets {', '.join(map(str, budgets))} frames; score noise x{noise:g}. Strategies that choose a "
+        f"resolution per frame (qframe, clips, codec) get the same visual tokens instead ({TOKEN_FAMILY}, "
+        f"{TOKEN_NATIVE[0]}x{TOKEN_NATIVE[1]}: budget x its default frame) and may pick more, smaller frames; "
+        f"a pick counts whatever its size.\n",
+        "**Span recall** (share of evidence spans with a pick inside; all families):\n",
+        _table(rows, budgets, "recall"),
+        "\n**All spans covered** (share of multi-span questions with every span hit):\n",
+        _table(rows, budgets, "all_covered"),
+        "\n**Temporal spread** (share of `budget` equal time bins holding a pick; uniform = 1):\n",
+        _table(rows, budgets, "spread"),
+        "\n**Cost** (median ms per call; 600-3,600 candidates):\n",
+        _table(rows, budgets, "ms", fmt="{:.2f}"),
+    ]
     for fam in fams:
         parts += [f"\n**Span recall, `{fam}` questions:**\n", _table(rows, budgets, "recall", family=fam)]
     return "\n".join(parts) + "\n"
@@ -337,12 +404,23 @@ def write_csv(rows: Sequence[Row], path) -> None:
 
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["strategy", "budget", "family", "questions", "recall", "all_covered", "multi_questions", "spread",
-                "ms_median"])
+    w.writerow(
+        ["strategy", "budget", "family", "questions", "recall", "all_covered", "multi_questions", "spread", "ms_median"]
+    )
     for r in rows:
-        w.writerow([r.strategy, r.budget, r.family, r.questions, f"{r.recall:.4f}",
-                    "" if math.isnan(r.all_covered) else f"{r.all_covered:.4f}", r.multi_questions,
-                    f"{r.spread:.4f}", f"{r.ms:.3f}"])
+        w.writerow(
+            [
+                r.strategy,
+                r.budget,
+                r.family,
+                r.questions,
+                f"{r.recall:.4f}",
+                "" if math.isnan(r.all_covered) else f"{r.all_covered:.4f}",
+                r.multi_questions,
+                f"{r.spread:.4f}",
+                f"{r.ms:.3f}",
+            ]
+        )
     write_bytes_atomic(path, buf.getvalue().encode())
 
 
@@ -363,24 +441,45 @@ def plot(rows: Sequence[Row], budgets: Sequence[int], path) -> None:
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
     names = sorted({r.strategy for r in rows})
     # Distinct colours; black and grey are kept for the floor (uniform, topk).
-    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-               "#bcbd22", "#000080", "#008080", "#800000", "#ff1493", "#6b8e23"]
+    palette = [
+        "#1f77b4",
+        "#ff7f0e",
+        "#2ca02c",
+        "#d62728",
+        "#9467bd",
+        "#8c564b",
+        "#e377c2",
+        "#17becf",
+        "#bcbd22",
+        "#000080",
+        "#008080",
+        "#800000",
+        "#ff1493",
+        "#6b8e23",
+    ]
     markers = "osD^v<>PX*"
     floor = {"uniform", "topk"}
     by = {(r.strategy, r.budget, r.family): r for r in rows}
     for ax, (fam, metric, title) in zip(axes.flat, panels):
         for i, name in enumerate(names):
             ys = [getattr(by[(name, b, fam)], metric) if (name, b, fam) in by else np.nan for b in budgets]
-            ax.plot(budgets, ys, marker=markers[i % len(markers)], ms=3.5, lw=2.4 if name in floor else 1.3,
-                    ls="--" if name in floor else ("-" if i < len(palette) else ":"), color="black" if name == "uniform" else
-                    ("grey" if name == "topk" else palette[i % len(palette)]), label=name)
+            ax.plot(
+                budgets,
+                ys,
+                marker=markers[i % len(markers)],
+                ms=3.5,
+                lw=2.4 if name in floor else 1.3,
+                ls="--" if name in floor else ("-" if i < len(palette) else ":"),
+                color="black" if name == "uniform" else ("grey" if name == "topk" else palette[i % len(palette)]),
+                label=name,
+            )
         ax.set_xscale("log", base=2)
         ax.set_xticks(list(budgets), [str(b) for b in budgets])
         ax.set_ylim(0, 1.02)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("budget (frames)")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower right", ncol=2, fontsize=8, frameon=False)

@@ -138,8 +138,13 @@ def _font_candidates(mono: bool) -> list[Path]:
     spec = importlib.util.find_spec("matplotlib")
     for loc in (spec.submodule_search_locations or []) if spec else []:
         out.append(Path(loc) / "mpl-data" / "fonts" / "ttf" / name)
-    for folder in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF",
-                   "/Library/Fonts", "C:/Windows/Fonts"):
+    for folder in (
+        "/usr/share/fonts/truetype/dejavu",
+        "/usr/share/fonts/dejavu",
+        "/usr/share/fonts/TTF",
+        "/Library/Fonts",
+        "C:/Windows/Fonts",
+    ):
         out.append(Path(folder) / name)
     return out
 
@@ -198,14 +203,22 @@ class _Patch:
             return
         px, py = x0 - x, y0 - y
         region = frame[y0:y1, x0:x1]
-        blended = region.astype(np.uint16) * self.inv_a[py:py + y1 - y0, px:px + x1 - x0]
-        blended += self.rgb_a[py:py + y1 - y0, px:px + x1 - x0]
+        blended = region.astype(np.uint16) * self.inv_a[py : py + y1 - y0, px : px + x1 - x0]
+        blended += self.rgb_a[py : py + y1 - y0, px : px + x1 - x0]
         region[...] = (blended // 255).astype(np.uint8)
 
 
-def _label(lines: Sequence[str], size: int, fg: tuple[int, int, int], bg: tuple[int, int, int] | None,
-           bg_alpha: int = 255, pad: int | None = None, radius: int = 6, mono: bool = False,
-           sub: tuple[str, int, tuple[int, int, int]] | None = None) -> _Patch:
+def _label(
+    lines: Sequence[str],
+    size: int,
+    fg: tuple[int, int, int],
+    bg: tuple[int, int, int] | None,
+    bg_alpha: int = 255,
+    pad: int | None = None,
+    radius: int = 6,
+    mono: bool = False,
+    sub: tuple[str, int, tuple[int, int, int]] | None = None,
+) -> _Patch:
     """Render text lines in a (rounded, optionally translucent) box as a sprite.
 
     ``sub`` adds a smaller second style line (a lower-third's role under the name).
@@ -341,7 +354,7 @@ class _FootageScene(_Scene):
         gamma = rng.uniform(0.85, 1.15)
         x = np.arange(256, dtype=np.float64) / 255.0
         # One LUT per channel: a colour grade costs a table lookup per pixel, not float math.
-        self.lut = np.stack([np.clip(255 * (x ** gamma) * g, 0, 255) for g in gains], axis=-1)
+        self.lut = np.stack([np.clip(255 * (x**gamma) * g, 0, 255) for g in gains], axis=-1)
         self.lut = self.lut.astype(np.uint8).reshape(256, 1, 3)
 
     def frame(self, j: int, t: float) -> np.ndarray:
@@ -357,7 +370,7 @@ class _FootageScene(_Scene):
         cx, cy = self.c0 + (self.c1 - self.c0) * a
         x0 = int(round((sw - cw) * cx))
         y0 = int(round((sh - ch) * cy))
-        crop = src[y0:y0 + int(ch), x0:x0 + int(cw)]
+        crop = src[y0 : y0 + int(ch), x0 : x0 + int(cw)]
         if self.flip:
             crop = crop[:, ::-1]
         out = cv2.resize(crop, (self.W, self.H), interpolation=cv2.INTER_LINEAR)
@@ -389,15 +402,17 @@ class _ShapesScene(_Scene):
         s = H / 360
         self.shapes = []
         for _ in range(n):
-            self.shapes.append({
-                "kind": rng.choice(["circle", "rect", "tri"]),
-                "pos": rng.uniform([0, 0], [W, H]),
-                "vel": rng.uniform(-140, 140, size=2) * s,
-                "size": float(rng.uniform(12, 60) * s),
-                "col": _random_colour(rng, 20, 250),
-                "ang": float(rng.uniform(0, 2 * np.pi)),
-                "spin": float(rng.uniform(-2, 2)),
-            })
+            self.shapes.append(
+                {
+                    "kind": rng.choice(["circle", "rect", "tri"]),
+                    "pos": rng.uniform([0, 0], [W, H]),
+                    "vel": rng.uniform(-140, 140, size=2) * s,
+                    "size": float(rng.uniform(12, 60) * s),
+                    "col": _random_colour(rng, 20, 250),
+                    "ang": float(rng.uniform(0, 2 * np.pi)),
+                    "spin": float(rng.uniform(-2, 2)),
+                }
+            )
 
     def frame(self, j: int, t: float) -> np.ndarray:
         img = self.bg.copy()
@@ -434,7 +449,7 @@ class _GradientScene(_Scene):
         fx = 0.5 + 0.5 * math.sin(2 * math.pi * self.freq[0] * t + self.phase[0])
         fy = 0.5 + 0.5 * math.sin(2 * math.pi * self.freq[1] * t + self.phase[1])
         x, y = int(fx * (self.PW - self.W)), int(fy * (self.PH - self.H))
-        return self.canvas[y:y + self.H, x:x + self.W].copy()
+        return self.canvas[y : y + self.H, x : x + self.W].copy()
 
 
 class _NoiseScene(_Scene):
@@ -443,8 +458,11 @@ class _NoiseScene(_Scene):
     def __init__(self, rng: np.random.Generator, W: int, H: int) -> None:
         self.W, self.H = W, H
         self.PW, self.PH = W * 2, H * 2
-        tex = (0.55 * _smooth_noise(rng, self.PH, self.PW, 8) + 0.3 * _smooth_noise(rng, self.PH, self.PW, 40)
-               + 0.15 * rng.random((self.PH, self.PW), dtype=np.float32))
+        tex = (
+            0.55 * _smooth_noise(rng, self.PH, self.PW, 8)
+            + 0.3 * _smooth_noise(rng, self.PH, self.PW, 40)
+            + 0.15 * rng.random((self.PH, self.PW), dtype=np.float32)
+        )
         tex = (tex - tex.min()) / max(float(tex.max() - tex.min()), 1e-6)
         c0, c1 = np.array(_random_colour(rng, 0, 120)), np.array(_random_colour(rng, 120, 255))
         self.canvas = (c0 + (c1 - c0) * tex[..., None]).astype(np.uint8)
@@ -457,7 +475,7 @@ class _NoiseScene(_Scene):
         p = self.start + self.vel * t
         x = int(abs((p[0] % (2 * (self.PW - self.W))) - (self.PW - self.W)))
         y = int(abs((p[1] % (2 * (self.PH - self.H))) - (self.PH - self.H)))
-        img = self.canvas[y:y + self.H, x:x + self.W].copy()
+        img = self.canvas[y : y + self.H, x : x + self.W].copy()
         return cv2.add(img, self.grain[j % 4])
 
 
@@ -485,8 +503,10 @@ class _SlideScene(_Scene):
                 if with_text:
                     d.text((int(56 * s), yy), b, font=_font(int(24 * s)), fill=(40, 40, 40))
                 else:  # no text wanted: grey bars where the words would be
-                    d.rectangle((int(56 * s), yy + int(6 * s), int((56 + rng.uniform(150, 380)) * s), yy + int(22 * s)),
-                                fill=(150, 150, 150))
+                    d.rectangle(
+                        (int(56 * s), yy + int(6 * s), int((56 + rng.uniform(150, 380)) * s), yy + int(22 * s)),
+                        fill=(150, 150, 150),
+                    )
             self.states.append(np.asarray(img).copy())
         self.reveal = np.sort(rng.uniform(0, duration * 0.8, size=len(bullets)))
         self.ptr_freq = rng.uniform(0.1, 0.4, size=2)
@@ -605,8 +625,15 @@ def _make_overlays(rng: np.random.Generator, kind: str, W: int, H: int) -> list[
             out.append(_Overlay(p, x, y, text))
         elif what == "lower_third":
             name, role = NAMES[int(rng.integers(len(NAMES)))]
-            p = _label([name], int(24 * s), (255, 255, 255), (15, 35, 80), 220, radius=3,
-                       sub=(role, int(17 * s), (255, 210, 90)))
+            p = _label(
+                [name],
+                int(24 * s),
+                (255, 255, 255),
+                (15, 35, 80),
+                220,
+                radius=3,
+                sub=(role, int(17 * s), (255, 210, 90)),
+            )
             out.append(_Overlay(p, int(20 * s), int(0.73 * H), f"{name} {role}"))
         elif what == "title":
             text = str(rng.choice(SLIDE_TITLES))
@@ -625,8 +652,12 @@ def _needle_patch(rng: np.random.Generator, text: str, W: int, H: int) -> tuple[
     """A readable caption box (26-34 px at 360p) placed in the middle band of the frame."""
     s = H / 360
     size = int(round(rng.uniform(26, 34) * s))
-    styles = [((255, 255, 255), (0, 0, 0), 200), ((0, 0, 0), (255, 220, 40), 255), ((20, 20, 20), (250, 250, 250), 235),
-              ((255, 255, 255), (150, 20, 40), 230)]
+    styles = [
+        ((255, 255, 255), (0, 0, 0), 200),
+        ((0, 0, 0), (255, 220, 40), 255),
+        ((20, 20, 20), (250, 250, 250), 235),
+        ((255, 255, 255), (150, 20, 40), 230),
+    ]
     fg, bg, alpha = styles[int(rng.integers(len(styles)))]
     while True:
         lines = _wrap(text, _font(size), W * 0.88)
@@ -641,8 +672,14 @@ def _needle_patch(rng: np.random.Generator, text: str, W: int, H: int) -> tuple[
 
 
 _COLOURS = {
-    "white": (255, 255, 255), "yellow": (255, 235, 40), "red": (235, 30, 30), "green": (40, 220, 60),
-    "blue": (40, 80, 255), "magenta": (240, 40, 220), "pink": (255, 80, 200), "cyan": (40, 230, 240),
+    "white": (255, 255, 255),
+    "yellow": (255, 235, 40),
+    "red": (235, 30, 30),
+    "green": (40, 220, 60),
+    "blue": (40, 80, 255),
+    "magenta": (240, 40, 220),
+    "pink": (255, 80, 200),
+    "cyan": (40, 230, 240),
     "orange": (255, 140, 20),
 }
 _SHAPES = ("circle", "square", "triangle", "star")
@@ -764,10 +801,22 @@ def _snap(n: Needle, rate: Fraction) -> Needle:
     return Needle(n.kind, max(float((i0 - 0.5) / rate), 0.0), float((i1 - 0.5) / rate), n.content, n.question)
 
 
-def make_video(path: str | Path, *, duration: float, fps: float = 24, width: int = 640, height: int = 360,
-               gop: int = 250, needles: Sequence[Needle] = (), seed: int = 0, footage: bool = True,
-               distractor_text: bool = True, subtitles: bool = True, crf: int = 28,
-               preset: str = "ultrafast") -> SynthVideo:
+def make_video(
+    path: str | Path,
+    *,
+    duration: float,
+    fps: float = 24,
+    width: int = 640,
+    height: int = 360,
+    gop: int = 250,
+    needles: Sequence[Needle] = (),
+    seed: int = 0,
+    footage: bool = True,
+    distractor_text: bool = True,
+    subtitles: bool = True,
+    crf: int = 28,
+    preset: str = "ultrafast",
+) -> SynthVideo:
     """Render and encode a synthetic video with ``needles`` at their times; write its ground truth.
 
     Writes ``path`` (H.264, yuv420p, keyframe at least every ``gop`` frames, plus x264's scene-cut
@@ -810,12 +859,12 @@ def make_video(path: str | Path, *, duration: float, fps: float = 24, width: int
         i0, i1 = _frame_span(n.start, n.end, rate)
         if n.kind == "text":
             patch, x, y = _needle_patch(nrng, n.content, width, height)
-            fn = (lambda fr, p=patch, x=x, y=y: p.draw(fr, x, y))
+            fn = lambda fr, p=patch, x=x, y=y: p.draw(fr, x, y)
         else:
             shape, colour = _parse_flash(n.content)
             r = int(nrng.uniform(0.12, 0.2) * height)
             cx, cy = int(nrng.uniform(r + 4, width - r - 4)), int(nrng.uniform(r + 4, height - r - 4))
-            fn = (lambda fr, sh=shape, c=colour, cx=cx, cy=cy, r=r: _draw_flash(fr, sh, c, cx, cy, r))
+            fn = lambda fr, sh=shape, c=colour, cx=cx, cy=cy, r=r: _draw_flash(fr, sh, c, cx, cy, r)
         for i in range(i0, i1):
             needle_draw[i] = fn
 
@@ -832,7 +881,7 @@ def make_video(path: str | Path, *, duration: float, fps: float = 24, width: int
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.gop_size = gop
         frame_index = 0
-        for si, (s0, s1, kind) in enumerate(shots):
+        for si, (_s0, s1, kind) in enumerate(shots):
             srng = np.random.default_rng([seed, 4, si])
             i_end = num_frames if si == len(shots) - 1 else min(int(round(s1 * rate)), num_frames)
             if i_end <= frame_index:
@@ -879,10 +928,20 @@ def make_video(path: str | Path, *, duration: float, fps: float = 24, width: int
     finally:
         container.close()
 
-    sv = SynthVideo(path=path, subtitles=srt_path, duration=float(num_frames / rate), fps=float(rate),
-                    width=width, height=height, needles=snapped,
-                    shots=[(s, e, k) for s, e, k in shots], num_frames=num_frames, gop=gop, seed=seed,
-                    overlays=overlays_truth)
+    sv = SynthVideo(
+        path=path,
+        subtitles=srt_path,
+        duration=float(num_frames / rate),
+        fps=float(rate),
+        width=width,
+        height=height,
+        needles=snapped,
+        shots=[(s, e, k) for s, e, k in shots],
+        num_frames=num_frames,
+        gop=gop,
+        seed=seed,
+        overlays=overlays_truth,
+    )
     path.with_suffix(".truth.json").write_text(json.dumps(sv.to_json(), indent=1), encoding="utf-8")
     return sv
 
@@ -892,8 +951,15 @@ def make_video(path: str | Path, *, duration: float, fps: float = 24, width: int
 # --------------------------------------------------------------------------------------------
 
 
-def needle_suite(seed: int, duration: float, kinds: Sequence[str] = ("text", "subtitle", "flash"), *,
-                 per_kind: int | None = None, fps: float = 24, min_gap: float = 10.0) -> list[Needle]:
+def needle_suite(
+    seed: int,
+    duration: float,
+    kinds: Sequence[str] = ("text", "subtitle", "flash"),
+    *,
+    per_kind: int | None = None,
+    fps: float = 24,
+    min_gap: float = 10.0,
+) -> list[Needle]:
     """Random, non-overlapping needles for a video of ``duration`` seconds, sorted by start.
 
     ``per_kind`` needles of each kind (default: one per started 5 minutes, at least one, at most
@@ -928,7 +994,7 @@ def needle_suite(seed: int, duration: float, kinds: Sequence[str] = ("text", "su
     gap = min(min_gap, (hi - lo - need) / (len(plan) + 1))
     order = rng.permutation(len(plan))
     placed: list[tuple[float, float, int]] = []
-    for attempt in range(2000):
+    for _attempt in range(2000):
         placed = []
         ok = True
         for pi in order:
@@ -947,13 +1013,14 @@ def needle_suite(seed: int, duration: float, kinds: Sequence[str] = ("text", "su
         slot = (hi - lo) / len(plan)
         placed = [(lo + i * slot, lo + i * slot + plan[pi][1], int(pi)) for i, pi in enumerate(order)]
     out = []
-    for s, e, pi in placed:
+    for s, _e, pi in placed:
         kind, ln, content, question = plan[pi]
         needle = Needle(kind, round(s, 3), round(s + ln, 3), content, question)  # type: ignore[arg-type]
         if kind != "subtitle":  # snapped here already, so make_video's snap leaves it unchanged
             i0 = math.ceil(s * rate)
-            needle = _snap(Needle(kind, float(i0 / rate), float((i0 + max(1, round(ln * rate))) / rate), content,
-                                  question), rate)  # type: ignore[arg-type]
+            needle = _snap(
+                Needle(kind, float(i0 / rate), float((i0 + max(1, round(ln * rate))) / rate), content, question), rate
+            )  # type: ignore[arg-type]
         out.append(needle)
     out.sort(key=lambda n: n.start)
     return out
@@ -963,8 +1030,19 @@ def needle_suite(seed: int, duration: float, kinds: Sequence[str] = ("text", "su
 # Odd fixture videos
 # --------------------------------------------------------------------------------------------
 
-ODD_KINDS = ("cfr", "vfr", "rotated", "sar", "delayed", "truncated", "corrupt", "audio_only", "empty",
-             "not_video", "with_subs")
+ODD_KINDS = (
+    "cfr",
+    "vfr",
+    "rotated",
+    "sar",
+    "delayed",
+    "truncated",
+    "corrupt",
+    "audio_only",
+    "empty",
+    "not_video",
+    "with_subs",
+)
 
 # Frame-id code: a strip along the bottom 18% of the stored frame, split into 12 equal cells:
 # cell 0 is always white (marks the strip), cells 1-10 hold the index in binary (MSB first,
@@ -1071,10 +1149,22 @@ def encode_rgb(path: str | Path, images: Iterable[np.ndarray], *, fps: float, go
     return Path(path)
 
 
-def _encode_frames(path: Path, frames: Iterator[tuple[np.ndarray, int]], *, W: int, H: int, rate: Fraction,
-                   time_base: Fraction | None = None, gop: int = 30, crf: int = 18,
-                   container_options: dict[str, str] | None = None, sar: Fraction | None = None,
-                   rotation: int | None = None, extra: Any = None, bframes: int | None = None) -> None:
+def _encode_frames(
+    path: Path,
+    frames: Iterator[tuple[np.ndarray, int]],
+    *,
+    W: int,
+    H: int,
+    rate: Fraction,
+    time_base: Fraction | None = None,
+    gop: int = 30,
+    crf: int = 18,
+    container_options: dict[str, str] | None = None,
+    sar: Fraction | None = None,
+    rotation: int | None = None,
+    extra: Any = None,
+    bframes: int | None = None,
+) -> None:
     """Encode ``(rgb, pts)`` pairs as H.264; ``extra(container, stream)`` can add streams before writing."""
     opts = {"crf": str(crf), "preset": "veryfast"}
     if bframes is not None:
@@ -1104,8 +1194,16 @@ def _encode_frames(path: Path, frames: Iterator[tuple[np.ndarray, int]], *, W: i
             mux_extra(math.inf)
 
 
-def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 320, height: int = 240,
-                   fps: float = 30, seconds: float = 3.0) -> OddVideo:
+def make_odd_video(
+    path: str | Path,
+    kind: str,
+    *,
+    seed: int = 0,
+    width: int = 320,
+    height: int = 240,
+    fps: float = 30,
+    seconds: float = 3.0,
+) -> OddVideo:
     """Write one small fixture file of ``kind`` (see :data:`ODD_KINDS`) to ``path``.
 
     ``cfr``: plain H.264 (mp4); ``vfr``: every third frame dropped, 1/90000 time base (mp4);
@@ -1131,8 +1229,9 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
     base: dict[str, Any] = {"width": W, "height": H, "fps": float(rate)}
     if kind == "cfr":
         _encode_frames(p, plain(range(n)), W=W, H=H, rate=rate)
-        return OddVideo(p, kind, {**base, "num_frames": n, "ids": list(range(n)),
-                                  "times": [float(i / rate) for i in range(n)]})
+        return OddVideo(
+            p, kind, {**base, "num_frames": n, "ids": list(range(n)), "times": [float(i / rate) for i in range(n)]}
+        )
     if kind == "vfr":
         tb = Fraction(1, 90000)
         ids = [k for k in range(n) if k % 3 != 2]
@@ -1141,18 +1240,38 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
             raise ValueError("vfr fixture needs an fps that divides 90000")
         frames = ((_id_frame(k, W, H), k * step) for k in ids)
         _encode_frames(p, frames, W=W, H=H, rate=rate, time_base=tb)
-        return OddVideo(p, kind, {**base, "num_frames": len(ids), "ids": ids, "time_base": (1, 90000),
-                                  "times": [float(k / rate) for k in ids]})
+        return OddVideo(
+            p,
+            kind,
+            {
+                **base,
+                "num_frames": len(ids),
+                "ids": ids,
+                "time_base": (1, 90000),
+                "times": [float(k / rate) for k in ids],
+            },
+        )
     if kind == "rotated":
+
         def rot_frames() -> Iterator[tuple[np.ndarray, int]]:
             for i in range(n):
                 img = _id_frame(i, W, H)
                 img[: H // 5, : W // 5] = (255, 0, 0)  # asymmetric marker: red block, top-left of the stored frame
                 yield img, i
+
         _encode_frames(p, rot_frames(), W=W, H=H, rate=rate, rotation=90)
-        return OddVideo(p, kind, {**base, "num_frames": n, "ids": list(range(n)), "rotation": 90,
-                                  "marker": "red block at the top-left of the stored frame",
-                                  "times": [float(i / rate) for i in range(n)]})
+        return OddVideo(
+            p,
+            kind,
+            {
+                **base,
+                "num_frames": n,
+                "ids": list(range(n)),
+                "rotation": 90,
+                "marker": "red block at the top-left of the stored frame",
+                "times": [float(i / rate) for i in range(n)],
+            },
+        )
     if kind == "sar":
         sar = Fraction(16, 11)
 
@@ -1162,28 +1281,66 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
                 # An ellipse squeezed by 11/16 horizontally: a circle once the SAR is applied.
                 cv2.ellipse(img, (W // 5, H // 5), (int(H * 0.12 / sar), int(H * 0.12)), 0, 0, 360, (0, 0, 0), 3)
                 yield img, i
+
         _encode_frames(p, sar_frames(), W=W, H=H, rate=rate, sar=sar)
-        return OddVideo(p, kind, {**base, "num_frames": n, "ids": list(range(n)), "sample_aspect_ratio": (16, 11),
-                                  "display_width": int(round(W * sar)), "times": [float(i / rate) for i in range(n)]})
+        return OddVideo(
+            p,
+            kind,
+            {
+                **base,
+                "num_frames": n,
+                "ids": list(range(n)),
+                "sample_aspect_ratio": (16, 11),
+                "display_width": int(round(W * sar)),
+                "times": [float(i / rate) for i in range(n)],
+            },
+        )
     if kind == "delayed":
         start = 2.0
         off = int(round(start * rate))
         _encode_frames(p, ((_id_frame(i, W, H), off + i) for i in range(n)), W=W, H=H, rate=rate)
-        return OddVideo(p, kind, {**base, "num_frames": n, "ids": list(range(n)), "start_time": start,
-                                  "times": [float((off + i) / rate) for i in range(n)]})
+        return OddVideo(
+            p,
+            kind,
+            {
+                **base,
+                "num_frames": n,
+                "ids": list(range(n)),
+                "start_time": start,
+                "times": [float((off + i) / rate) for i in range(n)],
+            },
+        )
     if kind == "truncated":
         # Fragmented mp4: each keyframe starts a self-contained fragment, so the head of a cut
         # file still demuxes (a plain mp4 keeps its index at the end and would be unreadable).
         # No B-frames: a fragmented mp4 has no edit list to hide the B-frame delay, and that would
         # shift every timestamp by two frames, which is not what this fixture is about.
-        _encode_frames(p, plain(range(n)), W=W, H=H, rate=rate, gop=10, bframes=0,
-                       container_options={"movflags": "frag_keyframe+empty_moov"})
+        _encode_frames(
+            p,
+            plain(range(n)),
+            W=W,
+            H=H,
+            rate=rate,
+            gop=10,
+            bframes=0,
+            container_options={"movflags": "frag_keyframe+empty_moov"},
+        )
         full = p.stat().st_size
         kept = int(full * 0.6)
         with open(p, "r+b") as fh:
             fh.truncate(kept)
-        return OddVideo(p, kind, {**base, "num_frames": n, "ids": list(range(n)), "full_size": full,
-                                  "kept_size": kept, "times": [float(i / rate) for i in range(n)]})
+        return OddVideo(
+            p,
+            kind,
+            {
+                **base,
+                "num_frames": n,
+                "ids": list(range(n)),
+                "full_size": full,
+                "kept_size": kept,
+                "times": [float(i / rate) for i in range(n)],
+            },
+        )
     if kind == "corrupt":
         _encode_frames(p, plain(range(n)), W=W, H=H, rate=rate, gop=15)
         spots: list[tuple[int, int]] = []
@@ -1196,8 +1353,17 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
             for _, off in spots:
                 fh.seek(off)
                 fh.write(rng.integers(0, 256, size=garbage_len, dtype=np.uint8).tobytes())
-        return OddVideo(p, kind, {**base, "num_frames": n, "ids": list(range(n)),
-                                  "corrupted_packets": [k for k, _ in spots], "times": [float(i / rate) for i in range(n)]})
+        return OddVideo(
+            p,
+            kind,
+            {
+                **base,
+                "num_frames": n,
+                "ids": list(range(n)),
+                "corrupted_packets": [k for k, _ in spots],
+                "times": [float(i / rate) for i in range(n)],
+            },
+        )
     if kind == "audio_only":
         sr, secs = 44100, min(seconds, 2.0)
         with av.open(str(p), "w") as c:
@@ -1207,7 +1373,7 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
             fs = a.codec_context.frame_size or 1024
             tone = (0.2 * np.sin(2 * np.pi * 440 * np.arange(total) / sr)).astype(np.float32)
             for s0 in range(0, total, fs):
-                chunk = tone[s0:s0 + fs]
+                chunk = tone[s0 : s0 + fs]
                 if len(chunk) < fs:
                     chunk = np.pad(chunk, (0, fs - len(chunk)))
                 af = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
@@ -1226,9 +1392,11 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
     # with_subs: H.264 + SubRip in Matroska. FFmpeg's srt demuxer parses a sidecar into subrip
     # packets, which are remuxed as-is (add_stream_from_template), so no subtitle encoder is needed.
     d = float(n / rate)
-    cues = [(round(0.1 * d, 3), round(0.4 * d, 3), "Hello from the embedded track"),
-            (round(0.5 * d, 3), round(0.73 * d, 3), "The vault code is 2718"),
-            (round(0.8 * d, 3), round(0.97 * d, 3), "Last line before the end")]
+    cues = [
+        (round(0.1 * d, 3), round(0.4 * d, 3), "Hello from the embedded track"),
+        (round(0.5 * d, 3), round(0.73 * d, 3), "The vault code is 2718"),
+        (round(0.8 * d, 3), round(0.97 * d, 3), "Last line before the end"),
+    ]
     srt = p.with_name(p.stem + ".embed-tmp.srt")
     write_srt(srt, cues)
     src = av.open(str(srt))
@@ -1245,6 +1413,7 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
                 pk = pending.pop(0)
                 pk.stream = state["stream"]
                 c.mux(pk)
+
         return mux_until
 
     try:
@@ -1252,8 +1421,11 @@ def make_odd_video(path: str | Path, kind: str, *, seed: int = 0, width: int = 3
     finally:
         src.close()
         srt.unlink(missing_ok=True)
-    return OddVideo(p, kind, {**base, "num_frames": n, "ids": list(range(n)), "cues": cues,
-                              "times": [float(i / rate) for i in range(n)]})
+    return OddVideo(
+        p,
+        kind,
+        {**base, "num_frames": n, "ids": list(range(n)), "cues": cues, "times": [float(i / rate) for i in range(n)]},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1337,7 +1509,10 @@ SUBTITLE_FACTS: tuple[tuple[str, str], ...] = (
     ("The answer to the last exam question was forty-two.", "What was the final question's answer?"),
     ("Last spring we switched the database from MySQL to PostgreSQL.", "Which database do they use now?"),
     ("The lighthouse keeper was a man called Tomas Aberg.", "Who looked after the lighthouse?"),
-    ("The course record for this marathon is two hours six minutes.", "What is the fastest time ever run on this marathon?"),
+    (
+        "The course record for this marathon is two hours six minutes.",
+        "What is the fastest time ever run on this marathon?",
+    ),
     ("He proposed to her on the night ferry to Stockholm.", "Where did the proposal happen?"),
     ("The bakery sells out of croissants by eight in the morning.", "By what time are the croissants gone?"),
     ("The vaccine trial enrolled twelve hundred volunteers.", "How many people took part in the trial?"),
@@ -1352,7 +1527,10 @@ SUBTITLE_FACTS: tuple[tuple[str, str], ...] = (
     ("My favourite chess opening has always been the Caro-Kann.", "Which opening does the speaker like best?"),
     ("The glacier has retreated nine hundred metres since 1990.", "How far has the ice pulled back?"),
     ("You have to soak the beans overnight, no shortcuts.", "How long should the beans sit in water?"),
-    ("The oldest object in the museum is a five-thousand-year-old comb.", "What is the most ancient item in the collection?"),
+    (
+        "The oldest object in the museum is a five-thousand-year-old comb.",
+        "What is the most ancient item in the collection?",
+    ),
     ("The robot's battery lasts about ninety minutes.", "How long can the robot run on one charge?"),
     ("Our landlord just raised the rent by eight percent.", "By how much did the rent go up?"),
     ("In Chile the eclipse will be visible at 4:12 in the afternoon.", "When can people in Chile see the eclipse?"),
@@ -1367,7 +1545,10 @@ SUBTITLE_FACTS: tuple[tuple[str, str], ...] = (
     ("The signal came from a probe launched in 1977.", "When was the probe sent into space?"),
     ("We planted the oak on the day my son was born.", "When was the oak tree put in the ground?"),
     ("The glassblowers heat the furnace to eleven hundred degrees.", "How hot is the glass furnace?"),
-    ("Our record for the longest call with a customer is four hours.", "What is the longest customer call they have had?"),
+    (
+        "Our record for the longest call with a customer is four hours.",
+        "What is the longest customer call they have had?",
+    ),
 )
 
 # (description, question) for "flash" needles. The description is parsed by the renderer:
@@ -1477,31 +1658,102 @@ FILLER_LINES: tuple[str, ...] = (
     "This is the moment everyone was waiting for.",
 )
 
-OPENERS: tuple[str, ...] = ("", "", "", "", "So, ", "Okay, ", "And ", "Right, ", "Now, ", "Well, ", "Alright, ", "You know, ")
+OPENERS: tuple[str, ...] = (
+    "",
+    "",
+    "",
+    "",
+    "So, ",
+    "Okay, ",
+    "And ",
+    "Right, ",
+    "Now, ",
+    "Well, ",
+    "Alright, ",
+    "You know, ",
+)
 
 # Distractor on-screen text (persistent text that answers no needle question).
 SIGNS: tuple[str, ...] = (
-    "EXIT", "Main Street", "NO PARKING 8AM-6PM", "Platform 2 →", "OPEN 24 HOURS", "Welcome to Riverside",
-    "CAUTION: Wet Floor", "Pharmacy", "Hotel Marlowe", "STAFF ONLY", "Loading Zone", "Ticket Office",
-    "Harbour Road", "Fresh Bread Daily", "City Hall", "Bike Lane", "Sunset Diner", "Information",
-    "Keep Left", "Old Town 2 km", "Car Wash", "Toilets ↓", "Mind the Gap", "Garden Centre",
+    "EXIT",
+    "Main Street",
+    "NO PARKING 8AM-6PM",
+    "Platform 2 →",
+    "OPEN 24 HOURS",
+    "Welcome to Riverside",
+    "CAUTION: Wet Floor",
+    "Pharmacy",
+    "Hotel Marlowe",
+    "STAFF ONLY",
+    "Loading Zone",
+    "Ticket Office",
+    "Harbour Road",
+    "Fresh Bread Daily",
+    "City Hall",
+    "Bike Lane",
+    "Sunset Diner",
+    "Information",
+    "Keep Left",
+    "Old Town 2 km",
+    "Car Wash",
+    "Toilets ↓",
+    "Mind the Gap",
+    "Garden Centre",
 )
 SLIDE_TITLES: tuple[str, ...] = (
-    "Agenda", "Introduction", "Quarterly Results", "Methods", "Related Work", "Next Steps", "Q&A",
-    "Lecture 4: Graph Algorithms", "Thermodynamics Review", "Project Timeline", "Key Takeaways",
-    "Market Overview", "Design Principles", "Case Study", "Lessons Learned", "Appendix",
-    "Week 6: Cell Biology", "Risk Assessment", "Roadmap 2025", "Summary",
+    "Agenda",
+    "Introduction",
+    "Quarterly Results",
+    "Methods",
+    "Related Work",
+    "Next Steps",
+    "Q&A",
+    "Lecture 4: Graph Algorithms",
+    "Thermodynamics Review",
+    "Project Timeline",
+    "Key Takeaways",
+    "Market Overview",
+    "Design Principles",
+    "Case Study",
+    "Lessons Learned",
+    "Appendix",
+    "Week 6: Cell Biology",
+    "Risk Assessment",
+    "Roadmap 2025",
+    "Summary",
 )
 SLIDE_BULLETS: tuple[str, ...] = (
-    "Background and motivation", "Previous approaches", "Data collection", "Experimental setup",
-    "Results so far", "Open questions", "Limitations", "Future work", "Team and partners",
-    "Costs and benefits", "Customer feedback", "Main findings", "Proposed changes", "Discussion",
-    "Examples from practice", "Further reading", "Evaluation criteria", "Timeline review",
+    "Background and motivation",
+    "Previous approaches",
+    "Data collection",
+    "Experimental setup",
+    "Results so far",
+    "Open questions",
+    "Limitations",
+    "Future work",
+    "Team and partners",
+    "Costs and benefits",
+    "Customer feedback",
+    "Main findings",
+    "Proposed changes",
+    "Discussion",
+    "Examples from practice",
+    "Further reading",
+    "Evaluation criteria",
+    "Timeline review",
 )
 NAMES: tuple[tuple[str, str], ...] = (
-    ("Dr. Amelia Hart", "Marine Biologist"), ("Jonas Weber", "City Council"), ("Priya Raman", "Software Engineer"),
-    ("Luis Ortega", "Head Chef"), ("Hannah Becker", "Correspondent"), ("Kwame Mensah", "Architect"),
-    ("Sofia Lindqvist", "Mountain Guide"), ("Prof. Daniel Kim", "Physics Department"), ("Ana Ferreira", "Teacher"),
-    ("Oliver Grant", "Team Captain"), ("Mei Tanaka", "Product Designer"), ("Tom Reilly", "Local Resident"),
+    ("Dr. Amelia Hart", "Marine Biologist"),
+    ("Jonas Weber", "City Council"),
+    ("Priya Raman", "Software Engineer"),
+    ("Luis Ortega", "Head Chef"),
+    ("Hannah Becker", "Correspondent"),
+    ("Kwame Mensah", "Architect"),
+    ("Sofia Lindqvist", "Mountain Guide"),
+    ("Prof. Daniel Kim", "Physics Department"),
+    ("Ana Ferreira", "Teacher"),
+    ("Oliver Grant", "Team Captain"),
+    ("Mei Tanaka", "Product Designer"),
+    ("Tom Reilly", "Local Resident"),
 )
 TICKERS: tuple[str, ...] = ("LIVE", "NEWS 24", "CAM 03", "REC", "CH 5 HD", "REPLAY", "TRAVEL VLOG", "LECTURE", "DAY 3")

@@ -47,16 +47,41 @@ def mixes_resolutions(name: str) -> bool:
     return "tokens" in inspect.signature(get_strategy(name).fn).parameters
 
 
-def run_at_tokens(name: str, scores: np.ndarray | None, features: np.ndarray, times: np.ndarray, tokens: int,
-                  family: str | ModelFamily = "qwen2.5-vl", native: Size = (1280, 720), *, seed: int = 0,
-                  events: np.ndarray | None = None, transient: np.ndarray | None = None,
-                  params: dict[str, Any] | None = None) -> TokenRun:
+def run_at_tokens(
+    name: str,
+    scores: np.ndarray | None,
+    features: np.ndarray,
+    times: np.ndarray,
+    tokens: int,
+    family: str | ModelFamily = "qwen2.5-vl",
+    native: Size = (1280, 720),
+    *,
+    seed: int = 0,
+    events: np.ndarray | None = None,
+    transient: np.ndarray | None = None,
+    params: dict[str, Any] | None = None,
+) -> TokenRun:
     """Strategy ``name`` on these arrays with ``tokens`` visual tokens of ``family`` for a video of
     ``native`` ``(width, height)``; never spends more than ``tokens``."""
     tb = TokenBudget.of(int(tokens), family, native)
     n = len(times)
     frame_budget = None if mixes_resolutions(name) else max(1, tb.max_frames(1.0))
-    picks = run_strategy(name, scores, features, times, max(1, n), seed=seed, events=events, transient=transient,
-                         params=params, tokens=tb)
-    return TokenRun(picks=picks, tokens=tb.limit, tokens_spent=tb.cost(picks.scales or ()), family=tb.family.name,
-                    frame_budget=frame_budget)
+    picks = run_strategy(
+        name,
+        scores,
+        features,
+        times,
+        max(1, n),
+        seed=seed,
+        events=events,
+        transient=transient,
+        params=params,
+        tokens=tb,
+    )
+    return TokenRun(
+        picks=picks,
+        tokens=tb.limit,
+        tokens_spent=tb.cost(picks.scales or ()),
+        family=tb.family.name,
+        frame_budget=frame_budget,
+    )

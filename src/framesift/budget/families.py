@@ -31,8 +31,17 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["ModelFamily", "QwenFamily", "FixedFamily", "InternVLFamily", "get_family", "list_families",
-           "qwen_smart_resize", "internvl_tiles", "Size"]
+__all__ = [
+    "ModelFamily",
+    "QwenFamily",
+    "FixedFamily",
+    "InternVLFamily",
+    "get_family",
+    "list_families",
+    "qwen_smart_resize",
+    "internvl_tiles",
+    "Size",
+]
 
 #: ``(width, height)`` in pixels.
 Size = tuple[int, int]
@@ -124,8 +133,9 @@ class QwenFamily(ModelFamily):
             return self.default_size(width, height)
         dw, dh = self.default_size(width, height)
         f = self.factor
-        h, w = qwen_smart_resize(max(1, round(dh * scale)), max(1, round(dw * scale)), f,
-                                 self.floor_tokens * f * f, self.max_tokens * f * f)
+        h, w = qwen_smart_resize(
+            max(1, round(dh * scale)), max(1, round(dw * scale)), f, self.floor_tokens * f * f, self.max_tokens * f * f
+        )
         return w, h
 
     def patch_tokens(self, size: Size) -> int:
@@ -193,8 +203,10 @@ def internvl_tiles(width: int, height: int, *, max_tiles: int = 12, min_tiles: i
     """
     aspect = width / height
     # Candidate grids by tile count; within a count, columns ascending (the order ties are broken in).
-    grids = sorted(((c, r) for c in range(1, max_tiles + 1) for r in range(1, max_tiles + 1)
-                    if min_tiles <= c * r <= max_tiles), key=lambda g: g[0] * g[1])
+    grids = sorted(
+        ((c, r) for c in range(1, max_tiles + 1) for r in range(1, max_tiles + 1) if min_tiles <= c * r <= max_tiles),
+        key=lambda g: g[0] * g[1],
+    )
     best, best_diff = (1, 1), float("inf")
     area = width * height
     for cols, rows in grids:
@@ -241,8 +253,15 @@ _FAMILIES: dict[str, ModelFamily] = {
     "llava-onevision": FixedFamily("llava-onevision", tokens_per_frame=196, per_video=1, size=(384, 384)),
     "internvl": InternVLFamily(),
 }
-_ALIASES = {"qwen2-vl": "qwen2.5-vl", "qwen2_5_vl": "qwen2.5-vl", "qwen25-vl": "qwen2.5-vl", "qwen3_vl": "qwen3-vl",
-            "llava-ov": "llava-onevision", "internvl3": "internvl", "internvl2.5": "internvl"}
+_ALIASES = {
+    "qwen2-vl": "qwen2.5-vl",
+    "qwen2_5_vl": "qwen2.5-vl",
+    "qwen25-vl": "qwen2.5-vl",
+    "qwen3_vl": "qwen3-vl",
+    "llava-ov": "llava-onevision",
+    "internvl3": "internvl",
+    "internvl2.5": "internvl",
+}
 
 
 def list_families() -> list[str]:

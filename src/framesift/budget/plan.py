@@ -36,7 +36,7 @@ class TokenBudget:
     native: Size
 
     @staticmethod
-    def of(limit: int, family: str | ModelFamily, native: Size) -> "TokenBudget":
+    def of(limit: int, family: str | ModelFamily, native: Size) -> TokenBudget:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             raise InputError(f"token budget must be a whole number >= 1 (got {limit!r})")
         w, h = int(native[0]), int(native[1])
@@ -104,9 +104,14 @@ class Plan:
         return len(self.sizes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model_family": self.family, "tokens": self.limit, "tokens_spent": self.tokens,
-                "frames": self.frames, "sizes": [list(s) for s in self.sizes],
-                "overhead_tokens_estimate": self.overhead}
+        return {
+            "model_family": self.family,
+            "tokens": self.limit,
+            "tokens_spent": self.tokens,
+            "frames": self.frames,
+            "sizes": [list(s) for s in self.sizes],
+            "overhead_tokens_estimate": self.overhead,
+        }
 
 
 def count_tokens(family: str | ModelFamily, sizes: Sequence[Size]) -> int:
@@ -116,8 +121,14 @@ def count_tokens(family: str | ModelFamily, sizes: Sequence[Size]) -> int:
 
 def _plan(tb: TokenBudget, scales: Sequence[float]) -> Plan:
     sizes = tuple(tb.size(s) for s in scales)
-    return Plan(family=tb.family.name, limit=tb.limit, scales=tuple(float(s) for s in scales), sizes=sizes,
-                tokens=tb.family.count(sizes), overhead=tb.family.overhead(sizes))
+    return Plan(
+        family=tb.family.name,
+        limit=tb.limit,
+        scales=tuple(float(s) for s in scales),
+        sizes=sizes,
+        tokens=tb.family.count(sizes),
+        overhead=tb.family.overhead(sizes),
+    )
 
 
 def frames_for_tokens(limit: int, family: str | ModelFamily, native: Size) -> int:
@@ -126,8 +137,9 @@ def frames_for_tokens(limit: int, family: str | ModelFamily, native: Size) -> in
     return TokenBudget.of(limit, family, native).max_frames(1.0)
 
 
-def plan_frames(limit: int, family: str | ModelFamily, native: Size, num_frames: int | None = None,
-                *, min_scale: float = 0.05) -> Plan:
+def plan_frames(
+    limit: int, family: str | ModelFamily, native: Size, num_frames: int | None = None, *, min_scale: float = 0.05
+) -> Plan:
     """A single-resolution plan.
 
     Without ``num_frames``: as many frames as fit at the family's default size. With it: exactly
@@ -138,16 +150,20 @@ def plan_frames(limit: int, family: str | ModelFamily, native: Size, num_frames:
     if num_frames is None:
         n = tb.max_frames(1.0)
         if n == 0:
-            raise InputError(f"{limit} tokens is less than one frame costs for {tb.family.name} "
-                             f"({tb.cost_uniform(1)} tokens at {tb.size(1.0)[0]}x{tb.size(1.0)[1]})")
+            raise InputError(
+                f"{limit} tokens is less than one frame costs for {tb.family.name} "
+                f"({tb.cost_uniform(1)} tokens at {tb.size(1.0)[0]}x{tb.size(1.0)[1]})"
+            )
         return _plan(tb, [1.0] * n)
     if num_frames < 1:
         raise InputError(f"number of frames must be at least 1 (got {num_frames})")
     if tb.cost_uniform(num_frames, 1.0) <= limit:
         return _plan(tb, [1.0] * num_frames)
     if not tb.scalable:
-        raise InputError(f"{num_frames} frames cost {tb.cost_uniform(num_frames)} tokens on {tb.family.name}, "
-                         f"more than {limit}; this family has one frame size")
+        raise InputError(
+            f"{num_frames} frames cost {tb.cost_uniform(num_frames)} tokens on {tb.family.name}, "
+            f"more than {limit}; this family has one frame size"
+        )
     lo, hi = min_scale, 1.0
     if tb.cost_uniform(num_frames, lo) > limit:
         raise InputError(f"{num_frames} frames do not fit in {limit} tokens on {tb.family.name} at any size")
@@ -181,6 +197,7 @@ def allocate_levels(tb: TokenBudget, levels: Sequence[float], shares: Sequence[f
         n = min(left, tb.max_frames(scale, int(tb.limit * share / total)))
         counts[i] = n
         left -= n
+
     # Hand leftover tokens upwards: grow the highest level that still fits, one frame at a time.
     def cost() -> int:
         return tb.cost_counts(dict(_merge(levels, counts)))

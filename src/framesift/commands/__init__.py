@@ -2,7 +2,9 @@
 ``app`` or ``bench_app``. Importing this package registers them all (``cli`` does it last)."""
 
 # One import per command module; keep the list sorted.
-from . import bench  # noqa: F401  (framesift bench make-needles, grounding, qa)
-from . import index  # noqa: F401  (framesift index, search, cache)
-from . import models  # noqa: F401  (framesift models, export-onnx)
-from . import simulate  # noqa: F401  (framesift bench simulate)
+from . import (
+    bench,  # noqa: F401  (framesift bench make-needles, grounding, qa)
+    index,  # noqa: F401  (framesift index, search, cache)
+    models,  # noqa: F401  (framesift models, export-onnx)
+    simulate,  # noqa: F401  (framesift bench simulate)
+)

@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -43,8 +42,13 @@ def make_needles_cmd(
     with _Progress(enabled=not quiet) as progress:
         make_needles(out, videos=videos, minutes=minutes, seed=seed, progress=progress)
     items = load_dataset(out, kind="needles")
-    summary = {"dataset": str(out / "needles.json"), "videos": videos, "minutes": minutes, "questions": len(items),
-               "kinds": {k: sum(1 for i in items if i.meta["kind"] == k) for k in ("text", "subtitle", "flash")}}
+    summary = {
+        "dataset": str(out / "needles.json"),
+        "videos": videos,
+        "minutes": minutes,
+        "questions": len(items),
+        "kinds": {k: sum(1 for i in items if i.meta["kind"] == k) for k in ("text", "subtitle", "flash")},
+    }
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
     elif not quiet:
@@ -54,12 +58,14 @@ def make_needles_cmd(
 @bench_app.command("grounding")
 def grounding_cmd(
     dataset: Path = typer.Argument(..., help="Annotation file or dataset folder.", show_default=False),
-    strategies: str = typer.Option("auto,tass,mmr,topk", "--strategies", "-s", help="Comma-separated strategies (uniform is always added)."),
+    strategies: str = typer.Option(
+        "auto,tass,mmr,topk", "--strategies", "-s", help="Comma-separated strategies (uniform is always added)."
+    ),
     budgets: str = typer.Option("8,16,32", "--budgets", "-b", help="Comma-separated frame budgets."),
-    kind: Optional[str] = typer.Option(None, "--kind", help=_KIND_HELP),
-    videos: Optional[Path] = typer.Option(None, "--videos", help="Folder holding the dataset's videos."),
+    kind: str | None = typer.Option(None, "--kind", help=_KIND_HELP),
+    videos: Path | None = typer.Option(None, "--videos", help="Folder holding the dataset's videos."),
     out: Path = typer.Option(Path("grounding-report"), "--out", "-o", help="Report folder (md, csv, png)."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N questions."),
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate."),
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames."),
     as_json: bool = typer.Option(False, "--json", help="Print the table rows as one JSON object on stdout."),
@@ -79,9 +85,19 @@ def grounding_cmd(
         result = run_grounding(items, names, bud, fps=fps, ocr=_parse_ocr(ocr), progress=progress)
     write_grounding_report(result, out)
     if as_json:
-        sys.stdout.write(json.dumps({"rows": result.rows, "analyze_seconds": result.analyze_seconds,
-                                     "videos": result.videos, "questions": result.questions,
-                                     "skipped": result.skipped, "report": str(out)}) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "rows": result.rows,
+                    "analyze_seconds": result.analyze_seconds,
+                    "videos": result.videos,
+                    "questions": result.questions,
+                    "skipped": result.skipped,
+                    "report": str(out),
+                }
+            )
+            + "\n"
+        )
     elif not quiet:
         typer.echo(result.markdown(), nl=False)
         typer.echo(f"wrote {out}/grounding.md, grounding.csv, grounding_items.csv, grounding.png")
@@ -94,10 +110,12 @@ def qa_cmd(
     model: str = typer.Option(..., "--model", help="Model name sent in each request."),
     strategy: str = typer.Option("auto", "--strategy", "-s", help="Selection strategy."),
     budget: int = typer.Option(8, "--budget", "-b", help="Frames per question."),
-    kind: Optional[str] = typer.Option(None, "--kind", help=_KIND_HELP),
-    videos: Optional[Path] = typer.Option(None, "--videos", help="Folder holding the dataset's videos."),
-    results: Path = typer.Option(Path("qa-results.jsonl"), "--results", "-o", help="Results JSONL; a rerun continues it."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N questions."),
+    kind: str | None = typer.Option(None, "--kind", help=_KIND_HELP),
+    videos: Path | None = typer.Option(None, "--videos", help="Folder holding the dataset's videos."),
+    results: Path = typer.Option(
+        Path("qa-results.jsonl"), "--results", "-o", help="Results JSONL; a rerun continues it."
+    ),
+    limit: int | None = typer.Option(None, "--limit", help="Only the first N questions."),
     max_side: int = typer.Option(768, "--max-side", help="Longest image side sent, in pixels."),
     detail: str = typer.Option("auto", "--detail", help="OpenAI image detail: auto, low, high."),
     max_tokens: int = typer.Option(16, "--max-tokens", help="Tokens the model may answer with."),
@@ -117,13 +135,29 @@ def qa_cmd(
         raise InputError(f"--budget must be at least 1 (got {budget})")
     items = load_dataset(dataset, kind=kind, videos=videos, limit=limit)
     with _Progress(enabled=not quiet) as progress:
-        res = run_qa(items, url=vlm_url, model=model, results=results, strategy=strategy, budget=budget,
-                     max_side=max_side, detail=detail, max_tokens=max_tokens, api_key=os.environ.get("OPENAI_API_KEY"),
-                     timeout=timeout, retries=retries, fps=fps, ocr=_parse_ocr(ocr), progress=progress)
+        res = run_qa(
+            items,
+            url=vlm_url,
+            model=model,
+            results=results,
+            strategy=strategy,
+            budget=budget,
+            max_side=max_side,
+            detail=detail,
+            max_tokens=max_tokens,
+            api_key=os.environ.get("OPENAI_API_KEY"),
+            timeout=timeout,
+            retries=retries,
+            fps=fps,
+            ocr=_parse_ocr(ocr),
+            progress=progress,
+        )
     if as_json:
         sys.stdout.write(json.dumps(res.to_dict()) + "\n")
     elif not quiet:
-        typer.echo(f"accuracy {res.accuracy:.3f} ({res.correct}/{res.total}; {res.unparsed} unparsed; "
-                   f"{res.asked_now} asked now, {res.resumed} from earlier runs) -> {res.results_path}")
+        typer.echo(
+            f"accuracy {res.accuracy:.3f} ({res.correct}/{res.total}; {res.unparsed} unparsed; "
+            f"{res.asked_now} asked now, {res.resumed} from earlier runs) -> {res.results_path}"
+        )
         for g, (c, t) in sorted(res.by_group.items()):
             err.print(f"  {g}: {c}/{t}", highlight=False)

@@ -7,7 +7,6 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -26,12 +25,20 @@ class _LibraryProgress:
 
     def __init__(self, enabled: bool, total: int) -> None:
         self.enabled = enabled and err.is_terminal
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err, transient=True, disable=not self.enabled)
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not self.enabled,
+        )
         self.overall = self.bar.add_task("videos", total=total)
         self.stages: dict[str, int] = {}
 
-    def __enter__(self) -> "_LibraryProgress":
+    def __enter__(self) -> _LibraryProgress:
         self.bar.__enter__()
         return self
 
@@ -55,7 +62,7 @@ class _LibraryProgress:
         self.bar.update(self.stages[stage], completed=done, total=total)
 
 
-def _load_embedder(spec: Optional[str]):
+def _load_embedder(spec: str | None):
     """``--model SPEC`` -> an Embedder, loaded once before any video is touched (a bad spec fails fast)."""
     if not spec:
         return None
@@ -64,7 +71,7 @@ def _load_embedder(spec: Optional[str]):
     return load_embedder(spec)
 
 
-def _store(cache: Optional[Path]):
+def _store(cache: Path | None):
     from ..index import IndexStore
 
     return IndexStore(cache)
@@ -77,10 +84,19 @@ def _emit(obj) -> None:
 
 @app.command("index")
 def index_cmd(
-    videos: list[Path] = typer.Argument(..., help="Video files or directories (searched recursively).", show_default=False),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Vision-language model: embed every candidate for `search` and `select --model` "
-                                      "(hub id, local dir, ONNX export dir or open_clip:NAME/TAG)."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."),
+    videos: list[Path] = typer.Argument(
+        ..., help="Video files or directories (searched recursively).", show_default=False
+    ),
+    model: str | None = typer.Option(
+        None,
+        "--model",
+        "-m",
+        help="Vision-language model: embed every candidate for `search` and `select --model` "
+        "(hub id, local dir, ONNX export dir or open_clip:NAME/TAG).",
+    ),
+    cache: Path | None = typer.Option(
+        None, "--cache", help="Index directory (default: $FRAMESIFT_CACHE or the user cache dir)."
+    ),
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate (frames per second)."),
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
@@ -106,25 +122,42 @@ def index_cmd(
             progress.advance()
             if not quiet:
                 extra = f", {r.embedded} frames embedded" if r.embedded else ""
-                err.print(f"{r.status:>8}  {p}  ({r.candidates} candidates{extra}, {r.seconds:.1f}s)", highlight=False, markup=False)
+                err.print(
+                    f"{r.status:>8}  {p}  ({r.candidates} candidates{extra}, {r.seconds:.1f}s)",
+                    highlight=False,
+                    markup=False,
+                )
     if as_json:
-        _emit({"cache": str(store.root), "videos": [r.to_dict() for r in results],
-               "seconds": round(time.perf_counter() - t0, 3)})
+        _emit(
+            {
+                "cache": str(store.root),
+                "videos": [r.to_dict() for r in results],
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+        )
     elif not quiet:
         counts = {s: sum(r.status == s for r in results) for s in ("indexed", "rebuilt", "cached")}
-        err.print(f"{len(results)} videos: {counts['indexed']} indexed, {counts['rebuilt']} rebuilt, "
-                  f"{counts['cached']} already in {store.root}", highlight=False, markup=False)
+        err.print(
+            f"{len(results)} videos: {counts['indexed']} indexed, {counts['rebuilt']} rebuilt, "
+            f"{counts['cached']} already in {store.root}",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command("search")
 def search_cmd(
-    videos: list[Path] = typer.Argument(None, help="Videos or directories (default: every indexed video).", show_default=False),
+    videos: list[Path] = typer.Argument(
+        None, help="Videos or directories (default: every indexed video).", show_default=False
+    ),
     query: str = typer.Option(..., "--query", "-q", help="What to look for."),
     top: int = typer.Option(10, "--top", "-k", help="Number of moments."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Visual embedder for the visual channel."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
-    no_index: bool = typer.Option(False, "--no-index", help="Skip videos that are not indexed yet instead of indexing them."),
-    thumbs: Optional[Path] = typer.Option(None, "--thumbs", help="Where to write thumbnails (default: <cache>/thumbs)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Visual embedder for the visual channel."),
+    cache: Path | None = typer.Option(None, "--cache", help="Index directory."),
+    no_index: bool = typer.Option(
+        False, "--no-index", help="Skip videos that are not indexed yet instead of indexing them."
+    ),
+    thumbs: Path | None = typer.Option(None, "--thumbs", help="Where to write thumbnails (default: <cache>/thumbs)."),
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate used when indexing."),
     events: bool = typer.Option(True, "--events/--no-events", help="Event scan setting used when indexing."),
     ocr: str = typer.Option("auto", "--ocr", help="OCR setting used when indexing."),
@@ -140,9 +173,19 @@ def search_cmd(
     embedder = _load_embedder(model)
     paths = resolve_videos(videos) if videos else None
     with _LibraryProgress(not quiet, len(paths) if paths else 0) as progress:
-        moments = search(paths, query, top=top, cache=store, model=embedder, index_missing=not no_index,
-                         fps=fps, events=events, ocr=_parse_ocr(ocr), thumbs_dir=thumbs,
-                         progress=lambda s, d, t: progress(s, d, t))
+        moments = search(
+            paths,
+            query,
+            top=top,
+            cache=store,
+            model=embedder,
+            index_missing=not no_index,
+            fps=fps,
+            events=events,
+            ocr=_parse_ocr(ocr),
+            thumbs_dir=thumbs,
+            progress=lambda s, d, t: progress(s, d, t),
+        )
     if as_json:
         _emit({"query": query, "moments": [m.to_dict() for m in moments]})
         return
@@ -150,7 +193,9 @@ def search_cmd(
         typer.echo("no matching moment")
     for k, m in enumerate(moments, 1):
         why = f" {m.text!r}" if m.text else ""
-        typer.echo(f"{k:2d}. {m.video}  {format_time(m.time)}  #{m.index}  {m.channel} {m.score:.3f}{why}  {m.thumbnail}")
+        typer.echo(
+            f"{k:2d}. {m.video}  {format_time(m.time)}  #{m.index}  {m.channel} {m.score:.3f}{why}  {m.thumbnail}"
+        )
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -166,7 +211,7 @@ def parse_age(text: str) -> float:
 
 @cache_app.command("ls")
 def cache_ls(
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
+    cache: Path | None = typer.Option(None, "--cache", help="Index directory."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -174,22 +219,29 @@ def cache_ls(
     store = _store(cache)
     entries = store.entries()
     if as_json:
-        _emit({"cache": str(store.root), "entries": [e.to_dict() for e in entries],
-               "size_bytes": sum(e.size_bytes for e in entries)})
+        _emit(
+            {
+                "cache": str(store.root),
+                "entries": [e.to_dict() for e in entries],
+                "size_bytes": sum(e.size_bytes for e in entries),
+            }
+        )
         return
     typer.echo(f"{store.root}: {len(entries)} entries, {sum(e.size_bytes for e in entries) / 1e6:.1f} MB")
     for e in entries:
         age = (time.time() - e.last_used) / 86400
         models = ", ".join(e.models) or "-"
         state = "" if e.valid else "  [incomplete or old: rebuilt on next use]"
-        typer.echo(f"  {e.video_hash[:12]}/{e.settings_key}  {e.video}  {e.candidates} candidates  "
-                   f"{e.size_bytes / 1e6:.1f} MB  used {age:.1f} d ago  models: {models}{state}")
+        typer.echo(
+            f"  {e.video_hash[:12]}/{e.settings_key}  {e.video}  {e.candidates} candidates  "
+            f"{e.size_bytes / 1e6:.1f} MB  used {age:.1f} d ago  models: {models}{state}"
+        )
 
 
 @cache_app.command("prune")
 def cache_prune(
     older_than: str = typer.Option(..., "--older-than", help="Remove entries not used for this long (30d, 12h, ...)."),
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
+    cache: Path | None = typer.Option(None, "--cache", help="Index directory."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -204,7 +256,7 @@ def cache_prune(
 
 @cache_app.command("clear")
 def cache_clear(
-    cache: Optional[Path] = typer.Option(None, "--cache", help="Index directory."),
+    cache: Path | None = typer.Option(None, "--cache", help="Index directory."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:

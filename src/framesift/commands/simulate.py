@@ -7,7 +7,6 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -27,13 +26,17 @@ def _parse_list(value: str, what: str) -> list[str]:
 def simulate_cmd(
     per_family: int = typer.Option(40, "--per-family", "-n", help="Simulated questions per family."),
     budgets: str = typer.Option("8,16,32,64", "--budgets", help="Frame budgets, comma-separated."),
-    strategies: Optional[str] = typer.Option(None, "--strategies", "-s",
-                                             help="Strategies, comma-separated (default: every registered one)."),
-    families: Optional[str] = typer.Option(None, "--families", help="Question families (default: all five)."),
-    out: Path = typer.Option(Path("simulate-results"), "--out", "-o",
-                             help="Directory for simulate.md, simulate.csv and simulate.png."),
+    strategies: str | None = typer.Option(
+        None, "--strategies", "-s", help="Strategies, comma-separated (default: every registered one)."
+    ),
+    families: str | None = typer.Option(None, "--families", help="Question families (default: all five)."),
+    out: Path = typer.Option(
+        Path("simulate-results"), "--out", "-o", help="Directory for simulate.md, simulate.csv and simulate.png."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the simulated videos and the strategies."),
-    noise: float = typer.Option(1.0, "--noise", help="Scale of the relevance noise (1 = CLIP-like, 2 = twice as noisy)."),
+    noise: float = typer.Option(
+        1.0, "--noise", help="Scale of the relevance noise (1 = CLIP-like, 2 = twice as noisy)."
+    ),
     no_plot: bool = typer.Option(False, "--no-plot", help="Skip the PNG (needs matplotlib)."),
     as_json: bool = typer.Option(False, "--json", help="Print a summary as one JSON object on stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar or table."),
@@ -82,12 +85,29 @@ def simulate_cmd(
         sim.plot(rows, budget_list, out / "simulate.png")
     wall = time.perf_counter() - t0
     if as_json:
-        sys.stdout.write(json.dumps({"questions": len(videos), "per_family": per_family, "families": fams,
-                                     "budgets": budget_list, "seed": seed, "noise": noise, "out": str(out), "seconds": round(wall, 2),
-                                     "strategies": sim.summarise(rows)}) + "\n")
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "questions": len(videos),
+                    "per_family": per_family,
+                    "families": fams,
+                    "budgets": budget_list,
+                    "seed": seed,
+                    "noise": noise,
+                    "out": str(out),
+                    "seconds": round(wall, 2),
+                    "strategies": sim.summarise(rows),
+                }
+            )
+            + "\n"
+        )
         sys.stdout.flush()
     elif not quiet:
         typer.echo(report)
     if not quiet:
-        err.print(f"wrote {out}/simulate.md, simulate.csv" + (", simulate.png" if plt_ok and not no_plot else "")
-                  + f" in {wall:.0f}s", highlight=False)
+        err.print(
+            f"wrote {out}/simulate.md, simulate.csv"
+            + (", simulate.png" if plt_ok and not no_plot else "")
+            + f" in {wall:.0f}s",
+            highlight=False,
+        )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import io
 import math
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from PIL import Image
@@ -22,8 +22,18 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from ..api import Selection
 
-__all__ = ["Pairing", "SourceTiming", "TimedFrames", "groups_by_size", "jpeg_base64", "pair_frames", "require_images",
-           "scale_to_max_side", "source_timing", "mmss"]
+__all__ = [
+    "Pairing",
+    "SourceTiming",
+    "TimedFrames",
+    "groups_by_size",
+    "jpeg_base64",
+    "pair_frames",
+    "require_images",
+    "scale_to_max_side",
+    "source_timing",
+    "mmss",
+]
 
 #: How frames are grouped for models that merge two consecutive frames into one temporal patch
 #: (Qwen2-VL, Qwen2.5-VL, Qwen3-VL; ``temporal_patch_size = 2``):
@@ -59,7 +69,7 @@ class TimedFrames:
     repeated: list[int] = field(default_factory=list)
 
 
-def require_images(sel: "Selection") -> list[Image.Image]:
+def require_images(sel: Selection) -> list[Image.Image]:
     """The full-resolution images of the selection (fetched by ``select(..., fetch=True)``)."""
     if not sel.frames:
         raise InputError("the selection has no frames to hand to a model")
@@ -69,17 +79,20 @@ def require_images(sel: "Selection") -> list[Image.Image]:
     return [f.image for f in sel.frames]  # type: ignore[misc]
 
 
-def source_timing(sel: "Selection") -> SourceTiming:
+def source_timing(sel: Selection) -> SourceTiming:
     """Source fps, frame count and duration as probed (packet table, not the header alone)."""
     info = sel.video
     fps = float(info.fps)
     if not (math.isfinite(fps) and fps > 0):
-        raise InputError(f"{info.path}: the video has no usable frame rate, so frame indices cannot be turned into times")
-    return SourceTiming(fps=fps, total_num_frames=int(info.num_frames), duration=float(info.duration),
-                        start_time=float(info.start_time))
+        raise InputError(
+            f"{info.path}: the video has no usable frame rate, so frame indices cannot be turned into times"
+        )
+    return SourceTiming(
+        fps=fps, total_num_frames=int(info.num_frames), duration=float(info.duration), start_time=float(info.start_time)
+    )
 
 
-def pair_frames(sel: "Selection", pairing: str, positions: Sequence[int] | None = None) -> TimedFrames:
+def pair_frames(sel: Selection, pairing: str, positions: Sequence[int] | None = None) -> TimedFrames:
     """The selection's frames in time order, grouped for a temporal patch size of 2 (see :data:`Pairing`).
 
     ``positions`` (indices into ``sel.frames``, in time order) restricts this to some frames: one
@@ -108,7 +121,7 @@ def pair_frames(sel: "Selection", pairing: str, positions: Sequence[int] | None 
     return out
 
 
-def groups_by_size(sel: "Selection") -> list[list[int]]:
+def groups_by_size(sel: Selection) -> list[list[int]]:
     """Positions of the selection's frames grouped by planned size (``width x height``), in time order.
 
     A Qwen video has one frame size, so a token-budgeted selection with several planned sizes is

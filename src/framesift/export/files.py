@@ -40,7 +40,9 @@ def _font(size: int) -> ImageFont.ImageFont:
         return ImageFont.load_default()
 
 
-def contact_sheet(images: list[Image.Image], labels: list[str], *, tile_width: int = 320, columns: int = 4) -> Image.Image:
+def contact_sheet(
+    images: list[Image.Image], labels: list[str], *, tile_width: int = 320, columns: int = 4
+) -> Image.Image:
     """Frames in a grid, each with its label (time, index) in a bar under it."""
     if not images:
         return Image.new("RGB", (tile_width, 40), "white")
@@ -77,7 +79,7 @@ def _written_by_framesift(out: Path) -> bool:
     return isinstance(m, dict) and "framesift_version" in m and "schema_version" in m
 
 
-def write_output_dir(sel: "Selection", out: Path) -> Path:
+def write_output_dir(sel: Selection, out: Path) -> Path:
     """Write ``sel`` to ``out`` atomically (see module docstring). Returns ``out``."""
     out = Path(out)
     _check_target(out)

@@ -31,7 +31,7 @@ def check_format(name: str) -> str:
     return key
 
 
-def render_format(sel: "Selection", name: str, question: str) -> Any:
+def render_format(sel: Selection, name: str, question: str) -> Any:
     """The JSON-serialisable structure of format ``name`` for ``sel`` and ``question``."""
     key = check_format(name)
     if key == "openai":

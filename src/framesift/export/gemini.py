@@ -32,8 +32,20 @@ if TYPE_CHECKING:
 __all__ = ["GEMINI_VIDEO_TYPES", "gemini_contents", "group_clips"]
 
 #: Video MIME types the Gemini API lists as supported.
-GEMINI_VIDEO_TYPES = frozenset({"video/mp4", "video/mpeg", "video/mov", "video/quicktime", "video/avi",
-                                "video/x-flv", "video/mpg", "video/webm", "video/wmv", "video/3gpp"})
+GEMINI_VIDEO_TYPES = frozenset(
+    {
+        "video/mp4",
+        "video/mpeg",
+        "video/mov",
+        "video/quicktime",
+        "video/avi",
+        "video/x-flv",
+        "video/mpg",
+        "video/webm",
+        "video/wmv",
+        "video/3gpp",
+    }
+)
 _MAX_FPS = 24.0
 #: Inline data limit of a whole request (bytes), with room for the JSON around it.
 INLINE_LIMIT = 20 * 1024 * 1024
@@ -64,7 +76,7 @@ def _video_mime(path: str, mime_type: str | None) -> str:
 
 
 def gemini_contents(
-    selection: "Selection",
+    selection: Selection,
     question: str,
     *,
     video_uri: str | None = None,
@@ -120,8 +132,10 @@ def gemini_contents(
                 video_part = {"inlineData": {"mimeType": mime, "data": encoded}}
         if video_part is None:
             if clips == "always":
-                raise InputError(f"{selection.video.path}: cannot send the video inline ({mime}, "
-                                 f"{len(runs)} clip(s), limit {inline_limit} bytes); upload it and pass video_uri")
+                raise InputError(
+                    f"{selection.video.path}: cannot send the video inline ({mime}, "
+                    f"{len(runs)} clip(s), limit {inline_limit} bytes); upload it and pass video_uri"
+                )
             groups = [[k] for k in range(len(times))]
 
     parts: list[dict[str, Any]] = []
@@ -133,8 +147,16 @@ def gemini_contents(
             end = max(end, start + 1.0 / timing.fps)
             fps = min(_MAX_FPS, len(g) / (end - start))
             parts.append({"text": f"Clip from {mmss(start)} to {mmss(end)} of the video:"})
-            parts.append({**video_part, "videoMetadata": {"startOffset": _duration(start), "endOffset": _duration(end),
-                                                          "fps": round(fps, 4)}})
+            parts.append(
+                {
+                    **video_part,
+                    "videoMetadata": {
+                        "startOffset": _duration(start),
+                        "endOffset": _duration(end),
+                        "fps": round(fps, 4),
+                    },
+                }
+            )
         else:
             for k in g:
                 parts.append({"text": f"Frame at {mmss(times[k])}:"})

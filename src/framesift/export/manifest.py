@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "1.2"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
 
 
-def build_manifest(sel: "Selection", image_files: list[str] | None = None) -> dict[str, Any]:
+def build_manifest(sel: Selection, image_files: list[str] | None = None) -> dict[str, Any]:
     """The manifest of ``sel``; ``image_files`` (same order as frames) when images were written."""
     frames = []
     for k, f in enumerate(sel.frames):

@@ -58,7 +58,9 @@ def _resized(img: Image.Image, max_side: int) -> Image.Image:
     img = img.convert("RGB")
     if max_side and max(img.size) > max_side:
         scale = max_side / max(img.size)
-        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BICUBIC)
+        img = img.resize(
+            (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BICUBIC
+        )
     return img
 
 
@@ -104,7 +106,7 @@ def _frame_images(frames: list, video_path: str) -> list[Image.Image]:
 
 
 def openai_messages(
-    selection: "Selection",
+    selection: Selection,
     question: str,
     *,
     max_side: int = 768,
@@ -138,9 +140,15 @@ def openai_messages(
     content: list[dict[str, Any]] = []
     if frames:
         data = _encode_all(_frame_images(frames, selection.video.path), int(max_side), int(jpeg_quality))
-        content.append({"type": "text", "text": (
-            f"These are {len(frames)} frames from a video of {selection.video.duration:.1f} seconds, in time order. "
-            "Each frame is preceded by its time in the video.")})
+        content.append(
+            {
+                "type": "text",
+                "text": (
+                    f"These are {len(frames)} frames from a video of {selection.video.duration:.1f} seconds, in time order. "
+                    "Each frame is preceded by its time in the video."
+                ),
+            }
+        )
         for f, jpg in zip(frames, data):
             content.append({"type": "text", "text": f"Frame at {format_timestamp(f.time)} ({f.time:.1f} s):"})
             url = "data:image/jpeg;base64," + base64.b64encode(jpg).decode("ascii")

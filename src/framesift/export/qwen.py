@@ -39,10 +39,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from PIL import Image
 
-from ..errors import InputError
 from ..budget.families import get_family, qwen_smart_resize
-from ._frames import (Pairing, SourceTiming, TimedFrames, groups_by_size, jpeg_base64, mmss, pair_frames,
-                      source_timing)
+from ..errors import InputError
+from ._frames import Pairing, SourceTiming, TimedFrames, groups_by_size, jpeg_base64, mmss, pair_frames, source_timing
 
 if TYPE_CHECKING:
     from ..api import Selection
@@ -99,7 +98,7 @@ def _patch_fps(frames: TimedFrames) -> float:
 
 
 def qwen_inputs(
-    selection: "Selection",
+    selection: Selection,
     question: str,
     *,
     model: QwenModel | None = None,
@@ -170,8 +169,11 @@ def qwen_inputs(
         for group in groups_by_size(selection):
             sent = pair_frames(selection, pairing, group)
             f0 = selection.frames[group[0]]
-            size = (int(f0.height), int(f0.width)) if exact else qwen_frame_size(
-                int(f0.height), int(f0.width), len(sent.images), factor=factor, **limits)
+            size = (
+                (int(f0.height), int(f0.width))
+                if exact
+                else qwen_frame_size(int(f0.height), int(f0.width), len(sent.images), factor=factor, **limits)
+            )
             videos.append((sent, size))
 
     content: list[dict[str, Any]] = []
@@ -184,13 +186,21 @@ def qwen_inputs(
         fps_per_video.append(patch_fps)
         if not qwen3:
             picked = [t for k, t in enumerate(sent.times) if k not in set(sent.repeated)]
-            content.append({"type": "text", "text": "The frames above were taken at "
-                            + ", ".join(mmss(t) for t in picked) + " (MM:SS) of the video."})
+            content.append(
+                {
+                    "type": "text",
+                    "text": "The frames above were taken at "
+                    + ", ".join(mmss(t) for t in picked)
+                    + " (MM:SS) of the video.",
+                }
+            )
     notes: list[str] = []
     if not qwen3:
         fps_text = ", ".join(f"{v:.4g}" for v in fps_per_video)
-        notes.append(f"{model} encodes one time step per video: mean spacing used (fps {fps_text}), "
-                     "exact frame times given as text")
+        notes.append(
+            f"{model} encodes one time step per video: mean spacing used (fps {fps_text}), "
+            "exact frame times given as text"
+        )
     content.append({"type": "text", "text": question})
     messages: list[dict[str, Any]] = []
     if system:
@@ -216,8 +226,9 @@ def qwen_inputs(
     return {"messages": messages, "video_metadata": metadata, "processor_kwargs": processor_kwargs, "framesift": record}
 
 
-def _video(sent: TimedFrames, h: int, w: int, timing: SourceTiming, frames: str,
-           jpeg_quality: int) -> tuple[dict[str, Any], dict[str, Any], float]:
+def _video(
+    sent: TimedFrames, h: int, w: int, timing: SourceTiming, frames: str, jpeg_quality: int
+) -> tuple[dict[str, Any], dict[str, Any], float]:
     """One video element (frames resized to ``w x h``), its true metadata, and its Qwen2.5-VL fps."""
     resized: dict[int, Image.Image] = {}  # one resize per distinct image (pairing repeats objects)
     video: list[Any] = []
@@ -261,30 +272,43 @@ def _concat(parts: list[TimedFrames]) -> TimedFrames:
     return out
 
 
-def _plan_record(selection: "Selection", model: str, videos: list[tuple[TimedFrames, tuple[int, int]]],
-                 exact: bool, notes: list[str]) -> dict[str, Any]:
+def _plan_record(
+    selection: Selection, model: str, videos: list[tuple[TimedFrames, tuple[int, int]]], exact: bool, notes: list[str]
+) -> dict[str, Any]:
     """What a token-budgeted selection became: one entry per video, and its tokens against the plan."""
     family = get_family(model)
     entries = []
     for sent, (h, w) in videos:
-        entries.append({"frame_size": [w, h], "frames_indices": [int(i) for i in sent.indices],
-                        "repeated_positions": list(sent.repeated),
-                        "visual_tokens": family.count_uniform((w, h), len(sent.images))})
+        entries.append(
+            {
+                "frame_size": [w, h],
+                "frames_indices": [int(i) for i in sent.indices],
+                "repeated_positions": list(sent.repeated),
+                "visual_tokens": family.count_uniform((w, h), len(sent.images)),
+            }
+        )
     total = sum(e["visual_tokens"] for e in entries)
     planned_tokens = (selection.tokens or {}).get("tokens_spent")
     planned_family = (selection.tokens or {}).get("model_family")
     if len(videos) > 1:
         sizes = ", ".join(f"{w}x{h}" for _, (h, w) in videos)
-        notes.append(f"mixed-resolution selection: {len(videos)} videos, one per frame size ({sizes}), "
-                     "frames in time order within each")
+        notes.append(
+            f"mixed-resolution selection: {len(videos)} videos, one per frame size ({sizes}), "
+            "frames in time order within each"
+        )
     if not exact:
-        why = (f"planned for {planned_family}, sent to {model}" if planned_family != family.name
-               else "pixel limits given")
+        why = (
+            f"planned for {planned_family}, sent to {model}" if planned_family != family.name else "pixel limits given"
+        )
         notes.append(f"frame sizes fitted to {model}'s limits, not the planned ones ({why})")
     if planned_tokens is not None and total != planned_tokens:
         notes.append(f"{total} visual tokens sent, the plan counted {planned_tokens}")
-    return {"sizes": "planned" if exact else "fitted", "videos": entries, "visual_tokens": total,
-            "planned_tokens": planned_tokens}
+    return {
+        "sizes": "planned" if exact else "fitted",
+        "videos": entries,
+        "visual_tokens": total,
+        "planned_tokens": planned_tokens,
+    }
 
 
 def _timing_notes(sent: TimedFrames, fps: float, start_time: float) -> list[str]:

@@ -39,7 +39,7 @@ __all__ = ["vllm_request"]
 
 
 def vllm_request(
-    selection: "Selection",
+    selection: Selection,
     question: str,
     *,
     model: str | None = None,
@@ -81,10 +81,15 @@ def vllm_request(
     messages: list[dict[str, Any]] = []
     if system:
         messages.append({"role": "system", "content": system})
-    messages.append({"role": "user", "content": [
-        {"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + ",".join(parts)}},
-        {"type": "text", "text": question},
-    ]})
+    messages.append(
+        {
+            "role": "user",
+            "content": [
+                {"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + ",".join(parts)}},
+                {"type": "text", "text": question},
+            ],
+        }
+    )
     body: dict[str, Any] = {}
     if model:
         body["model"] = model
@@ -95,7 +100,7 @@ def vllm_request(
     return body
 
 
-def _one_size(selection: "Selection", frames: TimedFrames) -> None:
+def _one_size(selection: Selection, frames: TimedFrames) -> None:
     """Resize a mixed-resolution selection's frames (in place) to one size that fits its token plan.
 
     See the module docstring for why vLLM cannot take one video per size.
@@ -107,8 +112,12 @@ def _one_size(selection: "Selection", frames: TimedFrames) -> None:
     spent = tokens.get("tokens_spent")
     if isinstance(family, QwenFamily) and spent:
         try:
-            plan = plan_frames(int(spent), family, (int(selection.video.width), int(selection.video.height)),
-                               num_frames=len(frames.images))
+            plan = plan_frames(
+                int(spent),
+                family,
+                (int(selection.video.width), int(selection.video.height)),
+                num_frames=len(frames.images),
+            )
             size = plan.sizes[0]
         except InputError:  # no single size fits: the smallest planned one (over the plan)
             size = sizes[0]
@@ -122,4 +131,7 @@ def _one_size(selection: "Selection", frames: TimedFrames) -> None:
         f"vLLM takes one set of video metadata per request, so this mixed-resolution selection "
         f"({', '.join(f'{w}x{h}' for w, h in sizes)}) is sent as one video at {size[0]}x{size[1]}"
         + (f" ({cost} visual tokens; the plan counted {spent})" if cost is not None else "")
-        + "; use the qwen adapter for one video per size", UserWarning, stacklevel=3)
+        + "; use the qwen adapter for one video per size",
+        UserWarning,
+        stacklevel=3,
+    )

@@ -3,5 +3,13 @@
 from .keys import SIGNALS, content_hash
 from .store import SCHEMA_VERSION, EntrySummary, IndexStore, VideoEntry, default_cache_dir, open_store
 
-__all__ = ["SCHEMA_VERSION", "SIGNALS", "EntrySummary", "IndexStore", "VideoEntry", "content_hash",
-           "default_cache_dir", "open_store"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SIGNALS",
+    "EntrySummary",
+    "IndexStore",
+    "VideoEntry",
+    "content_hash",
+    "default_cache_dir",
+    "open_store",
+]

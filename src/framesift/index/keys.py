@@ -24,7 +24,9 @@ from ..errors import InputError, VideoError
 __all__ = ["SIGNALS", "content_hash", "settings_key", "model_key", "normalise_ocr"]
 
 #: Versions of the query-independent signals an analysis holds.
-SIGNALS = "probe1;candidates1(grid,event,subtitle;thumb64);lowlevel1(hsv+16x9);ocr1(ppocr320/960);text1(all-MiniLM-L6-v2)"
+SIGNALS = (
+    "probe1;candidates1(grid,event,subtitle;thumb64);lowlevel1(hsv+16x9);ocr1(ppocr320/960);text1(all-MiniLM-L6-v2)"
+)
 
 _SAMPLES = 16
 _CHUNK = 64 * 1024
@@ -65,8 +67,13 @@ def normalise_ocr(ocr: Any) -> str:
 
 def settings_key(*, fps: float, events: bool, ocr: Any, subtitles_hash: str | None) -> tuple[str, dict[str, Any]]:
     """A short key for the decode settings + signal set, and the settings themselves (stored in the entry)."""
-    settings = {"fps": float(fps), "events": bool(events), "ocr": normalise_ocr(ocr),
-                "subtitles": subtitles_hash, "signals": SIGNALS}
+    settings = {
+        "fps": float(fps),
+        "events": bool(events),
+        "ocr": normalise_ocr(ocr),
+        "subtitles": subtitles_hash,
+        "signals": SIGNALS,
+    }
     blob = json.dumps(settings, sort_keys=True).encode()
     return hashlib.blake2b(blob, digest_size=8).hexdigest(), settings
 

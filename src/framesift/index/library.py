@@ -72,14 +72,28 @@ class IndexResult:
     analysis: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"video": self.video, "status": self.status, "candidates": self.candidates, "embedded_now": self.embedded,
-                "model_id": self.model_id, "seconds": round(self.seconds, 3),
-                "entry": str(self.entry.dir) if self.entry else None}
+        return {
+            "video": self.video,
+            "status": self.status,
+            "candidates": self.candidates,
+            "embedded_now": self.embedded,
+            "model_id": self.model_id,
+            "seconds": round(self.seconds, 3),
+            "entry": str(self.entry.dir) if self.entry else None,
+        }
 
 
-def index_video(video: str | os.PathLike, *, cache: Any = True, model: "str | Embedder | None" = None,
-                subtitles: str | os.PathLike | None = None, fps: float = 1.0, events: bool = True, ocr: Any = "auto",
-                progress: ProgressFn | None = None) -> IndexResult:
+def index_video(
+    video: str | os.PathLike,
+    *,
+    cache: Any = True,
+    model: str | Embedder | None = None,
+    subtitles: str | os.PathLike | None = None,
+    fps: float = 1.0,
+    events: bool = True,
+    ocr: Any = "auto",
+    progress: ProgressFn | None = None,
+) -> IndexResult:
     """Make sure ``video`` is in the index: its analysis, plus with ``model`` (a spec for
     :func:`~framesift.signals.embedders.load_embedder` or an Embedder) the model-size images and
     the embeddings of *all* candidates, through the same :func:`framesift.analyze` path ``select``
@@ -89,8 +103,9 @@ def index_video(video: str | os.PathLike, *, cache: Any = True, model: "str | Em
 
     t0 = time.perf_counter()
     store = open_store(cache if cache is not False else True)
-    analysis = analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress,
-                       cache=store)
+    analysis = analyze(
+        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=store
+    )
     entry = analysis.entry
     if "index_write" not in analysis.timings:
         status = "cached"
@@ -103,9 +118,16 @@ def index_video(video: str | os.PathLike, *, cache: Any = True, model: "str | Em
         embedded = embed_all(analysis, progress=progress)
         if embedded and status == "cached":
             status = "indexed"
-    return IndexResult(video=str(video), status=status, candidates=len(analysis.candidates), embedded=embedded,
-                       model_id=analysis.visual.model_id if analysis.visual is not None else None,
-                       seconds=time.perf_counter() - t0, entry=entry, analysis=analysis)
+    return IndexResult(
+        video=str(video),
+        status=status,
+        candidates=len(analysis.candidates),
+        embedded=embedded,
+        model_id=analysis.visual.model_id if analysis.visual is not None else None,
+        seconds=time.perf_counter() - t0,
+        entry=entry,
+        analysis=analysis,
+    )
 
 
 @dataclass
@@ -124,9 +146,17 @@ class Moment:
     video_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"video": self.video, "time": round(self.time, 3), "index": self.index, "score": round(self.score, 5),
-                "scores": {k: round(v, 4) for k, v in self.scores.items()}, "channel": self.channel,
-                "text": self.text, "thumbnail": self.thumbnail, "video_hash": self.video_hash}
+        return {
+            "video": self.video,
+            "time": round(self.time, 3),
+            "index": self.index,
+            "score": round(self.score, 5),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "channel": self.channel,
+            "text": self.text,
+            "thumbnail": self.thumbnail,
+            "video_hash": self.video_hash,
+        }
 
 
 @dataclass
@@ -166,7 +196,7 @@ def search(
     *,
     top: int = 10,
     cache: Any = True,
-    model: "str | Embedder | None" = None,
+    model: str | Embedder | None = None,
     index_missing: bool = True,
     fps: float = 1.0,
     events: bool = True,
@@ -206,14 +236,24 @@ def search(
         channels, ev = _score_text(query, analysis, _Timer())
         evidence: list[str | None] = [None] * len(analysis.candidates)
         best = np.zeros(len(analysis.candidates), np.float32)
-        for name, which, texts in (("subtitle", ev.sub_which, [ln.text for ln in ev.sub_lines]),
-                                   ("ocr", ev.ocr_which, [it.text for it in ev.ocr_items])):
+        for name, which, texts in (
+            ("subtitle", ev.sub_which, [ln.text for ln in ev.sub_lines]),
+            ("ocr", ev.ocr_which, [it.text for it in ev.ocr_items]),
+        ):
             if which is None:
                 continue
             for j in np.flatnonzero((which >= 0) & (channels[name] > best)):
                 evidence[j], best[j] = texts[int(which[j])], channels[name][j]
-        scored.append(_Scored(path=str(path), entry=entry, times=analysis.candidates.time.copy(),
-                              index=analysis.candidates.index.copy(), channels=channels, evidence=evidence))
+        scored.append(
+            _Scored(
+                path=str(path),
+                entry=entry,
+                times=analysis.candidates.time.copy(),
+                index=analysis.candidates.index.copy(),
+                channels=channels,
+                evidence=evidence,
+            )
+        )
         del analysis  # keep only the per-candidate scores: memory stays flat over a large library
         if progress:
             progress("search", k + 1, len(targets))
@@ -234,8 +274,12 @@ def search(
                 s.channels["visual"][pos] = val
                 s.visual_rank[pos] = rank
     # Library-wide fusion: text = best text channel (as in select); visual fused by rank.
-    text = [np.max(np.stack([s.channels[c] for c in ("subtitle", "ocr") if c in s.channels]), axis=0)
-            if any(c in s.channels for c in ("subtitle", "ocr")) else np.zeros(len(s.times), np.float32) for s in scored]
+    text = [
+        np.max(np.stack([s.channels[c] for c in ("subtitle", "ocr") if c in s.channels]), axis=0)
+        if any(c in s.channels for c in ("subtitle", "ocr"))
+        else np.zeros(len(s.times), np.float32)
+        for s in scored
+    ]
     sizes = [len(s.times) for s in scored]
     flat_text = np.concatenate(text)
     if embedder is not None:
@@ -259,8 +303,19 @@ def search(
             channel = max(text_scores, key=lambda c: text_scores[c])
         else:
             channel = "visual" if np.isfinite(s.visual_rank[k]) else "none"
-        moments.append(Moment(video=s.path, time=float(s.times[k]), index=int(s.index[k]), score=score, scores=scores,
-                              channel=channel, text=s.evidence[k], thumbnail=None, video_hash=s.entry.video_hash))
+        moments.append(
+            Moment(
+                video=s.path,
+                time=float(s.times[k]),
+                index=int(s.index[k]),
+                score=score,
+                scores=scores,
+                channel=channel,
+                text=s.evidence[k],
+                thumbnail=None,
+                video_hash=s.entry.video_hash,
+            )
+        )
     _write_thumbnails(moments, found, thumbs_root)
     return moments
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["write_analysis", "load_analysis", "text_items_of"]
 
 
-def text_items_of(analysis: "Analysis") -> list[str]:
+def text_items_of(analysis: Analysis) -> list[str]:
     """Every text the query is compared with (subtitle cues; OCR lines and joined lines), in the
     form :func:`~framesift.scoring.text_relevance.score_ocr` embeds them."""
     texts: list[str] = []
@@ -56,7 +56,7 @@ def _info_from_json(d: dict[str, Any], path: str):
     return VideoInfo(**d)
 
 
-def write_analysis(analysis: "Analysis", folder: Path, keys: dict[str, Any]) -> None:
+def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> None:
     """Write ``analysis`` into the (new, empty) ``folder``; meta.json last, with file checksums."""
     import pyarrow as pa
 
@@ -65,30 +65,49 @@ def write_analysis(analysis: "Analysis", folder: Path, keys: dict[str, Any]) -> 
     thumbs = np.ascontiguousarray(cands.thumbs, dtype=np.uint8)
     row_bytes = int(np.prod(thumbs.shape[1:])) if thumbs.ndim == 4 else 0
     tables: dict[str, pa.Table] = {
-        "frames.parquet": pa.table({"pts": table.pts.astype(np.int64), "time": table.time.astype(np.float64),
-                                    "keyframe": table.keyframe.astype(bool), "size": table.size.astype(np.int64)}),
-        "candidates.parquet": pa.table({
-            "index": cands.index.astype(np.int64), "time": cands.time.astype(np.float64),
-            "source": pa.array([str(s) for s in cands.source], type=pa.string()),
-            "change": cands.change.astype(np.float32), "transient": cands.transient.astype(bool),
-            # fixed-size binary straight from the numpy buffer: no per-row Python objects
-            "thumb": pa.FixedSizeBinaryArray.from_buffers(pa.binary(max(row_bytes, 1)), n, [None, pa.py_buffer(thumbs)])
-            if row_bytes else pa.array([b""] * n, type=pa.binary()),
-            "features": _vectors_column(analysis.features.reshape(n, -1)),
-        }),
+        "frames.parquet": pa.table(
+            {
+                "pts": table.pts.astype(np.int64),
+                "time": table.time.astype(np.float64),
+                "keyframe": table.keyframe.astype(bool),
+                "size": table.size.astype(np.int64),
+            }
+        ),
+        "candidates.parquet": pa.table(
+            {
+                "index": cands.index.astype(np.int64),
+                "time": cands.time.astype(np.float64),
+                "source": pa.array([str(s) for s in cands.source], type=pa.string()),
+                "change": cands.change.astype(np.float32),
+                "transient": cands.transient.astype(bool),
+                # fixed-size binary straight from the numpy buffer: no per-row Python objects
+                "thumb": pa.FixedSizeBinaryArray.from_buffers(
+                    pa.binary(max(row_bytes, 1)), n, [None, pa.py_buffer(thumbs)]
+                )
+                if row_bytes
+                else pa.array([b""] * n, type=pa.binary()),
+                "features": _vectors_column(analysis.features.reshape(n, -1)),
+            }
+        ),
     }
     subs = analysis.subtitles
     if subs is not None:
-        tables["subtitles.parquet"] = pa.table({
-            "start": pa.array([ln.start for ln in subs.lines], type=pa.float64()),
-            "end": pa.array([ln.end for ln in subs.lines], type=pa.float64()),
-            "text": pa.array([ln.text for ln in subs.lines], type=pa.string())})
+        tables["subtitles.parquet"] = pa.table(
+            {
+                "start": pa.array([ln.start for ln in subs.lines], type=pa.float64()),
+                "end": pa.array([ln.end for ln in subs.lines], type=pa.float64()),
+                "text": pa.array([ln.text for ln in subs.lines], type=pa.string()),
+            }
+        )
     reads = analysis.ocr_reads
-    tables["ocr.parquet"] = pa.table({
-        "index": pa.array([r.index for r in reads], type=pa.int64()),
-        "time": pa.array([r.time for r in reads], type=pa.float64()),
-        "lines": pa.array([list(r.lines) for r in reads], type=pa.list_(pa.string())),
-        "confidence": pa.array([r.confidence for r in reads], type=pa.float64())})
+    tables["ocr.parquet"] = pa.table(
+        {
+            "index": pa.array([r.index for r in reads], type=pa.int64()),
+            "time": pa.array([r.time for r in reads], type=pa.float64()),
+            "lines": pa.array([list(r.lines) for r in reads], type=pa.list_(pa.string())),
+            "confidence": pa.array([r.confidence for r in reads], type=pa.float64()),
+        }
+    )
     texts = text_items_of(analysis)
     if texts:
         vecs = analysis.embed(texts)
@@ -105,13 +124,20 @@ def write_analysis(analysis: "Analysis", folder: Path, keys: dict[str, Any]) -> 
         "path": str(analysis.path),
         "info": _info_to_json(analysis.info),
         "frame_table": {"time_base": str(table.time_base)},
-        "candidates": {"count": n, "thumb_shape": list(thumbs.shape[1:]), "features_dim": int(analysis.features.reshape(n, -1).shape[1]),
-                       "plan": {"mode": plan.mode, "frames_to_decode": plan.frames_to_decode, "seeks": plan.seeks},
-                       "frames_decoded": cands.frames_decoded, "events_scanned": cands.events_scanned,
-                       "events_found": cands.events_found, "notes": list(cands.notes)},
+        "candidates": {
+            "count": n,
+            "thumb_shape": list(thumbs.shape[1:]),
+            "features_dim": int(analysis.features.reshape(n, -1).shape[1]),
+            "plan": {"mode": plan.mode, "frames_to_decode": plan.frames_to_decode, "seeks": plan.seeks},
+            "frames_decoded": cands.frames_decoded,
+            "events_scanned": cands.events_scanned,
+            "events_found": cands.events_found,
+            "notes": list(cands.notes),
+        },
         "subtitles": None if subs is None else {"source": subs.source},
-        "ocr_pool": None if pool is None else {"max_frames": pool.max_frames, "screened": pool.screened,
-                                               "read_count": pool.read_count},
+        "ocr_pool": None
+        if pool is None
+        else {"max_frames": pool.max_frames, "screened": pool.screened, "read_count": pool.read_count},
         "text_model": "sentence-transformers/all-MiniLM-L6-v2" if texts else None,
         "timings": dict(analysis.timings),
         "notes": list(analysis.notes),
@@ -122,7 +148,7 @@ def write_analysis(analysis: "Analysis", folder: Path, keys: dict[str, Any]) -> 
     tmp.rename(folder / "meta.json")
 
 
-def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
+def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
     """Rebuild an :class:`~framesift.api.Analysis` from a verified entry folder."""
     from ..api import Analysis
     from ..signals.ocr import OcrPool, OcrText
@@ -133,9 +159,13 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
 
     info = _info_from_json(meta["info"], path)
     ft = read_parquet(folder / "frames.parquet")
-    table = FrameTable(pts=ft.column("pts").to_numpy(), time=ft.column("time").to_numpy(),
-                       keyframe=ft.column("keyframe").to_numpy(zero_copy_only=False), size=ft.column("size").to_numpy(),
-                       time_base=Fraction(meta["frame_table"]["time_base"]))
+    table = FrameTable(
+        pts=ft.column("pts").to_numpy(),
+        time=ft.column("time").to_numpy(),
+        keyframe=ft.column("keyframe").to_numpy(zero_copy_only=False),
+        size=ft.column("size").to_numpy(),
+        time_base=Fraction(meta["frame_table"]["time_base"]),
+    )
     ct = read_parquet(folder / "candidates.parquet")
     cm = meta["candidates"]
     n = ct.num_rows
@@ -145,36 +175,64 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> "Analysis":
         buf = np.frombuffer(thumb_col.buffers()[1], dtype=np.uint8)
         width = int(np.prod(shape))
         # a read-only view of the memory-mapped column: no decompression, no copy
-        thumbs = buf[thumb_col.offset * width:(thumb_col.offset + n) * width].reshape((n, *shape))
+        thumbs = buf[thumb_col.offset * width : (thumb_col.offset + n) * width].reshape((n, *shape))
     else:
         thumbs = np.zeros((n, *shape), dtype=np.uint8)
     plan = cm["plan"]
     cands = CandidateSet(
-        index=ct.column("index").to_numpy(), time=ct.column("time").to_numpy(),
-        source=np.asarray(ct.column("source").to_pylist(), dtype="<U8"), thumbs=thumbs,
-        change=ct.column("change").to_numpy(), transient=ct.column("transient").to_numpy(zero_copy_only=False),
+        index=ct.column("index").to_numpy(),
+        time=ct.column("time").to_numpy(),
+        source=np.asarray(ct.column("source").to_pylist(), dtype="<U8"),
+        thumbs=thumbs,
+        change=ct.column("change").to_numpy(),
+        transient=ct.column("transient").to_numpy(zero_copy_only=False),
         plan=ReadPlan(plan["mode"], int(plan["frames_to_decode"]), int(plan["seeks"])),
-        frames_decoded=int(cm["frames_decoded"]), events_scanned=bool(cm["events_scanned"]),
-        events_found=int(cm["events_found"]), notes=list(cm["notes"]))
+        frames_decoded=int(cm["frames_decoded"]),
+        events_scanned=bool(cm["events_scanned"]),
+        events_found=int(cm["events_found"]),
+        notes=list(cm["notes"]),
+    )
     features = _vectors_of(ct.column("features"), int(cm["features_dim"]))
     subs = None
     if meta.get("subtitles") is not None:
         st = read_parquet(folder / "subtitles.parquet")
-        subs = Subtitles(lines=tuple(SubtitleLine(float(s), float(e), str(t)) for s, e, t in
-                                     zip(st.column("start").to_pylist(), st.column("end").to_pylist(), st.column("text").to_pylist())),
-                         source=meta["subtitles"]["source"])
+        subs = Subtitles(
+            lines=tuple(
+                SubtitleLine(float(s), float(e), str(t))
+                for s, e, t in zip(
+                    st.column("start").to_pylist(), st.column("end").to_pylist(), st.column("text").to_pylist()
+                )
+            ),
+            source=meta["subtitles"]["source"],
+        )
     ot = read_parquet(folder / "ocr.parquet")
-    reads = [OcrText(index=int(i), time=float(t), lines=tuple(ls), confidence=float(c)) for i, t, ls, c in
-             zip(ot.column("index").to_pylist(), ot.column("time").to_pylist(), ot.column("lines").to_pylist(),
-                 ot.column("confidence").to_pylist())]
+    reads = [
+        OcrText(index=int(i), time=float(t), lines=tuple(ls), confidence=float(c))
+        for i, t, ls, c in zip(
+            ot.column("index").to_pylist(),
+            ot.column("time").to_pylist(),
+            ot.column("lines").to_pylist(),
+            ot.column("confidence").to_pylist(),
+        )
+    ]
     pool = None
     if meta.get("ocr_pool") is not None:
         # Only its counters are used after reading (the manifest's signal summary).
         pm = meta["ocr_pool"]
         pool = OcrPool(info, int(pm["max_frames"]))
         pool.screened, pool.read_count = int(pm["screened"]), int(pm["read_count"])
-    analysis = Analysis(path=path, info=info, table=table, subtitles=subs, candidates=cands, features=features,
-                        ocr_reads=reads, ocr_pool=pool, timings={}, notes=list(meta.get("notes") or []))
+    analysis = Analysis(
+        path=path,
+        info=info,
+        table=table,
+        subtitles=subs,
+        candidates=cands,
+        features=features,
+        ocr_reads=reads,
+        ocr_pool=pool,
+        timings={},
+        notes=list(meta.get("notes") or []),
+    )
     if (folder / "texts.parquet").exists():
         tt = read_parquet(folder / "texts.parquet")
         analysis.embed.add(tt.column("text").to_pylist(), _vectors_of(tt.column("vector")))

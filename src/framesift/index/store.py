@@ -73,7 +73,7 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("framesift", appauthor=False))
 
 
-def open_store(cache: "bool | str | os.PathLike | IndexStore | None") -> "IndexStore | None":
+def open_store(cache: bool | str | os.PathLike | IndexStore | None) -> IndexStore | None:
     """``False``/``None``: no store; ``True``: the default directory; a path or a store: that one."""
     if cache is None or cache is False:
         return None
@@ -156,10 +156,20 @@ class EntrySummary:
     valid: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "video_hash": self.video_hash, "settings_key": self.settings_key,
-                "video": self.video, "duration": self.duration, "candidates": self.candidates,
-                "settings": self.settings, "models": self.models, "size_bytes": self.size_bytes,
-                "created": self.created, "last_used": self.last_used, "valid": self.valid}
+        return {
+            "path": str(self.path),
+            "video_hash": self.video_hash,
+            "settings_key": self.settings_key,
+            "video": self.video,
+            "duration": self.duration,
+            "candidates": self.candidates,
+            "settings": self.settings,
+            "models": self.models,
+            "size_bytes": self.size_bytes,
+            "created": self.created,
+            "last_used": self.last_used,
+            "valid": self.valid,
+        }
 
 
 class IndexStore:
@@ -171,8 +181,15 @@ class IndexStore:
             raise InputError(f"{self.root}: cache location exists and is not a directory")
         self.base = self.root / LAYOUT
 
-    def entry(self, video: str | os.PathLike, *, fps: float = 1.0, events: bool = True, ocr: Any = "auto",
-              subtitles: str | os.PathLike | None = None) -> "VideoEntry":
+    def entry(
+        self,
+        video: str | os.PathLike,
+        *,
+        fps: float = 1.0,
+        events: bool = True,
+        ocr: Any = "auto",
+        subtitles: str | os.PathLike | None = None,
+    ) -> VideoEntry:
         """The entry for this video's content and these settings (it may not exist yet)."""
         vhash = content_hash(video)
         skey, settings = settings_key(fps=fps, events=events, ocr=ocr, subtitles_hash=subtitles_hash(video, subtitles))
@@ -206,11 +223,19 @@ class IndexStore:
         used = d / "used"
         last = used.stat().st_mtime if used.exists() else d.stat().st_mtime
         return EntrySummary(
-            path=d, video_hash=d.parent.name, settings_key=d.name,
-            video=(meta or {}).get("path"), duration=((meta or {}).get("info") or {}).get("duration"),
+            path=d,
+            video_hash=d.parent.name,
+            settings_key=d.name,
+            video=(meta or {}).get("path"),
+            duration=((meta or {}).get("info") or {}).get("duration"),
             candidates=((meta or {}).get("candidates") or {}).get("count"),
-            settings=(meta or {}).get("settings") or {}, models=models, size_bytes=size,
-            created=(meta or {}).get("created"), last_used=last, valid=ok)
+            settings=(meta or {}).get("settings") or {},
+            models=models,
+            size_bytes=size,
+            created=(meta or {}).get("created"),
+            last_used=last,
+            valid=ok,
+        )
 
     def prune(self, older_than_s: float) -> list[EntrySummary]:
         """Delete entries not used for ``older_than_s`` seconds (and leftovers of killed runs)."""
@@ -249,8 +274,9 @@ class IndexStore:
         with FileLock(str(locks / f"{vhash}-{skey}.lock"), timeout=_LOCK_TIMEOUT_S):
             yield
 
-    def vector_search(self, model_id: str, query: np.ndarray, k: int,
-                      entries: Sequence["VideoEntry"] | None = None) -> list[tuple[str, str, int, float]]:
+    def vector_search(
+        self, model_id: str, query: np.ndarray, k: int, entries: Sequence[VideoEntry] | None = None
+    ) -> list[tuple[str, str, int, float]]:
         """Top ``k`` candidates by dot product with ``query`` over every stored vector of ``model_id``.
 
         One DuckDB query over the Parquet part files of all entries (or of ``entries``). Returns
@@ -273,7 +299,8 @@ class IndexStore:
             rows = con.execute(
                 f"SELECT filename, position, array_inner_product(vector::FLOAT[{dim}], $q::FLOAT[{dim}]) AS s "
                 f"FROM read_parquet($files, filename=true) ORDER BY s DESC LIMIT {int(k)}",
-                {"q": q.tolist(), "files": files}).fetchall()
+                {"q": q.tolist(), "files": files},
+            ).fetchall()
         except duckdb.Error:
             return []
         finally:
@@ -345,7 +372,7 @@ class VideoEntry:
         meta = _read_meta(self.dir / "analysis")
         return bool(meta) and meta.get("kind") == _KIND and meta.get("schema_version") == SCHEMA_VERSION
 
-    def load_analysis(self, video: str | os.PathLike) -> "Analysis | None":
+    def load_analysis(self, video: str | os.PathLike) -> Analysis | None:
         """The stored analysis with ``path`` set to ``video``, or None (absent, older, foreign or corrupt)."""
         from .serialize import load_analysis
 
@@ -375,7 +402,7 @@ class VideoEntry:
         self.last_miss = None
         return analysis
 
-    def put_analysis(self, analysis: "Analysis") -> None:
+    def put_analysis(self, analysis: Analysis) -> None:
         """Write the analysis atomically (replacing an older, foreign or corrupt one)."""
         from .serialize import write_analysis
 
@@ -383,8 +410,16 @@ class VideoEntry:
         tmp = self.dir / f".tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
         try:
-            write_analysis(analysis, tmp, {"kind": _KIND, "schema_version": SCHEMA_VERSION,
-                                           "video_hash": self.video_hash, "settings": self.settings})
+            write_analysis(
+                analysis,
+                tmp,
+                {
+                    "kind": _KIND,
+                    "schema_version": SCHEMA_VERSION,
+                    "video_hash": self.video_hash,
+                    "settings": self.settings,
+                },
+            )
             _fsync_dir(tmp)
             target = self.dir / "analysis"
             if target.exists():
@@ -422,7 +457,11 @@ class VideoEntry:
 
     def _part_files(self, mkey: str, prefix: str) -> list[Path]:
         mdir = self.dir / "models" / mkey
-        return sorted(mdir.glob(f"{prefix}-*.parquet"), key=lambda p: (p.stat().st_mtime_ns, p.name)) if mdir.is_dir() else []
+        return (
+            sorted(mdir.glob(f"{prefix}-*.parquet"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+            if mdir.is_dir()
+            else []
+        )
 
     def _put_part(self, model_id: str, prefix: str, table) -> None:
         mdir = self._model_dir(model_id, create=True)
@@ -463,12 +502,15 @@ class VideoEntry:
         pos = np.asarray(positions, dtype=np.int64).reshape(-1)
         vec = np.asarray(vectors, dtype=np.float32)
         if vec.ndim != 2 or vec.shape[0] != pos.shape[0]:
-            raise ValueError(f"vectors must be (K, D) with K = len(positions); got {vec.shape} for {pos.shape[0]} positions")
+            raise ValueError(
+                f"vectors must be (K, D) with K = len(positions); got {vec.shape} for {pos.shape[0]} positions"
+            )
         if pos.size == 0:
             return
         table = pa.table({"position": pa.array(pos.astype(np.int32)), "vector": _vectors_column(vec)})
-        table = table.replace_schema_metadata({"model_id": model_id, "dim": str(vec.shape[1]),
-                                               "schema_version": str(SCHEMA_VERSION)})
+        table = table.replace_schema_metadata(
+            {"model_id": model_id, "dim": str(vec.shape[1]), "schema_version": str(SCHEMA_VERSION)}
+        )
         self._put_part(model_id, "emb", table)
 
     def get_embeddings(self, model_id: str) -> tuple[np.ndarray, np.ndarray]:
@@ -478,7 +520,11 @@ class VideoEntry:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
         dims = {t.schema.field("vector").type.list_size for t in tables}
         if len(dims) != 1:  # a model id reused with another dimension: keep the newest
-            tables = [t for t in tables if t.schema.field("vector").type.list_size == tables[-1].schema.field("vector").type.list_size]
+            tables = [
+                t
+                for t in tables
+                if t.schema.field("vector").type.list_size == tables[-1].schema.field("vector").type.list_size
+            ]
         pos = np.concatenate([t.column("position").to_numpy() for t in tables]).astype(np.int64)
         vec = np.concatenate([_vectors_of(t.column("vector")) for t in tables])
         # last write wins for positions written twice (two processes embedding the same frames)

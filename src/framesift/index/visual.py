@@ -47,7 +47,7 @@ class StoredImages(CandidateImages):
     :meth:`load`. ``nbytes`` counts what is held in memory.
     """
 
-    def __init__(self, entry: VideoEntry, analysis: "Analysis", side: int) -> None:
+    def __init__(self, entry: VideoEntry, analysis: Analysis, side: int) -> None:
         super().__init__(analysis.info, side)
         self.entry = entry
         self.kind = image_kind(side)
@@ -80,8 +80,14 @@ class StoredImages(CandidateImages):
                 todo = [k for k in range(len(self._want)) if k not in have]
                 if todo:
                     report = progress or (lambda stage, done, total: None)
-                    blobs = decode_candidate_images(self._video, self.info, self._table, [self._want[k] for k in todo],
-                                                    self.side, progress=lambda d, t: report("decode", d, t))
+                    blobs = decode_candidate_images(
+                        self._video,
+                        self.info,
+                        self._table,
+                        [self._want[k] for k in todo],
+                        self.side,
+                        progress=lambda d, t: report("decode", d, t),
+                    )
                     self.entry.put_images(self.kind, np.asarray(todo), blobs)
                     have.update(zip(todo, blobs))
                     self.decoded = len(todo)
@@ -94,8 +100,14 @@ class StoredImages(CandidateImages):
         return {int(p): b for p, b in zip(pos, blobs) if 0 <= int(p) < len(self._want)}
 
 
-def attach_visual(analysis: "Analysis", entry: VideoEntry, embedder: Embedder, *,
-                  decoded: CandidateImages | None = None, progress: ProgressFn | None = None) -> VisualEmbeddings:
+def attach_visual(
+    analysis: Analysis,
+    entry: VideoEntry,
+    embedder: Embedder,
+    *,
+    decoded: CandidateImages | None = None,
+    progress: ProgressFn | None = None,
+) -> VisualEmbeddings:
     """Set ``analysis.visual`` for ``embedder`` from ``entry`` (rows and images; see module docstring).
 
     ``decoded``: the images the decode pass just kept (a cold run): they are stored in the entry.
@@ -127,7 +139,7 @@ def attach_visual(analysis: "Analysis", entry: VideoEntry, embedder: Embedder, *
     return visual
 
 
-def persist_visual(analysis: "Analysis") -> int:
+def persist_visual(analysis: Analysis) -> int:
     """Write the rows embedded since the analysis was loaded to its entry; returns how many."""
     visual, entry = analysis.visual, analysis.entry
     if visual is None or entry is None:
@@ -139,7 +151,7 @@ def persist_visual(analysis: "Analysis") -> int:
     return int(pos.size)
 
 
-def embed_all(analysis: "Analysis", *, chunk: int = 64, progress: ProgressFn | None = None) -> int:
+def embed_all(analysis: Analysis, *, chunk: int = 64, progress: ProgressFn | None = None) -> int:
     """Embed every candidate not embedded yet (what indexing a library for search means).
 
     Rows are written every ``chunk`` candidates, so a run killed half way (even with kill -9)
@@ -155,4 +167,3 @@ def embed_all(analysis: "Analysis", *, chunk: int = 64, progress: ProgressFn | N
         if progress is not None:
             progress("embed", min(start + chunk, int(todo.size)), int(todo.size))
     return int(todo.size)
-

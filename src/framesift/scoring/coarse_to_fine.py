@@ -85,16 +85,16 @@ EmbedFn = Callable[[np.ndarray], np.ndarray]
 class CoarseToFineConfig:
     """Parameters of :func:`coarse_to_fine` (defaults tuned on ``benchmarks/bench_coarse_to_fine.py``)."""
 
-    cut_threshold: float = 0.4   # 1 - cos of low-level features that starts a new span
-    max_span_s: float = 30.0     # no span longer than this (the sparse uniform grid)
-    coarse_share: float = 0.8    # at most this share of the budget on the first pass
-    round_share: float = 0.1     # each refinement round spends up to this share of the budget
-    kappa: float = 3.0           # straddle rule: kappa * sigma - |est - thr|
-    sigma_floor: float = 0.1     # uncertainty of an estimate that looks exactly like its neighbour (x spread)
-    event_uncertainty: float = 1.0   # extra uncertainty of an event frame (x spread); transient events 1.5x that
-    suppress_s: float = 2.0      # within one round, picks in one span at least this far apart
-    stable_k: int = 32           # the ranking that must stop changing: the top stable_k set
-    patience: int = 3            # rounds without change of that set before stopping (0: never)
+    cut_threshold: float = 0.4  # 1 - cos of low-level features that starts a new span
+    max_span_s: float = 30.0  # no span longer than this (the sparse uniform grid)
+    coarse_share: float = 0.8  # at most this share of the budget on the first pass
+    round_share: float = 0.1  # each refinement round spends up to this share of the budget
+    kappa: float = 3.0  # straddle rule: kappa * sigma - |est - thr|
+    sigma_floor: float = 0.1  # uncertainty of an estimate that looks exactly like its neighbour (x spread)
+    event_uncertainty: float = 1.0  # extra uncertainty of an event frame (x spread); transient events 1.5x that
+    suppress_s: float = 2.0  # within one round, picks in one span at least this far apart
+    stable_k: int = 32  # the ranking that must stop changing: the top stable_k set
+    patience: int = 3  # rounds without change of that set before stopping (0: never)
     max_rounds: int = 50
 
 
@@ -111,9 +111,14 @@ class RoundLog:
     top_changed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"round": self.round, "why": self.why, "embedded": self.embedded,
-                             "reused_from_cache": self.reused, "spans": self.spans,
-                             "seconds": round(self.seconds, 4)}
+        d: dict[str, Any] = {
+            "round": self.round,
+            "why": self.why,
+            "embedded": self.embedded,
+            "reused_from_cache": self.reused,
+            "spans": self.spans,
+            "seconds": round(self.seconds, 4),
+        }
         if self.top_changed is not None:
             d["top_changed"] = self.top_changed
         return d
@@ -282,7 +287,7 @@ def _representatives(spans: np.ndarray, features: np.ndarray, needs: np.ndarray,
     order = np.argsort(spans, kind="stable")
     bounds = np.searchsorted(spans[order], np.arange(int(spans.max()) + 2))
     for s in needs.tolist():
-        idx = order[bounds[s]:bounds[s + 1]]
+        idx = order[bounds[s] : bounds[s + 1]]
         if (~is_event[idx]).any():
             idx = idx[~is_event[idx]]
         mean = _unit(features[idx].mean(axis=0, keepdims=True))[0]
@@ -295,8 +300,15 @@ def _representatives(spans: np.ndarray, features: np.ndarray, needs: np.ndarray,
 # --------------------------------------------------------------------------------------------
 
 
-def _estimate(exact: np.ndarray, scores: np.ndarray, spans: np.ndarray, features: np.ndarray, times: np.ndarray,
-              event_u: np.ndarray, cfg: CoarseToFineConfig) -> tuple[np.ndarray, np.ndarray]:
+def _estimate(
+    exact: np.ndarray,
+    scores: np.ndarray,
+    spans: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    event_u: np.ndarray,
+    cfg: CoarseToFineConfig,
+) -> tuple[np.ndarray, np.ndarray]:
     """Estimates from non-event exact rows where a span has them, else from any exact row.
 
     An event frame (a flash, a caption that comes and goes) describes only itself: its score
@@ -312,8 +324,16 @@ def _estimate(exact: np.ndarray, scores: np.ndarray, spans: np.ndarray, features
     return np.where(use, est_p, est_all), np.where(use, unc_p, unc_all)
 
 
-def _estimate_from(exact: np.ndarray, source: np.ndarray, scores: np.ndarray, spans: np.ndarray, features: np.ndarray,
-                   times: np.ndarray, event_u: np.ndarray, cfg: CoarseToFineConfig) -> tuple[np.ndarray, np.ndarray]:
+def _estimate_from(
+    exact: np.ndarray,
+    source: np.ndarray,
+    scores: np.ndarray,
+    spans: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    event_u: np.ndarray,
+    cfg: CoarseToFineConfig,
+) -> tuple[np.ndarray, np.ndarray]:
     """Estimated score and uncertainty (in units of the score spread) of every candidate.
 
     Exact rows: their score, uncertainty 0. Others: a weighted mean of the nearest exact rows on
@@ -457,8 +477,9 @@ def coarse_to_fine(
 
     def run_embed(positions: np.ndarray) -> None:
         nonlocal spent
-        positions = np.asarray(sorted(set(int(p) for p in positions) - set(np.flatnonzero(exact).tolist())),
-                               dtype=np.int64)[: budget - spent]
+        positions = np.asarray(
+            sorted(set(int(p) for p in positions) - set(np.flatnonzero(exact).tolist())), dtype=np.int64
+        )[: budget - spent]
         if len(positions) == 0:
             return
         rows = np.asarray(embed(positions), dtype=np.float32).reshape(len(positions), -1)
@@ -473,10 +494,15 @@ def coarse_to_fine(
     def result(spans: np.ndarray, stopped: str) -> CoarseToFineResult:
         est, _ = _estimate(exact, scores, spans, f, t, event_u, cfg)
         return CoarseToFineResult(
-            scores=est.astype(np.float32), embedded=exact.copy(), spans=spans,
+            scores=est.astype(np.float32),
+            embedded=exact.copy(),
+            spans=spans,
             new_positions=np.concatenate(new_pos) if new_pos else np.zeros(0, np.int64),
             new_rows=np.concatenate(new_rows) if new_rows else np.zeros((0, dim), np.float32),
-            reused=reused, budget=int(budget), rounds=rounds, stopped=stopped,
+            reused=reused,
+            budget=int(budget),
+            rounds=rounds,
+            stopped=stopped,
         )
 
     if n == 0:
@@ -556,8 +582,10 @@ def coarse_to_fine(
         new_top = _top_set(est, k_top)
         changed = int(k_top - len(np.intersect1d(new_top, top)))
         top = new_top
-        why = (f"refine: {len(picked)} frames in {len(last_in_span)} spans whose estimate straddles the top-{k_top} "
-               f"threshold ({high} estimated above it, {len(picked) - high} uncertain below; {n_ev} event frames)")
+        why = (
+            f"refine: {len(picked)} frames in {len(last_in_span)} spans whose estimate straddles the top-{k_top} "
+            f"threshold ({high} estimated above it, {len(picked) - high} uncertain below; {n_ev} event frames)"
+        )
         rounds.append(RoundLog(r, why, spent - before, 0, len(last_in_span), time.perf_counter() - t0, changed))
         unchanged = unchanged + 1 if changed == 0 else 0
         if cfg.patience and unchanged >= cfg.patience:
@@ -602,9 +630,17 @@ def measure_embed_rate(embedder: Any, *, images: int = 8, refresh: bool = False)
 AUTO_MINIMUM = 32
 
 
-def auto_embed_budget(n_candidates: int, duration_s: float, images_per_s: float, *,
-                      seconds_per_minute: float = 0.3, minimum: int = AUTO_MINIMUM, spans: int | None = None,
-                      coarse_share: float = 0.8, floor_per_minute: float = 6.0) -> int:
+def auto_embed_budget(
+    n_candidates: int,
+    duration_s: float,
+    images_per_s: float,
+    *,
+    seconds_per_minute: float = 0.3,
+    minimum: int = AUTO_MINIMUM,
+    spans: int | None = None,
+    coarse_share: float = 0.8,
+    floor_per_minute: float = 6.0,
+) -> int:
     """``--embed-budget auto``: embeddings worth ``seconds_per_minute`` of model time per minute of video.
 
     The issue's goal is an hour selected in about a minute; decoding and the event scan take
@@ -667,8 +703,15 @@ def parse_embed_budget(text: str | int) -> int | Literal["auto", "all"]:
     return value
 
 
-def resolve_embed_budget(spec: int | str | None, n_candidates: int, duration_s: float, *,
-                         embedder: Any = None, images_per_s: float | None = None, spans: int | None = None) -> int:
+def resolve_embed_budget(
+    spec: int | str | None,
+    n_candidates: int,
+    duration_s: float,
+    *,
+    embedder: Any = None,
+    images_per_s: float | None = None,
+    spans: int | None = None,
+) -> int:
     """Turn ``--embed-budget`` (``None`` or ``"all"`` = dense, a number, or ``"auto"``) into a number of embeddings.
 
     ``auto`` needs the model's speed: ``images_per_s`` if given, else measured once per process
@@ -723,13 +766,34 @@ def score_visual(
     cached_n = 0 if cached_positions is None else len(cached_positions)
     spans = None
     if embed_budget == "auto" and n:
-        spans = int(find_spans(times, features, events=events, transient=transient, cut_threshold=cfg.cut_threshold,
-                               max_span_s=cfg.max_span_s).max()) + 1
+        spans = (
+            int(
+                find_spans(
+                    times,
+                    features,
+                    events=events,
+                    transient=transient,
+                    cut_threshold=cfg.cut_threshold,
+                    max_span_s=cfg.max_span_s,
+                ).max()
+            )
+            + 1
+        )
     budget = resolve_embed_budget(embed_budget, max(n - cached_n, 0), duration_s, embedder=embedder, spans=spans)
     query = np.asarray(embedder.encode_texts(list(query_texts)), dtype=np.float32)
 
     def embed(positions: np.ndarray) -> np.ndarray:
         return np.asarray(embedder.encode_images(images_at(positions)), dtype=np.float32)
 
-    return coarse_to_fine(times, features, query, embed, budget, events=events, transient=transient,
-                          cached_positions=cached_positions, cached_rows=cached_rows, config=config)
+    return coarse_to_fine(
+        times,
+        features,
+        query,
+        embed,
+        budget,
+        events=events,
+        transient=transient,
+        cached_positions=cached_positions,
+        cached_rows=cached_rows,
+        config=config,
+    )

@@ -32,9 +32,11 @@ _BOILERPLATE = [
     # instructions about how to answer
     # an imperative sentence ("Answer with ...", "Please select the best option ...") that talks
     # about letters/options/choices; a question that merely contains "pick" is left alone
-    re.compile(r"(?:^|(?<=[.?!\n]))\s*(?:please\s+)?(?:answer|respond|reply|choose|select|pick)\b[^.?!\n]*"
-               r"\b(?:letter|option|options|choice|choices|multiple[- ]choice|following|given)\b[^.?!\n]*[.!:]?",
-               re.I),
+    re.compile(
+        r"(?:^|(?<=[.?!\n]))\s*(?:please\s+)?(?:answer|respond|reply|choose|select|pick)\b[^.?!\n]*"
+        r"\b(?:letter|option|options|choice|choices|multiple[- ]choice|following|given)\b[^.?!\n]*[.!:]?",
+        re.I,
+    ),
     re.compile(r"[^.?!\n]*\bbased on the (?:video|clip|frames?)\b[^.?!\n]*[.!:]", re.I),
     re.compile(r"\bthe (?:best|correct) (?:answer|option) is\s*:?", re.I),
 ]
@@ -140,9 +142,11 @@ def expand(question: str, max_phrases: int = 3) -> list[str]:
     return phrases[:max_phrases]
 
 
-_SYSTEM = ("You rewrite questions about a video into short visual descriptions for a CLIP-style image search. "
-           "Reply with 1 to 4 lines, each a caption (under 15 words) of what a frame answering the question "
-           "would show. No numbering, no explanations.")
+_SYSTEM = (
+    "You rewrite questions about a video into short visual descriptions for a CLIP-style image search. "
+    "Reply with 1 to 4 lines, each a caption (under 15 words) of what a frame answering the question "
+    "would show. No numbering, no explanations."
+)
 
 
 def rewrite_with_llm(question: str, url: str, *, model: str = "default", timeout: float = 30.0) -> list[str]:
@@ -154,10 +158,14 @@ def rewrite_with_llm(question: str, url: str, *, model: str = "default", timeout
     endpoint = url.rstrip("/")
     if not endpoint.endswith("/chat/completions"):
         endpoint += "/chat/completions"
-    body = json.dumps({
-        "model": model, "temperature": 0, "max_tokens": 200,
-        "messages": [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": question}],
-    }).encode()
+    body = json.dumps(
+        {
+            "model": model,
+            "temperature": 0,
+            "max_tokens": 200,
+            "messages": [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": question}],
+        }
+    ).encode()
     headers = {"Content-Type": "application/json"}
     if os.environ.get("OPENAI_API_KEY"):
         headers["Authorization"] = f"Bearer {os.environ['OPENAI_API_KEY']}"
@@ -185,12 +193,17 @@ class QueryPlan:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"question": self.parsed.question, "options": list(self.parsed.options), "source": self.source,
-                "groups": {name: phrases for name, phrases in self.groups}}
+        return {
+            "question": self.parsed.question,
+            "options": list(self.parsed.options),
+            "source": self.source,
+            "groups": {name: phrases for name, phrases in self.groups},
+        }
 
 
-def plan_query(query: str, *, expand_query: bool = True, rewrite_url: str | None = None,
-               rewrite_model: str = "default") -> QueryPlan:
+def plan_query(
+    query: str, *, expand_query: bool = True, rewrite_url: str | None = None, rewrite_model: str = "default"
+) -> QueryPlan:
     """Parse ``query`` and build the phrase groups (see module docstring)."""
     parsed = parse_query(query)
     notes: list[str] = []
@@ -202,8 +215,10 @@ def plan_query(query: str, *, expand_query: bool = True, rewrite_url: str | None
             phrases = rewrite_with_llm(question, rewrite_url, model=rewrite_model)
             source = "llm"
         except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-            notes.append(f"query rewrite via {rewrite_url} failed ({type(exc).__name__}: {str(exc)[:120]}); "
-                         "used the built-in rules instead")
+            notes.append(
+                f"query rewrite via {rewrite_url} failed ({type(exc).__name__}: {str(exc)[:120]}); "
+                "used the built-in rules instead"
+            )
             phrases = expand(question) if expand_query else [question]
             source = "rules" if expand_query else "verbatim"
     elif question and expand_query:

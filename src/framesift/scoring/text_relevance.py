@@ -137,7 +137,9 @@ def score_ocr(query: str, reads: Sequence[OcrText], embed) -> list[TextItem]:
     return [b if b is not None else TextItem("", 0.0, 0.0) for b in best]
 
 
-def subtitle_channel(times: np.ndarray, lines: Sequence[SubtitleLine], items: Sequence[TextItem]) -> tuple[np.ndarray, np.ndarray]:
+def subtitle_channel(
+    times: np.ndarray, lines: Sequence[SubtitleLine], items: Sequence[TextItem]
+) -> tuple[np.ndarray, np.ndarray]:
     """Per candidate: best score of the cues on screen at its time, and which cue (-1 if none).
 
     Frames within ``SUBTITLE_PAD_S`` of a cue (speech and cue timing rarely agree exactly) get
@@ -155,14 +157,14 @@ def subtitle_channel(times: np.ndarray, lines: Sequence[SubtitleLine], items: Se
     # as much as the rest of a warm select); blocks keep the matrix small for long videos.
     step = max(1, 4_000_000 // max(len(lines), 1))
     for a in range(0, len(t_all), step):
-        t = t_all[a:a + step, None]
+        t = t_all[a : a + step, None]
         on = (starts - SUBTITLE_PAD_S <= t) & (t <= ends + SUBTITLE_PAD_S)
         inside = (starts <= t) & (t <= ends)
         eff = np.where(on, s * np.where(inside, 1.0, PAD_DISCOUNT), -1.0)
         best = np.argmax(eff, axis=1)  # first maximum, in cue order, as before
         hit = on.any(axis=1)
-        score[a:a + step] = np.where(hit, eff[np.arange(len(best)), best], 0.0)
-        which[a:a + step] = np.where(hit, best, -1)
+        score[a : a + step] = np.where(hit, eff[np.arange(len(best)), best], 0.0)
+        which[a : a + step] = np.where(hit, best, -1)
     return score, which
 
 

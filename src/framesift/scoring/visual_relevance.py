@@ -47,12 +47,25 @@ import numpy as np
 from ..signals.embedders.base import Embedder
 from ..signals.embedders.text import normalize
 from ..signals.visual import VisualEmbeddings
-from .coarse_to_fine import (CoarseToFineConfig, coarse_to_fine, find_spans, parse_embed_budget, question_budget,
-                             resolve_embed_budget)
+from .coarse_to_fine import (
+    CoarseToFineConfig,
+    coarse_to_fine,
+    find_spans,
+    parse_embed_budget,
+    question_budget,
+    resolve_embed_budget,
+)
 from .query import QueryPlan
 
-__all__ = ["ESTIMATE_WEIGHT", "MAD_FLOOR", "VisualScores", "Z_FULL", "group_vectors", "normalise_per_video",
-           "visual_channel_budgeted"]
+__all__ = [
+    "ESTIMATE_WEIGHT",
+    "MAD_FLOOR",
+    "VisualScores",
+    "Z_FULL",
+    "group_vectors",
+    "normalise_per_video",
+    "visual_channel_budgeted",
+]
 
 Z_FULL = 6.0
 MAD_FLOOR = 0.003
@@ -63,9 +76,9 @@ ESTIMATE_WEIGHT = 0.95
 class VisualScores:
     """Per candidate: raw cosine (best group), normalised channel score, and which group won."""
 
-    cosine: np.ndarray   # (N,) float32, NaN where not embedded
-    score: np.ndarray    # (N,) float32 in [0, 1], 0 where not embedded
-    which: np.ndarray    # (N,) int64 index into plan.groups, -1 where not embedded
+    cosine: np.ndarray  # (N,) float32, NaN where not embedded
+    score: np.ndarray  # (N,) float32 in [0, 1], 0 where not embedded
+    which: np.ndarray  # (N,) int64 index into plan.groups, -1 where not embedded
     estimated: np.ndarray | None = None  # (N,) bool: score estimated, not embedded (None: dense)
 
 
@@ -129,8 +142,14 @@ def visual_channel_budgeted(
     if spec == "auto" and todo > 0:
         from .coarse_to_fine import AUTO_MINIMUM, measure_embed_rate
 
-        spans = find_spans(times, features, events=events, transient=transient, cut_threshold=cfg.cut_threshold,
-                           max_span_s=cfg.max_span_s)
+        spans = find_spans(
+            times,
+            features,
+            events=events,
+            transient=transient,
+            cut_threshold=cfg.cut_threshold,
+            max_span_s=cfg.max_span_s,
+        )
         n_spans = int(spans.max()) + 1 if len(spans) else 0
         if todo <= AUTO_MINIMUM:
             # auto never gives fewer than its minimum: the model's speed cannot change the
@@ -149,24 +168,42 @@ def visual_channel_budgeted(
         budget = question_budget(budget, len(cached), coarse_share=cfg.coarse_share)
         extra["cache_credit"] = asked - budget
     if not plan.groups:
-        empty = VisualScores(np.full(n, np.nan, np.float32), np.zeros(n, np.float32), np.full(n, -1, np.int64),
-                             ~visual.mask)
-        return empty, {"method": "none", "note": "no phrases to score", "embed_budget": asked,
-                       "frames_embedded": 0, "frames_reused_from_cache": len(cached),
-                       "frames_estimated": 0, "candidates": n} | extra
+        empty = VisualScores(
+            np.full(n, np.nan, np.float32), np.zeros(n, np.float32), np.full(n, -1, np.int64), ~visual.mask
+        )
+        return empty, {
+            "method": "none",
+            "note": "no phrases to score",
+            "embed_budget": asked,
+            "frames_embedded": 0,
+            "frames_reused_from_cache": len(cached),
+            "frames_estimated": 0,
+            "candidates": n,
+        } | extra
     query = group_vectors(plan, embedder)
     done = 0
 
     def embed(positions: np.ndarray) -> np.ndarray:
         nonlocal done
         base = done
-        rows = visual.ensure(positions, progress=None if progress is None else
-                             (lambda d, t: progress(base + d, max(budget, base + t))))
+        rows = visual.ensure(
+            positions, progress=None if progress is None else (lambda d, t: progress(base + d, max(budget, base + t)))
+        )
         done += len(positions)
         return rows
 
-    res = coarse_to_fine(times, features, query, embed, budget, events=events, transient=transient,
-                         cached_positions=cached, cached_rows=visual.vectors[cached], config=cfg)
+    res = coarse_to_fine(
+        times,
+        features,
+        query,
+        embed,
+        budget,
+        events=events,
+        transient=transient,
+        cached_positions=cached,
+        cached_rows=visual.vectors[cached],
+        config=cfg,
+    )
     exact = res.embedded
     raw = res.scores.astype(np.float32)
     score = normalise_per_video(raw)
@@ -176,8 +213,11 @@ def visual_channel_budgeted(
     if exact.any():
         which[exact] = np.argmax(visual.vectors[exact] @ query.T, axis=1)
         cosine[exact] = raw[exact]
-    manifest = res.to_manifest() | extra | {"embed_budget": asked, "seconds": round(time.perf_counter() - t0, 4),
-                                            "estimate_weight": ESTIMATE_WEIGHT}
+    manifest = (
+        res.to_manifest()
+        | extra
+        | {"embed_budget": asked, "seconds": round(time.perf_counter() - t0, 4), "estimate_weight": ESTIMATE_WEIGHT}
+    )
     if spec == "all":
         manifest["method"] = "dense"
     return VisualScores(cosine=cosine, score=score, which=which, estimated=~exact), manifest

@@ -33,8 +33,9 @@ import numpy as np
 from .base import Picks, register
 
 
-def aks_quotas(scores: np.ndarray, budget: int, *, t1: float = 0.8, t2: float = -100.0,
-               depth: int = 5) -> list[tuple[int, int, int, str]]:
+def aks_quotas(
+    scores: np.ndarray, budget: int, *, t1: float = 0.8, t2: float = -100.0, depth: int = 5
+) -> list[tuple[int, int, int, str]]:
     """The leaves of the recursion: ``(start, stop, quota, mode)`` with quotas summing to
     ``min(budget, len(scores))`` (``mode`` is "TOP", "BIN" or "ALL")."""
     n = len(scores)
@@ -49,7 +50,7 @@ def aks_quotas(scores: np.ndarray, budget: int, *, t1: float = 0.8, t2: float = 
         if m >= b - a:  # everything in the segment is taken anyway
             leaves.append((a, b, b - a, "ALL"))
             return
-        top = np.partition(seg, len(seg) - m)[len(seg) - m:]
+        top = np.partition(seg, len(seg) - m)[len(seg) - m :]
         if float(top.mean()) - float(seg.mean()) > t1 and float(seg.std()) > t2:
             leaves.append((a, b, m, "TOP"))
             return
@@ -71,10 +72,22 @@ def aks_quotas(scores: np.ndarray, budget: int, *, t1: float = 0.8, t2: float = 
     return leaves
 
 
-@register("aks", summary="AKS: judge-and-split bins, each with a length-proportional quota of its best frames",
-          paper="Tang et al., AKS, CVPR 2025, arXiv 2502.21271")
-def aks(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-        t1: float = 0.8, t2: float = -100.0, depth: int = 5) -> Picks:
+@register(
+    "aks",
+    summary="AKS: judge-and-split bins, each with a length-proportional quota of its best frames",
+    paper="Tang et al., AKS, CVPR 2025, arXiv 2502.21271",
+)
+def aks(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    t1: float = 0.8,
+    t2: float = -100.0,
+    depth: int = 5,
+) -> Picks:
     chosen: list[int] = []
     roles: list[str] = []
     for a, b, m, mode in aks_quotas(scores, budget, t1=t1, t2=t2, depth=depth):

@@ -34,10 +34,22 @@ def _robust_threshold(scores: np.ndarray, min_score: float, k: float) -> float:
 
 
 @register("auto", summary="default: relevant evidence, then momentary events, then distinct scenes")
-def auto(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-         events: np.ndarray | None = None, transient: np.ndarray | None = None,
-         relevance_share: float = 0.5, event_share: float = 0.125, min_score: float = 0.3,
-         outlier_k: float = 3.0, time_weight: float = 1.0, moment_s: float = 3.0) -> Picks:
+def auto(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    events: np.ndarray | None = None,
+    transient: np.ndarray | None = None,
+    relevance_share: float = 0.5,
+    event_share: float = 0.125,
+    min_score: float = 0.3,
+    outlier_k: float = 3.0,
+    time_weight: float = 1.0,
+    moment_s: float = 3.0,
+) -> Picks:
     n = len(scores)
     k = min(budget, n)
     span = max(float(times[-1] - times[0]), 1e-9)
@@ -84,8 +96,16 @@ def auto(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: in
     return Picks.of(chosen, roles)
 
 
-def _coverage(scores: np.ndarray, features: np.ndarray, times: np.ndarray, k: int, span: float, time_weight: float,
-              chosen: list[int], roles: list[str]) -> None:
+def _coverage(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    k: int,
+    span: float,
+    time_weight: float,
+    chosen: list[int],
+    roles: list[str],
+) -> None:
     """Append farthest-point coverage picks to ``chosen`` / ``roles`` until there are ``k``."""
     pool = np.union1d(candidate_pool(scores, times, 1024), np.asarray(chosen, dtype=np.int64))
     feats, ts = features[pool], times[pool]

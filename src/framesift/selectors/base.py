@@ -39,8 +39,16 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from ..budget import TokenBudget
 
-__all__ = ["Picks", "Strategy", "register", "get_strategy", "list_strategies", "run_strategy", "clean_scores",
-           "SIGNAL_KWARGS"]
+__all__ = [
+    "Picks",
+    "Strategy",
+    "register",
+    "get_strategy",
+    "list_strategies",
+    "run_strategy",
+    "clean_scores",
+    "SIGNAL_KWARGS",
+]
 
 SIGNAL_KWARGS = ("events", "transient", "tokens")
 
@@ -55,7 +63,7 @@ class Picks:
     scales: tuple[float, ...] | None = None
 
     @staticmethod
-    def of(indices, role: str | list[str], scales=None) -> "Picks":
+    def of(indices, role: str | list[str], scales=None) -> Picks:
         """Sorted, de-duplicated picks (the first occurrence of a repeated index wins)."""
         idx = np.asarray(indices, dtype=np.int64)
         roles = [role] * len(idx) if isinstance(role, str) else list(role)
@@ -147,7 +155,7 @@ def run_strategy(
     events: np.ndarray | None = None,
     transient: np.ndarray | None = None,
     params: dict[str, Any] | None = None,
-    tokens: "TokenBudget | None" = None,
+    tokens: TokenBudget | None = None,
 ) -> Picks:
     """Validate inputs, call strategy ``name``, and check its output honours the contract.
 
@@ -164,8 +172,10 @@ def run_strategy(
         # Frame-only strategy: as many default-size frames as the tokens buy.
         fit = tokens.max_frames(1.0)
         if fit < 1:
-            raise InputError(f"{tokens.limit} tokens is less than one frame costs for {tokens.family.name} "
-                             f"({tokens.cost_uniform(1)} tokens)")
+            raise InputError(
+                f"{tokens.limit} tokens is less than one frame costs for {tokens.family.name} "
+                f"({tokens.cost_uniform(1)} tokens)"
+            )
         budget = min(budget, fit)
     params = dict(params or {})
     unknown = sorted(set(params) - set(strat.params))
@@ -182,7 +192,9 @@ def run_strategy(
     if "transient" in sig:
         kwargs["transient"] = np.zeros(n, bool) if transient is None else np.asarray(transient, dtype=bool)
     feats = np.asarray(features, dtype=np.float32).reshape(n, -1)
-    picks = strat.fn(clean_scores(scores, n), feats, np.asarray(times, dtype=np.float64), int(budget), seed=seed, **kwargs)
+    picks = strat.fn(
+        clean_scores(scores, n), feats, np.asarray(times, dtype=np.float64), int(budget), seed=seed, **kwargs
+    )
     idx = picks.indices
     assert len(idx) <= budget and (len(idx) == 0 or (idx.min() >= 0 and idx.max() < n)), f"{name} broke the contract"
     assert np.all(np.diff(idx) > 0), f"{name} returned unsorted or repeated indices"
@@ -196,8 +208,5 @@ def run_strategy(
 
 def _load_builtin() -> None:
     # Importing the package registers every built-in strategy (one module each).
-    from . import auto, fps, mmr, tass, topk, uniform  # noqa: F401
-    from . import aks, bolt, context, mdp3, videotree, zoom  # noqa: F401  (literature strategies, issue 4)
-
     # Strategies that can spend a token budget on mixed resolutions.
-    from . import clips, codec, qframe  # noqa: F401
+    from . import aks, auto, bolt, clips, codec, context, fps, mdp3, mmr, qframe, tass, topk, uniform, videotree, zoom  # noqa: F401  # noqa: F401  (literature strategies, issue 4)  # noqa: F401

@@ -48,16 +48,20 @@ def _increasing_nearest(targets: np.ndarray, n: int) -> np.ndarray:
     return shifted + np.arange(k)
 
 
-@register("bolt", summary="BOLT: inverse-CDF sampling of score**power, duplicates spread to neighbours",
-          paper="Liu et al., BOLT, CVPR 2025, arXiv 2503.21483")
-def bolt(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-         power: float = 3.0) -> Picks:
+@register(
+    "bolt",
+    summary="BOLT: inverse-CDF sampling of score**power, duplicates spread to neighbours",
+    paper="Liu et al., BOLT, CVPR 2025, arXiv 2503.21483",
+)
+def bolt(
+    scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0, power: float = 3.0
+) -> Picks:
     n = len(scores)
     k = min(budget, n)
     lo, hi = float(scores.min()), float(scores.max())
     if hi > lo:
         s = (scores - lo) / (hi - lo)
-        w = s ** power if power > 0 else s  # the released code: power <= 0 means "no power"
+        w = s**power if power > 0 else s  # the released code: power <= 0 means "no power"
     else:
         w = np.ones(n)
     cdf = np.cumsum(w)

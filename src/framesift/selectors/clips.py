@@ -90,11 +90,24 @@ def select_anchors(s: np.ndarray, times: np.ndarray, k_anchor: int) -> np.ndarra
     return anchors
 
 
-@register("clips", summary="short coherent clips around relevant scenes; longer clips at lower resolution",
-          paper="F2C, arXiv 2510.02262; K-frames, arXiv 2510.13891")
-def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-          tokens: TokenBudget | None = None, s_max: float = 2.0, lambda_r: float = 0.5, lambda_l: float = 0.05,
-          anchors: int = 0) -> Picks:
+@register(
+    "clips",
+    summary="short coherent clips around relevant scenes; longer clips at lower resolution",
+    paper="F2C, arXiv 2510.02262; K-frames, arXiv 2510.13891",
+)
+def clips(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    tokens: TokenBudget | None = None,
+    s_max: float = 2.0,
+    lambda_r: float = 0.5,
+    lambda_l: float = 0.05,
+    anchors: int = 0,
+) -> Picks:
     n = len(scores)
     s_max = max(1.0, float(s_max))
     scalable = tokens is not None and tokens.scalable
@@ -136,7 +149,7 @@ def clips(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: i
             if l > 1:
                 w = start - b0
                 # sum over ordered pairs of cosines = window Gram sum - its diagonal, so the mean is:
-                sub = gram[w:w + l, w:w + l]
+                sub = gram[w : w + l, w : w + l]
                 red = (float(sub.sum()) - float(np.trace(sub))) / (l * (l - 1)) - baseline
             else:
                 red = 0.0

@@ -105,15 +105,27 @@ def codec_keyframes(cum: np.ndarray, m: int) -> np.ndarray:
 
 
 def _levels(min_scale: float) -> np.ndarray:
-    k = max(0, int(math.floor(math.log(max(min_scale, 1e-3)) / math.log(2 ** -0.5) + 1e-9)))
+    k = max(0, int(math.floor(math.log(max(min_scale, 1e-3)) / math.log(2**-0.5) + 1e-9)))
     return np.array([2 ** (-i / 2) for i in range(k + 1)])
 
 
-@register("codec", summary="keyframes where content stops being predictable; more tokens for more new content",
-          paper="KFFocus, arXiv 2508.08989")
-def codec(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-          tokens: TokenBudget | None = None, time_weight: float = 0.1, relevance_weight: float = 1.0,
-          min_scale: float = 0.25) -> Picks:
+@register(
+    "codec",
+    summary="keyframes where content stops being predictable; more tokens for more new content",
+    paper="KFFocus, arXiv 2508.08989",
+)
+def codec(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    tokens: TokenBudget | None = None,
+    time_weight: float = 0.1,
+    relevance_weight: float = 1.0,
+    min_scale: float = 0.25,
+) -> Picks:
     n = len(scores)
     lo, hi = float(scores.min()), float(scores.max())
     rel = (scores - lo) / (hi - lo) if hi > lo else np.zeros(n)

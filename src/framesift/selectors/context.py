@@ -29,12 +29,26 @@ from ._util import fill_uniform, minmax, nearest_free
 from .base import Picks, register
 
 
-@register("context", summary="peaks of relevance or events, each with the moments just before and after",
-          paper="context idea: T* (Ye et al., CVPR 2025, arXiv 2504.02259) +-5 s neighbourhood")
-def context(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-            events: np.ndarray | None = None, transient: np.ndarray | None = None,
-            offset_s: float = 5.0, before: int = 1, after: int = 1, anomaly_weight: float = 0.8,
-            outlier_k: float = 3.0) -> Picks:
+@register(
+    "context",
+    summary="peaks of relevance or events, each with the moments just before and after",
+    paper="context idea: T* (Ye et al., CVPR 2025, arXiv 2504.02259) +-5 s neighbourhood",
+)
+def context(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    events: np.ndarray | None = None,
+    transient: np.ndarray | None = None,
+    offset_s: float = 5.0,
+    before: int = 1,
+    after: int = 1,
+    anomaly_weight: float = 0.8,
+    outlier_k: float = 3.0,
+) -> Picks:
     n = len(scores)
     k = min(budget, n)
     strength = minmax(scores)

@@ -36,7 +36,7 @@ import numpy as np
 from ._util import one_blas_thread
 from .base import Picks, register
 
-_BANDWIDTHS = np.array([2.0 ** -3, 2.0 ** -2, 2.0 ** -1, 1.0, 2.0])
+_BANDWIDTHS = np.array([2.0**-3, 2.0**-2, 2.0**-1, 1.0, 2.0])
 
 
 def _kernel_of_sqdist(sq: np.ndarray) -> np.ndarray:
@@ -63,8 +63,9 @@ def _pool(scores: np.ndarray, size: int) -> np.ndarray:
     return -first
 
 
-def _greedy_batch(L: np.ndarray, q: np.ndarray, cond: np.ndarray, steps: int,
-                  jitter: float) -> tuple[np.ndarray, np.ndarray]:
+def _greedy_batch(
+    L: np.ndarray, q: np.ndarray, cond: np.ndarray, steps: int, jitter: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Greedy conditional DPP MAP for a batch of conditions.
 
     ``L`` (m, m) segment kernel, ``q`` (m,) relevance log-gain, ``cond`` (B, m) kernel values
@@ -94,8 +95,9 @@ def _greedy_batch(L: np.ndarray, q: np.ndarray, cond: np.ndarray, steps: int,
     return value, chosen
 
 
-def _select(scores: np.ndarray, features: np.ndarray, budget: int, lam: float, pool: int, segment_size: int,
-            jitter: float) -> Picks:
+def _select(
+    scores: np.ndarray, features: np.ndarray, budget: int, lam: float, pool: int, segment_size: int, jitter: float
+) -> Picks:
     n = len(scores)
     k = min(budget, n)
     lo, hi = float(scores.min()), float(scores.max())
@@ -156,9 +158,22 @@ def _select(scores: np.ndarray, features: np.ndarray, budget: int, lam: float, p
     return Picks.of(picks, "relevance x diversity (DPP)")
 
 
-@register("mdp3", summary="MDP3: relevance-weighted DPP per segment, budget split by dynamic programming",
-          paper="Sun et al., MDP3, ICCV 2025, arXiv 2501.02885")
-def mdp3(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-         lam: float = 0.2, pool: int = 128, segment_size: int = 32, jitter: float = 1e-4) -> Picks:
+@register(
+    "mdp3",
+    summary="MDP3: relevance-weighted DPP per segment, budget split by dynamic programming",
+    paper="Sun et al., MDP3, ICCV 2025, arXiv 2501.02885",
+)
+def mdp3(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    lam: float = 0.2,
+    pool: int = 128,
+    segment_size: int = 32,
+    jitter: float = 1e-4,
+) -> Picks:
     with one_blas_thread():
         return _select(scores, features, budget, lam, pool, segment_size, jitter)

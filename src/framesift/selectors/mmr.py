@@ -19,18 +19,30 @@ from ._util import candidate_pool, minmax, one_blas_thread
 from .base import Picks, register
 
 
-@register("mmr", summary="relevance minus redundancy with frames already chosen (MMR)",
-          paper="Carbonell & Goldstein, SIGIR 1998")
-def mmr(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-        lam: float = 0.7, time_weight: float = 0.3) -> Picks:
+@register(
+    "mmr",
+    summary="relevance minus redundancy with frames already chosen (MMR)",
+    paper="Carbonell & Goldstein, SIGIR 1998",
+)
+def mmr(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    lam: float = 0.7,
+    time_weight: float = 0.3,
+) -> Picks:
     pool = candidate_pool(scores, times, 1024)
     with one_blas_thread():
         chosen = _greedy(minmax(scores)[pool], features[pool], times[pool], min(budget, len(pool)), lam, time_weight)
     return Picks.of(pool[chosen], "relevance vs redundancy")
 
 
-def _greedy(rel: np.ndarray, features: np.ndarray, times: np.ndarray, k: int, lam: float,
-            time_weight: float) -> list[int]:
+def _greedy(
+    rel: np.ndarray, features: np.ndarray, times: np.ndarray, k: int, lam: float, time_weight: float
+) -> list[int]:
     n = len(rel)
     span = max(float(times[-1] - times[0]), 1e-9)
     chosen: list[int] = []

@@ -41,12 +41,27 @@ def gumbel_order(scores: np.ndarray, tau: float, seed: int, standardize: bool = 
     return np.lexsort((np.arange(len(s)), -keys))
 
 
-@register("qframe", summary="Gumbel-max sampling of relevance; few frames high, more medium, many low resolution",
-          paper="Q-Frame, arXiv 2506.22139")
-def qframe(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-           tokens: TokenBudget | None = None, tau: float = 0.8, high_share: float = 0.5,
-           medium_share: float = 0.25, low_share: float = 0.25, medium_scale: float = 0.5,
-           low_scale: float = 0.25, standardize: bool = True) -> Picks:
+@register(
+    "qframe",
+    summary="Gumbel-max sampling of relevance; few frames high, more medium, many low resolution",
+    paper="Q-Frame, arXiv 2506.22139",
+)
+def qframe(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    tokens: TokenBudget | None = None,
+    tau: float = 0.8,
+    high_share: float = 0.5,
+    medium_share: float = 0.25,
+    low_share: float = 0.25,
+    medium_scale: float = 0.5,
+    low_scale: float = 0.25,
+    standardize: bool = True,
+) -> Picks:
     n = len(scores)
     order = gumbel_order(scores, tau, seed, standardize)
     available = min(budget, n)
@@ -61,7 +76,7 @@ def qframe(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: 
     picks, roles, scales = [], [], []
     start = 0
     for name, scale, c in zip(("high", "medium", "low"), levels, counts):
-        chosen = order[start:start + c]
+        chosen = order[start : start + c]
         picks.extend(chosen.tolist())
         roles.extend([f"qframe sample ({name} resolution)"] * c)
         scales.extend([scale if tokens.scalable else 1.0] * c)

@@ -19,10 +19,21 @@ import numpy as np
 from .base import Picks, register
 
 
-@register("tass", summary="DATE's temporally regularised greedy: best scores at least a gap apart",
-          paper="Yuan et al., DATE, arXiv 2509.09263")
-def tass(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-         gap: float = 20.0, pool_factor: float = 4.0) -> Picks:
+@register(
+    "tass",
+    summary="DATE's temporally regularised greedy: best scores at least a gap apart",
+    paper="Yuan et al., DATE, arXiv 2509.09263",
+)
+def tass(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    gap: float = 20.0,
+    pool_factor: float = 4.0,
+) -> Picks:
     n = len(scores)
     k = min(budget, n)
     by_score = np.lexsort((np.arange(n), -scores))

@@ -75,8 +75,19 @@ def _kmeans(x: np.ndarray, c: int, iters: int = 5) -> tuple[np.ndarray, np.ndarr
     return remap[labels], reps[keep]
 
 
-def _select(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, init_clusters: int,
-            max_clusters: int, iter_threshold: int, branch: int, high: float, mid: float, max_points: int) -> Picks:
+def _select(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    init_clusters: int,
+    max_clusters: int,
+    iter_threshold: int,
+    branch: int,
+    high: float,
+    mid: float,
+    max_points: int,
+) -> Picks:
     k = min(budget, len(scores))
     sub = _subsample(scores, times, max(max_points, 2 * k))
     scores, times = scores[sub], times[sub]
@@ -184,11 +195,27 @@ def _subsample(scores: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
     return np.flatnonzero(taken)
 
 
-@register("videotree", summary="VideoTree-style: k-means on visuals, expand relevant clusters into sub-clusters",
-          paper="Wang et al., VideoTree, CVPR 2025, arXiv 2405.19209")
-def videotree(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-              init_clusters: int = 8, max_clusters: int = 32, iter_threshold: int = 4, branch: int = 4,
-              high: float = 0.8, mid: float = 0.5, max_points: int = 512) -> Picks:
+@register(
+    "videotree",
+    summary="VideoTree-style: k-means on visuals, expand relevant clusters into sub-clusters",
+    paper="Wang et al., VideoTree, CVPR 2025, arXiv 2405.19209",
+)
+def videotree(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    init_clusters: int = 8,
+    max_clusters: int = 32,
+    iter_threshold: int = 4,
+    branch: int = 4,
+    high: float = 0.8,
+    mid: float = 0.5,
+    max_points: int = 512,
+) -> Picks:
     with one_blas_thread():
-        return _select(scores, features, times, budget, init_clusters, max_clusters, iter_threshold, branch, high,
-                       mid, max_points)
+        return _select(
+            scores, features, times, budget, init_clusters, max_clusters, iter_threshold, branch, high, mid, max_points
+        )

@@ -26,10 +26,22 @@ from ._util import fill_uniform, nearest_free, stratified_best
 from .base import Picks, register
 
 
-@register("zoom", summary="a coarse look over the whole video, then dense frames around the best moments",
-          paper="Li et al., 'Select Less, Reason More' (EARL, 2025); T* zoom, arXiv 2504.02259")
-def zoom(scores: np.ndarray, features: np.ndarray, times: np.ndarray, budget: int, *, seed: int = 0,
-         first_share: float = 0.5, moments: int = 0, radius_s: float = 10.0) -> Picks:
+@register(
+    "zoom",
+    summary="a coarse look over the whole video, then dense frames around the best moments",
+    paper="Li et al., 'Select Less, Reason More' (EARL, 2025); T* zoom, arXiv 2504.02259",
+)
+def zoom(
+    scores: np.ndarray,
+    features: np.ndarray,
+    times: np.ndarray,
+    budget: int,
+    *,
+    seed: int = 0,
+    first_share: float = 0.5,
+    moments: int = 0,
+    radius_s: float = 10.0,
+) -> Picks:
     n = len(scores)
     k = min(budget, n)
     k1 = min(k, max(1, math.ceil(first_share * k)))

@@ -43,7 +43,9 @@ def visual_features(thumbs: np.ndarray) -> np.ndarray:
         h = np.where(hsv[..., 1] < 32, 0, h)
         hist = np.bincount(((h * _S_BINS + s) * _V_BINS + v).ravel(), minlength=_H_BINS * _S_BINS * _V_BINS)
         hist = np.sqrt(hist / max(hist.sum(), 1))
-        grey = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), _LAYOUT, interpolation=cv2.INTER_AREA).astype(np.float32)
+        grey = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), _LAYOUT, interpolation=cv2.INTER_AREA).astype(
+            np.float32
+        )
         grey = (grey - grey.mean()).ravel()
         out[i] = np.concatenate([_unit(hist), _unit(grey)])
     return _unit(out).astype(np.float32)

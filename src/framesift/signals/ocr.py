@@ -109,8 +109,9 @@ def get_ocr_engine(purpose: Literal["screen", "read"] = "read"):
 class OcrPool:
     """A candidate tap that keeps the frames most worth reading (see module docstring)."""
 
-    def __init__(self, info: VideoInfo, max_frames: int, side: int = 960, min_priority: float = 0.002,
-                 stride_s: float = 2.0) -> None:
+    def __init__(
+        self, info: VideoInfo, max_frames: int, side: int = 960, min_priority: float = 0.002, stride_s: float = 2.0
+    ) -> None:
         self.info = info
         self.max_frames = max_frames
         self.side = side

@@ -41,14 +41,18 @@ class TextEmbedder:
             self._model = SentenceTransformer(model_dir, device="cpu")
         except ImportError as exc:  # pragma: no cover - dependency declared in pyproject
             raise FramesiftError(f"text embedder unavailable: {exc}") from exc
-        self.dim = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
-                       else self._model.get_sentence_embedding_dimension())
+        self.dim = int(
+            self._model.get_embedding_dimension()
+            if hasattr(self._model, "get_embedding_dimension")
+            else self._model.get_sentence_embedding_dimension()
+        )
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        emb = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                 show_progress_bar=False, convert_to_numpy=True)
+        emb = self._model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+        )
         return np.asarray(emb, dtype=np.float32)
 
 

@@ -49,10 +49,15 @@ class VisualEmbeddings:
             self.fresh = np.zeros(self.mask.shape[0], dtype=bool)
 
     @classmethod
-    def empty(cls, embedder: Embedder, images: CandidateImages) -> "VisualEmbeddings":
+    def empty(cls, embedder: Embedder, images: CandidateImages) -> VisualEmbeddings:
         n = len(images)
-        return cls(embedder=embedder, images=images, model_id=embedder.model_id,
-                   vectors=np.zeros((n, embedder.dim), dtype=np.float32), mask=np.zeros(n, dtype=bool))
+        return cls(
+            embedder=embedder,
+            images=images,
+            model_id=embedder.model_id,
+            vectors=np.zeros((n, embedder.dim), dtype=np.float32),
+            mask=np.zeros(n, dtype=bool),
+        )
 
     def __len__(self) -> int:
         return int(self.mask.shape[0])
@@ -70,8 +75,9 @@ class VisualEmbeddings:
         pos = np.arange(len(self)) if positions is None else np.unique(np.asarray(positions, dtype=np.int64))
         return pos[~self.mask[pos]]
 
-    def ensure(self, positions: Sequence[int] | np.ndarray | None = None, *,
-               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    def ensure(
+        self, positions: Sequence[int] | np.ndarray | None = None, *, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
         """Embed whatever of ``positions`` (default: all) is missing; return ``vectors[positions]``."""
         import time
 

@@ -48,14 +48,14 @@ class CandidateTap(Protocol):
 class EventScanConfig:
     """Parameters of the dense change scan (defaults tuned on the synthetic needle suite)."""
 
-    size: tuple[int, int] = (64, 36)   # grey thumbnail used for frame differences
-    grid: tuple[int, int] = (4, 4)     # blocks; change = max block mean |diff|
-    history_s: float = 1.0             # window for the robust baseline (reset at each event)
-    k_mad: float = 4.0                 # outlier threshold in MADs above the median
-    floor: float = 6.0                 # minimum change (grey levels) to count at all
-    min_gap_s: float = 0.3             # events closer than this are one event
-    settle_s: float = 0.2              # capture the frame this long after the onset too
-    transient_s: float = 1.5           # an event reverting within this is "transient"
+    size: tuple[int, int] = (64, 36)  # grey thumbnail used for frame differences
+    grid: tuple[int, int] = (4, 4)  # blocks; change = max block mean |diff|
+    history_s: float = 1.0  # window for the robust baseline (reset at each event)
+    k_mad: float = 4.0  # outlier threshold in MADs above the median
+    floor: float = 6.0  # minimum change (grey levels) to count at all
+    min_gap_s: float = 0.3  # events closer than this are one event
+    settle_s: float = 0.2  # capture the frame this long after the onset too
+    transient_s: float = 1.5  # an event reverting within this is "transient"
 
 
 @dataclass
@@ -214,7 +214,11 @@ def extract_candidates(
         raise ValueError("fps must be > 0")
     cfg = event_config or EventScanConfig()
     grid = grid_targets(info, table, fps)
-    extra = np.unique(table.index_at_time(np.asarray(extra_times, dtype=np.float64))) if len(extra_times) else np.empty(0, np.int64)
+    extra = (
+        np.unique(table.index_at_time(np.asarray(extra_times, dtype=np.float64)))
+        if len(extra_times)
+        else np.empty(0, np.int64)
+    )
     source_of: dict[int, str] = {int(i): "grid" for i in grid}
     for i in extra:
         source_of.setdefault(int(i), "subtitle")

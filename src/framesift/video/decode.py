@@ -163,8 +163,9 @@ def display_size(info: VideoInfo, max_side: int | None) -> tuple[int, int]:
     return w, h
 
 
-def to_rgb(frame: av.VideoFrame, info: VideoInfo, max_side: int | None = None,
-           fmt: Literal["rgb24", "gray"] = "rgb24") -> np.ndarray:
+def to_rgb(
+    frame: av.VideoFrame, info: VideoInfo, max_side: int | None = None, fmt: Literal["rgb24", "gray"] = "rgb24"
+) -> np.ndarray:
     """Convert a decoded frame to an upright ``(H, W, 3)`` uint8 RGB (or ``(H, W)`` gray) array.
 
     Corrects non-square pixels and applies the display rotation, so what comes out is what a

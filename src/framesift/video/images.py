@@ -77,7 +77,7 @@ class CandidateImages:
         return data, offsets, np.asarray(self.frame_index, dtype=np.int64)
 
     @classmethod
-    def from_buffers(cls, data: np.ndarray, offsets: np.ndarray, frame_index: np.ndarray, side: int) -> "CandidateImages":
+    def from_buffers(cls, data: np.ndarray, offsets: np.ndarray, frame_index: np.ndarray, side: int) -> CandidateImages:
         """Inverse of :meth:`to_buffers` (the index uses it to restore a cached analysis)."""
         out = cls(None, side)
         raw = np.asarray(data, dtype=np.uint8).tobytes()
@@ -86,8 +86,15 @@ class CandidateImages:
         return out
 
 
-def decode_candidate_images(video, info: VideoInfo, table, frame_index: Sequence[int] | np.ndarray, side: int, *,
-                            progress: Callable[[int, int], None] | None = None) -> list[bytes]:
+def decode_candidate_images(
+    video,
+    info: VideoInfo,
+    table,
+    frame_index: Sequence[int] | np.ndarray,
+    side: int,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[bytes]:
     """JPEGs of the frames ``frame_index`` (original indices) exactly as the decode pass keeps them.
 
     One read of the video (:func:`~.decode.iter_decoded`), converted by the same

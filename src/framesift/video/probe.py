@@ -253,8 +253,11 @@ def probe(path: str | os.PathLike) -> tuple[VideoInfo, FrameTable]:
             disp_w, disp_h = disp_h, disp_w
 
         subs = tuple(
-            SubtitleStreamInfo(index=s.index, codec=s.codec_context.name if s.codec_context else "unknown",
-                               language=(s.metadata or {}).get("language"))
+            SubtitleStreamInfo(
+                index=s.index,
+                codec=s.codec_context.name if s.codec_context else "unknown",
+                language=(s.metadata or {}).get("language"),
+            )
             for s in container.streams.subtitles
         )
         info = VideoInfo(

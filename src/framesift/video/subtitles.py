@@ -70,7 +70,11 @@ def _read_stream(container: av.container.InputContainer, stream, label: str) -> 
             if end <= start:
                 end = start + 2.0  # no duration stored: assume a typical cue length
             out.append(SubtitleLine(start=start, end=end, text=text))
-    if not out and stream.codec_context and stream.codec_context.name in {"dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}:
+    if (
+        not out
+        and stream.codec_context
+        and stream.codec_context.name in {"dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}
+    ):
         raise SubtitleError(f"{label}: bitmap subtitles ({stream.codec_context.name}) carry no text")
     out.sort(key=lambda ln: (ln.start, ln.end))
     return out
@@ -133,8 +137,9 @@ def find_sidecar(video_path: str | os.PathLike) -> Path | None:
     return None
 
 
-def load_subtitles(video_path: str | os.PathLike, info: VideoInfo,
-                   explicit: str | os.PathLike | None = None) -> Subtitles | None:
+def load_subtitles(
+    video_path: str | os.PathLike, info: VideoInfo, explicit: str | os.PathLike | None = None
+) -> Subtitles | None:
     """The subtitles framesift uses: ``explicit`` if given, else a sidecar, else the first text stream.
 
     An explicitly given file that cannot be read is an error; a broken sidecar or stream found

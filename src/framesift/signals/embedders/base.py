@@ -57,5 +57,9 @@ class BatchedImageEncoder:
     def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:
         if len(images) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.concatenate([self.encode_pixels(self.prep(images[i : i + self.batch_size]))  # type: ignore[attr-defined]
-                               for i in range(0, len(images), self.batch_size)])
+        return np.concatenate(
+            [
+                self.encode_pixels(self.prep(images[i : i + self.batch_size]))  # type: ignore[attr-defined]
+                for i in range(0, len(images), self.batch_size)
+            ]
+        )

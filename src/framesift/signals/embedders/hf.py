@@ -40,6 +40,7 @@ def _quiet_transformers() -> Iterator[None]:
         if bars:
             hf_logging.enable_progress_bar()
 
+
 DEFAULT_BATCH = 16
 
 
@@ -50,8 +51,10 @@ def family_of(model_type: str, where: str) -> str:
     if model_type == "clip":
         return "clip"
     if model_type == "siglip2":
-        raise InputError(f"{where}: SigLIP2 NaFlex checkpoints (variable resolution) are not supported; use a "
-                         "fixed-resolution one such as google/siglip2-base-patch16-224")
+        raise InputError(
+            f"{where}: SigLIP2 NaFlex checkpoints (variable resolution) are not supported; use a "
+            "fixed-resolution one such as google/siglip2-base-patch16-224"
+        )
     raise InputError(f"{where}: model type '{model_type}' is not a supported dual encoder (siglip, siglip2, clip)")
 
 
@@ -60,8 +63,9 @@ class TransformersEmbedder(BatchedImageEncoder):
 
     backend = "transformers"
 
-    def __init__(self, path: str | Path, model_id: str, *, batch_size: int = DEFAULT_BATCH,
-                 threads: int | None = None) -> None:
+    def __init__(
+        self, path: str | Path, model_id: str, *, batch_size: int = DEFAULT_BATCH, threads: int | None = None
+    ) -> None:
         import torch
         from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoTokenizer
 
@@ -90,7 +94,6 @@ class TransformersEmbedder(BatchedImageEncoder):
         with torch.inference_mode():
             out = self.model.get_image_features(pixel_values=torch.from_numpy(pixels)).pooler_output
         return normalize(out.numpy())
-
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         import torch

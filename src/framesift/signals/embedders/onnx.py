@@ -45,8 +45,9 @@ class OnnxEmbedder(BatchedImageEncoder):
 
     backend = "onnxruntime"
 
-    def __init__(self, path: str | Path, *, batch_size: int = DEFAULT_BATCH, threads: int | None = None,
-                 spin: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, batch_size: int = DEFAULT_BATCH, threads: int | None = None, spin: bool = False
+    ) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
@@ -56,8 +57,10 @@ class OnnxEmbedder(BatchedImageEncoder):
         except (OSError, ValueError) as exc:
             raise InputError(f"{path}: not a framesift ONNX export ({exc})") from exc
         if meta.get("format") != FORMAT:
-            raise InputError(f"{path}: ONNX export format {meta.get('format')} is not supported (expected {FORMAT}); "
-                             "re-export it with this framesift version")
+            raise InputError(
+                f"{path}: ONNX export format {meta.get('format')} is not supported (expected {FORMAT}); "
+                "re-export it with this framesift version"
+            )
         self.meta = meta
         self.prep = ImagePrep.from_dict(meta["image"])
         self.text_spec = TextSpec.from_dict(meta["text"])
@@ -87,7 +90,6 @@ class OnnxEmbedder(BatchedImageEncoder):
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:
         return normalize(self._image.run(None, {"pixel_values": pixels})[0])
 
-
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -111,22 +113,37 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
         s = source.image_size
         image_tower = _ImageTower(model)
         text_tower = _TextTower(model, source.text_spec.use_mask)
-        sample_text = source.tokenizer(["a photo", "a photo of a dog"], padding="max_length",
-                                       max_length=source.text_spec.context, truncation=True)
+        sample_text = source.tokenizer(
+            ["a photo", "a photo of a dog"], padding="max_length", max_length=source.text_spec.context, truncation=True
+        )
         ids = torch.tensor(sample_text["input_ids"], dtype=torch.int64)
         mask = torch.tensor(sample_text["attention_mask"], dtype=torch.int64)
         with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
             warnings.simplefilter("ignore")  # tracer chatter about Python bools in transformers code
-            torch.onnx.export(image_tower, (torch.zeros(2, 3, s, s),), str(tmp / "image_fp32.onnx"),
-                              input_names=["pixel_values"], output_names=["embeds"],
-                              dynamic_axes={"pixel_values": {0: "batch"}, "embeds": {0: "batch"}},
-                              opset_version=opset, dynamo=False)
+            torch.onnx.export(
+                image_tower,
+                (torch.zeros(2, 3, s, s),),
+                str(tmp / "image_fp32.onnx"),
+                input_names=["pixel_values"],
+                output_names=["embeds"],
+                dynamic_axes={"pixel_values": {0: "batch"}, "embeds": {0: "batch"}},
+                opset_version=opset,
+                dynamo=False,
+            )
             text_inputs = (ids, mask) if source.text_spec.use_mask else (ids,)
             names = ["input_ids", "attention_mask"] if source.text_spec.use_mask else ["input_ids"]
             axes = {n: {0: "batch", 1: "tokens"} for n in names}
             axes["embeds"] = {0: "batch"}
-            torch.onnx.export(text_tower, text_inputs, str(tmp / "text_fp32.onnx"), input_names=names,
-                              output_names=["embeds"], dynamic_axes=axes, opset_version=opset, dynamo=False)
+            torch.onnx.export(
+                text_tower,
+                text_inputs,
+                str(tmp / "text_fp32.onnx"),
+                input_names=names,
+                output_names=["embeds"],
+                dynamic_axes=axes,
+                opset_version=opset,
+                dynamo=False,
+            )
         for tower in ("image", "text"):
             src = tmp / f"{tower}_fp32.onnx"
             if int8:
@@ -136,8 +153,9 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
                 level = root.level
                 root.setLevel(logging.ERROR)  # ORT logs an advisory WARNING on the root logger
                 try:
-                    quantize_dynamic(str(src), str(tmp / f"{tower}.onnx"), weight_type=QuantType.QInt8,
-                                     per_channel=True)
+                    quantize_dynamic(
+                        str(src), str(tmp / f"{tower}.onnx"), weight_type=QuantType.QInt8, per_channel=True
+                    )
                 finally:
                     root.setLevel(level)
                 src.unlink()
@@ -145,9 +163,14 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
                 src.rename(tmp / f"{tower}.onnx")
         source.tokenizer.save_pretrained(tmp)
         meta = {
-            "format": FORMAT, "source_id": source.model_id.split("|")[0], "family": source.family,
-            "precision": "int8" if int8 else "fp32", "dim": source.dim, "image": source.prep.to_dict(),
-            "text": source.text_spec.to_dict(), "opset": opset,
+            "format": FORMAT,
+            "source_id": source.model_id.split("|")[0],
+            "family": source.family,
+            "precision": "int8" if int8 else "fp32",
+            "dim": source.dim,
+            "image": source.prep.to_dict(),
+            "text": source.text_spec.to_dict(),
+            "opset": opset,
         }
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
     return out

@@ -26,8 +26,12 @@ from .text import normalize
 
 __all__ = ["OpenClipEmbedder", "parse_open_clip_spec"]
 
-_RESAMPLE = {"bicubic": Image.Resampling.BICUBIC, "bilinear": Image.Resampling.BILINEAR,
-             "nearest": Image.Resampling.NEAREST, "lanczos": Image.Resampling.LANCZOS}
+_RESAMPLE = {
+    "bicubic": Image.Resampling.BICUBIC,
+    "bilinear": Image.Resampling.BILINEAR,
+    "nearest": Image.Resampling.NEAREST,
+    "lanczos": Image.Resampling.LANCZOS,
+}
 
 
 def parse_open_clip_spec(spec: str) -> tuple[str, str | None]:
@@ -52,9 +56,11 @@ class OpenClipEmbedder(BatchedImageEncoder):
             import open_clip
             import torch
         except Exception as exc:  # ImportError, or torchvision failing to load its operators
-            raise InputError(f"model '{spec}': open_clip cannot be imported here ({type(exc).__name__}: {exc}); "
-                             "install open_clip_torch with a torchvision matching your torch, or export the "
-                             "model to a transformers/ONNX directory") from exc
+            raise InputError(
+                f"model '{spec}': open_clip cannot be imported here ({type(exc).__name__}: {exc}); "
+                "install open_clip_torch with a torchvision matching your torch, or export the "
+                "model to a transformers/ONNX directory"
+            ) from exc
         if threads:
             torch.set_num_threads(int(threads))
         name, pretrained = parse_open_clip_spec(spec)
@@ -65,10 +71,16 @@ class OpenClipEmbedder(BatchedImageEncoder):
         size = cfg.get("size", 224)
         size = int(size[0] if isinstance(size, (tuple, list)) else size)
         mode = "squash" if cfg.get("resize_mode") == "squash" else "shortest_edge"
-        self.prep = ImagePrep(mode=mode, size=size, crop=size,
-                              resample=int(_RESAMPLE.get(cfg.get("interpolation", "bicubic"), Image.Resampling.BICUBIC)),
-                              rescale=1 / 255, mean=tuple(cfg.get("mean", (0.48145466, 0.4578275, 0.40821073))),
-                              std=tuple(cfg.get("std", (0.26862954, 0.26130258, 0.27577711))), crop_round=True)
+        self.prep = ImagePrep(
+            mode=mode,
+            size=size,
+            crop=size,
+            resample=int(_RESAMPLE.get(cfg.get("interpolation", "bicubic"), Image.Resampling.BICUBIC)),
+            rescale=1 / 255,
+            mean=tuple(cfg.get("mean", (0.48145466, 0.4578275, 0.40821073))),
+            std=tuple(cfg.get("std", (0.26862954, 0.26130258, 0.27577711))),
+            crop_round=True,
+        )
         self.image_size = size
         self.context = int(getattr(self.tokenizer, "context_length", 77))
         self.dim = int(self.encode_texts(["a"]).shape[1])
@@ -81,7 +93,6 @@ class OpenClipEmbedder(BatchedImageEncoder):
 
         with torch.inference_mode():
             return normalize(self.model.encode_image(torch.from_numpy(pixels)).float().numpy())
-
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         import torch

@@ -53,13 +53,20 @@ class ImagePrep:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ImagePrep":
-        return cls(mode=d["mode"], size=int(d["size"]), crop=int(d["crop"]), resample=int(d["resample"]),
-                   rescale=float(d["rescale"]), mean=tuple(d["mean"]), std=tuple(d["std"]),
-                   crop_round=bool(d.get("crop_round", False)))
+    def from_dict(cls, d: dict[str, Any]) -> ImagePrep:
+        return cls(
+            mode=d["mode"],
+            size=int(d["size"]),
+            crop=int(d["crop"]),
+            resample=int(d["resample"]),
+            rescale=float(d["rescale"]),
+            mean=tuple(d["mean"]),
+            std=tuple(d["std"]),
+            crop_round=bool(d.get("crop_round", False)),
+        )
 
     @classmethod
-    def from_hf(cls, proc: Any) -> "ImagePrep":
+    def from_hf(cls, proc: Any) -> ImagePrep:
         """Read the settings of a ``transformers`` image processor (SigLIP or CLIP style)."""
         size = _as_dict(getattr(proc, "size", None))
         if not getattr(proc, "do_resize", True):

@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
 from ...errors import InputError
 from .base import Embedder
 
@@ -124,14 +125,18 @@ def _load(spec: str, threads: int | None, batch_size: int) -> Embedder:
         if is_onnx_export(path):
             return OnnxEmbedder(path, batch_size=batch_size, threads=threads)
         if not (path / "config.json").is_file():
-            raise InputError(f"model directory '{spec}' has neither config.json (transformers) nor "
-                             "framesift-onnx.json (framesift export-onnx)")
+            raise InputError(
+                f"model directory '{spec}' has neither config.json (transformers) nor "
+                "framesift-onnx.json (framesift export-onnx)"
+            )
         model_id = local_model_id(path.resolve())
     elif spec.count("/") == 1 and " " not in spec:
         path, model_id = _hub_path(spec)
     else:
-        raise InputError(f"model '{spec}' is neither a directory, a hub id (owner/name) nor open_clip:NAME/TAG; "
-                         "see `framesift models`")
+        raise InputError(
+            f"model '{spec}' is neither a directory, a hub id (owner/name) nor open_clip:NAME/TAG; "
+            "see `framesift models`"
+        )
     from .hf import TransformersEmbedder
 
     try:
@@ -174,9 +179,16 @@ def list_models(dirs: list[str | os.PathLike] | tuple = ()) -> list[ModelEntry]:
                     cached[repo.repo_id] = str(rev.snapshot_path)
     except Exception:  # noqa: BLE001 - no cache directory yet, or an unreadable one
         pass
-    entries = [ModelEntry(spec, desc, spec in cached, cached.get(spec),
-                          "open_clip" if spec.startswith("open_clip:") else "transformers")
-               for spec, desc in KNOWN_MODELS.items()]
+    entries = [
+        ModelEntry(
+            spec,
+            desc,
+            spec in cached,
+            cached.get(spec),
+            "open_clip" if spec.startswith("open_clip:") else "transformers",
+        )
+        for spec, desc in KNOWN_MODELS.items()
+    ]
     for repo, p in sorted(cached.items()):
         if repo not in KNOWN_MODELS:
             backend, desc = _describe_dir(Path(p)) or ("transformers", "")
@@ -189,4 +201,3 @@ def list_models(dirs: list[str | os.PathLike] | tuple = ()) -> list[ModelEntry]:
             if got:
                 entries.append(ModelEntry(str(c), got[1], True, str(c), got[0]))
     return entries
-

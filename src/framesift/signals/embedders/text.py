@@ -34,11 +34,11 @@ class TextSpec:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TextSpec":
+    def from_dict(cls, d: dict[str, Any]) -> TextSpec:
         return cls(context=int(d["context"]), padding=d["padding"], use_mask=bool(d["use_mask"]))
 
     @classmethod
-    def for_family(cls, family: str, context: int) -> "TextSpec":
+    def for_family(cls, family: str, context: int) -> TextSpec:
         if family == "siglip":
             return cls(context=context, padding="max_length", use_mask=False)
         return cls(context=context, padding="longest", use_mask=True)
@@ -48,9 +48,9 @@ class TextSpec:
 class TokenBatch:
     """Token ids of all chunks; ``owner[k]`` is the text chunk ``k`` came from."""
 
-    input_ids: np.ndarray       # (K, L) int64
+    input_ids: np.ndarray  # (K, L) int64
     attention_mask: np.ndarray  # (K, L) int64
-    owner: np.ndarray           # (K,) int64
+    owner: np.ndarray  # (K,) int64
 
 
 def _length(tok: Any, text: str) -> int:
