@@ -15,7 +15,13 @@ class InputError(FramesiftError):
     """Bad input or usage: a missing file, a file that is not a video, a budget below 1, ...
 
     The message is written for a person: it names the file (if any) and says what is wrong.
+    ``param`` is the Python parameter at fault (``"embed_budget"``), when there is one: the
+    library's message names that parameter, and the CLI swaps in its flag (``--embed-budget``).
     """
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 class VideoError(InputError):
