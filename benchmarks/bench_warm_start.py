@@ -88,8 +88,20 @@ def main() -> int:
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory(dir=tmp) as out_dir:
                 wall, _ = _run(
-                    [sys.executable, "-m", "framesift.cli", "select", str(path), "-q", QUESTION, "--cache", cache,
-                     "--out", str(Path(out_dir) / "sel"), "--quiet"],
+                    [
+                        sys.executable,
+                        "-m",
+                        "framesift.cli",
+                        "select",
+                        str(path),
+                        "-q",
+                        QUESTION,
+                        "--cache",
+                        cache,
+                        "--out",
+                        str(Path(out_dir) / "sel"),
+                        "--quiet",
+                    ],
                     env,
                 )
                 cli.append(wall)
@@ -108,8 +120,19 @@ def main() -> int:
         "|---|---|---|",
         f"| interpreter + import framesift (+api) | {cold['import']:.3f} | {w['import']:.3f} |",
     ]
-    stages = ["probe", "subtitles", "decode", "features", "ocr", "index_write", "index_load", "text_embed",
-              "score", "select", "fetch"]
+    stages = [
+        "probe",
+        "subtitles",
+        "decode",
+        "features",
+        "ocr",
+        "index_write",
+        "index_load",
+        "text_embed",
+        "score",
+        "select",
+        "fetch",
+    ]
     ct = cold["timings"]
     for s in stages:
         if s in ct or s in wt:

@@ -204,6 +204,7 @@ def analyze(
     model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
     cache: Any = False,
+    device: str = "auto",
 ) -> Analysis:
     """Probe, decode candidates, compute features and read on-screen text: the query-free part.
 
@@ -218,22 +219,38 @@ def analyze(
     With ``model`` too, its ``visual`` gets every row of this model stored in the entry and the
     stored model-size images (decoded once if the entry has none at this size); rows embedded
     later are written back by :func:`select_from` (:mod:`framesift.index.visual`).
+
+    ``device`` (``auto``, ``cpu``, ``cuda[:N]``): where the visual model, OCR and decoding run
+    (:mod:`framesift.signals.devices`); decoding falls back to the CPU when NVDEC cannot start.
     """
+    from .signals.devices import check_device
+
+    device = check_device(device)
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
     if cache is not None and cache is not False:
         return _analyze_cached(
-            video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress
+            video,
+            cache,
+            subtitles=subtitles,
+            fps=fps,
+            events=events,
+            ocr=ocr,
+            model=model,
+            progress=progress,
+            device=device,
         )
-    return _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress)
+    return _analyze(
+        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, device=device
+    )
 
 
-def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progress) -> Analysis:
+def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progress, device="auto") -> Analysis:
     from .index import open_store
     from .index.visual import attach_visual
 
     t0 = time.perf_counter()
-    embedder = load_embedder(model) if model is not None else None  # a bad --model fails before any work
+    embedder = load_embedder(model, device=device) if model is not None else None  # a bad --model fails before any work
     entry = open_store(cache).entry(video, fps=fps, events=events, ocr=ocr, subtitles=subtitles)
     analysis = entry.load_analysis(video)
     if analysis is None:
@@ -243,7 +260,14 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progres
             if analysis is None:
                 miss = entry.last_miss
                 analysis = _analyze(
-                    video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=embedder, progress=progress
+                    video,
+                    subtitles=subtitles,
+                    fps=fps,
+                    events=events,
+                    ocr=ocr,
+                    model=embedder,
+                    progress=progress,
+                    device=device,
                 )
                 t1 = time.perf_counter()
                 entry.put_analysis(analysis)
@@ -268,7 +292,7 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progres
     return analysis
 
 
-def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis:
+def _analyze(video, *, subtitles, fps, events, ocr, model, progress, device="auto") -> Analysis:
     pin_mmap_threshold()
     timer = _Timer()
     notes: list[str] = []
@@ -276,14 +300,14 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis
     embedder = None
     if model is not None:
         with timer.stage("model_load"):  # before decoding: a bad --model fails fast
-            embedder = load_embedder(model)
+            embedder = load_embedder(model, device=device)
     with timer.stage("probe"):
         info, table = probe(video)
     notes.extend(info.warnings)
     with timer.stage("subtitles"):
         subs = load_subtitles(video, info, subtitles)
     ocr_frames = 0 if ocr is False else (default_ocr_frames(info.duration) if ocr in ("auto", True) else int(ocr))
-    pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
+    pool = OcrPool(info, ocr_frames, device=device) if ocr_frames > 0 else None
     images = CandidateImages(info, embedder.image_size) if embedder is not None else None
     with timer.stage("decode"):
         cands = extract_candidates(
@@ -295,6 +319,7 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis
             events=events,
             taps=[t for t in (pool, images) if t is not None],
             progress=lambda d, t: report("decode", d, t),
+            device=device,
         )
     notes.extend(cands.notes)
     if len(cands) == 0:
@@ -447,6 +472,7 @@ def select(
     embed_budget: int | Literal["auto", "all"] = "auto",
     progress: ProgressFn | None = None,
     cache: Any = False,
+    device: str = "auto",
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -481,6 +507,7 @@ def select(
             ``"all"`` (every candidate: dense scoring).
         progress: optional callback ``(stage, done, total)``.
         cache: reuse / fill the per-video index (see :func:`analyze`).
+        device: ``auto``, ``cpu`` or ``cuda[:N]`` for the visual model, OCR and decoding (see :func:`analyze`).
     """
     _validate(query, budget, budget_tokens)
     embed_budget = parse_embed_budget(embed_budget)  # a bad value fails before decoding
@@ -490,7 +517,15 @@ def select(
 
         get_family(model_family)  # unknown family: fail before decoding too
     analysis = analyze(
-        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=cache
+        video,
+        subtitles=subtitles,
+        fps=fps,
+        events=events,
+        ocr=ocr,
+        model=model,
+        progress=progress,
+        cache=cache,
+        device=device,
     )
     return select_from(
         analysis,

@@ -84,7 +84,9 @@ def build_minilm_onnx(model_dir: str | os.PathLike) -> bytes:
     model_dir = Path(model_dir)
     cfg = json.loads((model_dir / "config.json").read_text())
     if cfg.get("model_type") != "bert" or cfg.get("hidden_act") != "gelu":
-        raise ValueError(f"{model_dir}: not a BERT encoder with GELU ({cfg.get('model_type')}, {cfg.get('hidden_act')})")
+        raise ValueError(
+            f"{model_dir}: not a BERT encoder with GELU ({cfg.get('model_type')}, {cfg.get('hidden_act')})"
+        )
     w = read_safetensors(model_dir / "model.safetensors")
     # Some exports prefix every name with "bert." (BertForX); this graph needs the bare encoder.
     if not any(k.startswith("embeddings.") for k in w):
@@ -111,9 +113,10 @@ def build_minilm_onnx(model_dir: str | os.PathLike) -> bytes:
     # Embeddings: words + positions + token type 0 (sentence-transformers feeds single segments,
     # so the type-0 row is folded into the position table).
     word = g.const("word_embeddings", np.asarray(w["embeddings.word_embeddings.weight"], dtype=f32))
-    pos_type = np.asarray(w["embeddings.position_embeddings.weight"], dtype=f32) + np.asarray(
-        w["embeddings.token_type_embeddings.weight"], dtype=f32
-    )[0]
+    pos_type = (
+        np.asarray(w["embeddings.position_embeddings.weight"], dtype=f32)
+        + np.asarray(w["embeddings.token_type_embeddings.weight"], dtype=f32)[0]
+    )
     pos = g.const("position_plus_type", pos_type)
     one_i = g.const("one_i64", np.array([1], dtype=np.int64))
     zero_i = g.const("zero_i64", np.array([0], dtype=np.int64))

@@ -84,7 +84,9 @@ class TextEmbedder:
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         providers, self.device = ort_providers(device)
-        self._session = ort.InferenceSession(str(model) if isinstance(model, Path) else model, opts, providers=providers)
+        self._session = ort.InferenceSession(
+            str(model) if isinstance(model, Path) else model, opts, providers=providers
+        )
         if "CUDAExecutionProvider" not in self._session.get_providers():
             self.device = "cpu"
         self.backend = "onnx"
