@@ -140,3 +140,13 @@ def test_auto_embed_budget_goes_dense_when_the_model_is_fast():
     assert auto_embed_budget(120, 120.0, 100.0) == 120
     # ... but not at 10 img/s (12 s)
     assert auto_embed_budget(120, 120.0, 10.0) < 120
+
+
+def test_ocr_asked_for_cuda_without_a_cuda_provider_runs_on_the_cpu_and_says_so(cfr_video):
+    from framesift.signals.ocr import OcrPool
+    from framesift.video.probe import probe
+
+    info, _ = probe(cfr_video.path)
+    pool = OcrPool(info, 4, device="cuda")
+    assert pool.device == "cpu" and "onnxruntime-gpu" in pool.note
+    assert OcrPool(info, 4, device="auto").note is None  # auto: no GPU is no news

@@ -26,7 +26,9 @@ def corpus(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("corpus")
     for k in range(2):
         make_video(d / f"clip{k}.mp4", duration=6, fps=12, width=256, height=144, seed=k, footage=False)
-    shutil.copy(d / "clip0.mp4", d / "clip0-copy.mp4")  # same content, same entry, another name
+    # same content (video and subtitle sidecar): the same index entry under another name
+    shutil.copy(d / "clip0.mp4", d / "clip0-copy.mp4")
+    shutil.copy(d / "clip0.srt", d / "clip0-copy.srt")
     return d
 
 

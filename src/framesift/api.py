@@ -308,6 +308,8 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress, device="aut
         subs = load_subtitles(video, info, subtitles)
     ocr_frames = 0 if ocr is False else (default_ocr_frames(info.duration) if ocr in ("auto", True) else int(ocr))
     pool = OcrPool(info, ocr_frames, device=device) if ocr_frames > 0 else None
+    if pool is not None and pool.note:
+        notes.append(pool.note)
     images = CandidateImages(info, embedder.image_size) if embedder is not None else None
     with timer.stage("decode"):
         cands = extract_candidates(

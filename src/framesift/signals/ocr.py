@@ -29,6 +29,7 @@ from typing import Literal
 import av
 import numpy as np
 
+from ..errors import InputError
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
 
@@ -132,8 +133,15 @@ class OcrPool:
         device: str = "cpu",
     ) -> None:
         self.info = info
-        #: where the detector and recogniser run (``cpu`` / ``cuda[:N]``, see :func:`ocr_device`)
-        self.device = ocr_device(device) if max_frames > 0 else "cpu"
+        #: where the detector and recogniser run (``cpu`` / ``cuda[:N]``, see :func:`ocr_device`);
+        #: a GPU that ONNX Runtime cannot use means the CPU, said in ``note`` (OCR is not the
+        #: part a ``device="cuda"`` run is for: that is the visual model, which does fail loudly)
+        self.device, self.note = "cpu", None
+        if max_frames > 0:
+            try:
+                self.device = ocr_device(device)
+            except InputError as exc:
+                self.note = f"OCR ran on the CPU ({exc})"
         self.max_frames = max_frames
         self.side = side
         self.min_priority = min_priority
