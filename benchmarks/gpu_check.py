@@ -63,7 +63,7 @@ def env():
 
 @check("text embedder (MiniLM, ONNX Runtime CUDA provider) == CPU")
 def text_embedder():
-    from framesift.signals.devices import ort_providers
+    from framesift.devices import ort_providers
     from framesift.signals.text_embedder import TextEmbedder
 
     try:
@@ -81,7 +81,7 @@ def text_embedder():
 @check("visual embedder (transformers SigLIP, torch CUDA) == CPU; auto picks CUDA")
 def visual_torch(tmp: Path):
     from framesift.bench.random_models import save_random_model
-    from framesift.signals.devices import torch_device
+    from framesift.devices import torch_device
     from framesift.signals.embedders import load_embedder
 
     try:
@@ -102,7 +102,7 @@ def visual_torch(tmp: Path):
 
 @check("visual embedder (ONNX export, CUDA provider) == CPU")
 def visual_onnx(tmp: Path):
-    from framesift.signals.devices import ort_providers
+    from framesift.devices import ort_providers
     from framesift.signals.embedders import load_embedder
     from framesift.signals.embedders.onnx import export_onnx
 

@@ -12,8 +12,8 @@ import types
 
 import pytest
 
+from framesift.devices import check_device, ort_providers, pick_device, torch_device
 from framesift.errors import InputError
-from framesift.signals.devices import check_device, ort_providers, pick_device, torch_device
 
 CPU_ONLY = lambda: ["AzureExecutionProvider", "CPUExecutionProvider"]  # noqa: E731 - what onnxruntime lists here
 WITH_CUDA = lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]  # noqa: E731 - onnxruntime-gpu on a GPU box

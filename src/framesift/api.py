@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ._malloc import pin_mmap_threshold
+from .devices import check_device
 from .errors import InputError
 from .scoring.coarse_to_fine import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
@@ -223,8 +224,6 @@ def analyze(
     ``device`` (``auto``, ``cpu``, ``cuda[:N]``): where the visual model, OCR and decoding run
     (:mod:`framesift.signals.devices`); decoding falls back to the CPU when NVDEC cannot start.
     """
-    from .signals.devices import check_device
-
     device = check_device(device)
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .._cache import default_cache_dir
+
 __all__ = ["BUILDER_VERSION", "build_minilm_onnx", "cached_minilm_onnx", "read_safetensors"]
 
 #: Bump when the graph changes: cached files of an older builder are then rebuilt.
@@ -187,7 +189,6 @@ def build_minilm_onnx(model_dir: str | os.PathLike) -> bytes:
 
 def _model_cache_dir() -> Path:
     # Same root as the index (``$FRAMESIFT_CACHE`` or the user cache), not inside the index layout.
-    from ..index.store import default_cache_dir
 
     return default_cache_dir() / "models"
 

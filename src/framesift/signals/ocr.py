@@ -22,13 +22,15 @@ frame only where *new text* appears:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 import av
 import numpy as np
 
+from ..devices import ort_providers
 from ..errors import InputError
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
@@ -91,8 +93,6 @@ _DET_SIDE = {"screen": _SCREEN_SIDE, "read": 960}
 def ocr_device(device: str = "cpu") -> str:
     """Where OCR runs for ``device`` (auto / cpu / cuda): CUDA needs ``onnxruntime-gpu``, since
     rapidocr runs PP-OCR's ONNX models through ONNX Runtime."""
-    from .devices import ort_providers
-
     return ort_providers(device)[1]
 
 
@@ -116,8 +116,42 @@ def get_ocr_engine(purpose: Literal["screen", "read"] = "read", device: str = "c
             # thread is faster overall than two competing for two cores (21.5 s -> 13.7 s for
             # 10 minutes of 360p, measured with benchmarks/bench_select.py's video).
             kwargs["intra_op_num_threads"] = 1
-        _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
+        with _no_spinning():
+            _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
     return _ENGINES[key]
+
+
+@contextmanager
+def _no_spinning() -> Iterator[None]:
+    """Build rapidocr's ONNX Runtime sessions with idle threads sleeping instead of spinning.
+
+    rapidocr exposes no session option for it, so its session-options factory is wrapped while
+    the engine is built. Why: reading runs next to other work (the decoder in the same process,
+    other processes on a shared machine), and spinning threads steal the CPU it needs; measured
+    1.34x faster reading (3.0 -> 2.2 s per 640x360 frame, same text on 12/12 frames) on the
+    2-core VM under heavy load, as the visual embedders found (BENCHMARKS.md, section 13).
+    """
+    try:
+        from rapidocr_onnxruntime.utils import infer_engine
+    except ImportError:  # another layout: build the sessions as rapidocr does
+        yield
+        return
+    original = infer_engine.OrtInferSession.__dict__.get("_init_sess_opts")
+    if original is None:
+        yield
+        return
+    build = original.__func__ if isinstance(original, staticmethod) else original
+
+    def quiet(config):
+        opts = build(config)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return opts
+
+    infer_engine.OrtInferSession._init_sess_opts = staticmethod(quiet)
+    try:
+        yield
+    finally:
+        infer_engine.OrtInferSession._init_sess_opts = original
 
 
 class OcrPool:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..devices import ort_providers, torch_device
 from ..errors import FramesiftError
 
 __all__ = ["MODEL_ID", "TextEmbedder", "get_text_embedder", "EmbeddingMemo"]
@@ -71,7 +72,6 @@ class TextEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from .devices import ort_providers
         from .minilm_onnx import cached_minilm_onnx
 
         tok = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
@@ -83,6 +83,8 @@ class TextEmbedder:
         model = cached_minilm_onnx(model_dir)
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        # idle threads sleep: the question is embedded next to other work (see signals/ocr.py)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers, self.device = ort_providers(device)
         self._session = ort.InferenceSession(
             str(model) if isinstance(model, Path) else model, opts, providers=providers
@@ -113,7 +115,6 @@ class TextEmbedder:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
-            from .devices import torch_device
         except ImportError as exc:  # pragma: no cover - dependency declared in pyproject
             raise FramesiftError(f"text embedder unavailable: {exc}") from exc
         hf_logging.disable_progress_bar()

@@ -21,6 +21,7 @@ from typing import Literal
 import av
 import numpy as np
 
+from ..devices import check_device
 from .probe import FrameTable, VideoInfo, open_container
 
 __all__ = ["DecodeDevice", "ReadPlan", "display_size", "iter_decoded", "open_decoder", "plan_reads", "to_rgb"]
@@ -106,8 +107,6 @@ def open_decoder(
     decoder, decoding silently falls back to the CPU and the returned :class:`DecodeDevice` says
     why (the caller puts that into the manifest's notes). ``open_hw`` is injectable for tests.
     """
-    from ..signals.devices import check_device
-
     d = check_device(device)
     if d == "cpu":
         return open_container(path), DecodeDevice(device, "cpu")

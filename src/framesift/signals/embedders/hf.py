@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ...devices import torch_device
 from ...errors import InputError
 from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
@@ -75,8 +76,6 @@ class TransformersEmbedder(BatchedImageEncoder):
     ) -> None:
         import torch
         from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoTokenizer
-
-        from ..devices import torch_device
 
         self.device = torch_device(device)
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..._atomic import atomic_dir
+from ...devices import ort_providers
 from ...errors import InputError
 from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
@@ -89,8 +90,6 @@ class OnnxEmbedder(BatchedImageEncoder):
         # 1.3x faster for int8 SigLIP-B/16 on the shared 2-core VM (BENCHMARKS.md, "Image embedders").
         if not spin:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        from ..devices import ort_providers
-
         providers, self.device = ort_providers(device)
         self._image = ort.InferenceSession(str(path / "image.onnx"), opts, providers=providers)
         self._text = ort.InferenceSession(str(path / "text.onnx"), opts, providers=providers)

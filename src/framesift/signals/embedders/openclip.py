@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ...devices import torch_device
 from ...errors import InputError
 from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
@@ -63,8 +64,6 @@ class OpenClipEmbedder(BatchedImageEncoder):
             ) from exc
         if threads:
             torch.set_num_threads(int(threads))
-        from ..devices import torch_device
-
         self.device = torch_device(device)
         name, pretrained = parse_open_clip_spec(spec)
         model, _, _ = open_clip.create_model_and_transforms(name, pretrained=pretrained)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ...devices import check_device
 from ...errors import InputError
 from .base import Embedder
 
@@ -108,8 +109,6 @@ def load_embedder(
     open_clip, ``onnxruntime-gpu``'s CUDA provider for ONNX exports), ``cpu`` or ``cuda[:N]``
     (an InputError when there is no usable GPU). The embedder's ``device`` says where it runs.
     """
-    from ..devices import check_device
-
     device = check_device(device)
     if not isinstance(spec, str):
         if isinstance(spec, Embedder):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ..errors import InputError
+from .errors import InputError
 
 __all__ = ["DEVICES", "check_device", "ort_providers", "pick_device", "torch_device"]
 
