@@ -36,7 +36,9 @@ app = typer.Typer(
 )
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks and evaluation (separate from the tests).")
 app.add_typer(bench_app, name="bench")
-err = Console(stderr=True)
+# emoji=False: user text (subtitles, OCR) is printed as is (":x:" stays ":x:"), and rich's
+# emoji table (~0.1-0.3 s to import) stays off every command's path.
+err = Console(stderr=True, emoji=False)
 
 _STAGE_LABEL = {"decode": "decoding candidates", "ocr": "reading on-screen text", "embed": "embedding candidates"}
 
@@ -164,6 +166,9 @@ def select_cmd(
         help="With --model: candidates the visual channel may embed (coarse-to-fine; the rest "
         "are estimated): N, auto (scaled to video length and model speed) or all (dense).",
     ),
+    device: str = typer.Option(
+        "auto", "--device", help="Visual model, OCR and decoding: auto (a GPU where usable), cpu or cuda[:N]."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -205,6 +210,7 @@ def select_cmd(
             rewrite_model=rewrite_model,
             cache=False if no_cache else (cache or True),
             embed_budget=embed_spec,
+            device=device,
         )
     model_input = None
     if fmt is not None:
