@@ -88,7 +88,7 @@ print(json.dumps({"import": t1 - t0, "select": t2 - t1, "timings": sel.timings})
 _LIBRARY = r"""
 import json, resource, sys
 import framesift
-from framesift.index.library import index_video
+from framesift.library import index_video
 out = []
 for p in sys.argv[2:]:
     index_video(p, cache=sys.argv[1], ocr="auto")

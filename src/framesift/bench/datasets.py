@@ -446,7 +446,7 @@ def load_dataset(
     if kind is None:
         kind = _guess(path)
         if kind is None:
-            raise InputError(f"{path}: unknown dataset format (pass --kind, one of {', '.join(DATASETS)})")
+            raise InputError(f"{path}: unknown dataset format (pass kind, one of {', '.join(DATASETS)})", param="kind")
     if kind not in DATASETS:
         raise InputError(f"unknown dataset kind {kind!r} (expected one of {', '.join(DATASETS)})")
     try:

@@ -117,7 +117,7 @@ def run_grounding(
         get_strategy(s)
     budgets = sorted({int(b) for b in budgets})
     if not budgets or budgets[0] < 1:
-        raise InputError("--budgets must be whole numbers >= 1")
+        raise InputError("budgets must be whole numbers >= 1", param="budgets")
     skipped: dict[str, int] = defaultdict(int)
     by_video: dict[str, list[BenchItem]] = defaultdict(list)
     for it in items:

@@ -88,9 +88,9 @@ def make_needles(
     """
     out = Path(out)
     if videos < 1:
-        raise InputError(f"--videos must be at least 1 (got {videos})")
+        raise InputError(f"videos must be at least 1 (got {videos})", param="videos")
     if not minutes > 0:
-        raise InputError(f"--minutes must be > 0 (got {minutes})")
+        raise InputError(f"minutes must be > 0 (got {minutes})", param="minutes")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out}: already exists and is not an empty folder")
     duration = float(minutes) * 60.0
@@ -104,7 +104,7 @@ def make_needles(
             try:
                 needles = needle_suite(vseed, duration)
             except ValueError as exc:
-                raise InputError(f"--minutes {minutes}: {exc}") from exc
+                raise InputError(f"minutes {minutes}: {exc}", param="minutes") from exc
             sv = make_video(tmp / "videos" / f"needles_{v:03d}.mp4", duration=duration, needles=needles, seed=vseed)
             rel = f"videos/{sv.path.name}"
             entries.append(

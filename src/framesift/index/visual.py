@@ -16,22 +16,18 @@ embedded before and never decodes the video (only the final fetch of the chosen 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
 
+from ..analysis import Analysis
+from ..progress import ProgressFn
 from ..signals.embedders import Embedder
 from ..signals.visual import VisualEmbeddings
 from ..video.images import JPEG_QUALITY, CandidateImages, decode_candidate_images
 from .store import VideoEntry
 
-if TYPE_CHECKING:
-    from ..api import Analysis
-
 __all__ = ["StoredImages", "attach_visual", "embed_all", "image_kind", "persist_visual"]
-
-ProgressFn = Callable[[str, int, int], None]
 
 
 def image_kind(side: int) -> str:

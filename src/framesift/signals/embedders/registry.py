@@ -92,7 +92,8 @@ def _hub_path(repo: str) -> tuple[Path, str]:
             raise InputError(
                 f"model '{repo}' is not in the Hugging Face cache and could not be downloaded ({reason}); "
                 f"download it where the hub is reachable (huggingface-cli download {repo} --local-dir DIR) "
-                "and pass --model DIR"
+                "and pass that folder as model (--model DIR)",
+                param="model",
             ) from exc
     if not (path / "config.json").is_file():
         raise InputError(f"model '{repo}': the hub snapshot has no config.json (not a transformers checkpoint)")
@@ -113,7 +114,7 @@ def _load(spec: str, threads: int | None, batch_size: int) -> Embedder:
     from .onnx import OnnxEmbedder, is_onnx_export
 
     if not spec:
-        raise InputError("--model is empty")
+        raise InputError("model is empty", param="model")
     if spec.startswith("open_clip:"):
         from .openclip import OpenClipEmbedder
 
