@@ -27,7 +27,7 @@ from framesift.bench.needles import make_needles
 from framesift.bench.qa import ServerError, chat_completion
 from framesift.export.openai import openai_messages
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from _tiny_vlm import build_tiny_llava  # noqa: E402
 
 
