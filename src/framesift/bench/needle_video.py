@@ -25,8 +25,9 @@ import math
 import warnings
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import av
 import numpy as np
@@ -46,7 +47,7 @@ from .scenes import (
     footage_clips,
 )
 from .transcript import _transcript, write_srt
-from .truth import _KINDS, Needle, SynthVideo
+from .truth import _KINDS, Needle, NeedleKind, SynthVideo
 
 __all__ = ["Needle", "SynthVideo", "make_video", "needle_suite", "footage_clips", "write_srt"]
 
@@ -141,7 +142,7 @@ def make_video(
             shape, colour = _parse_flash(n.content)
             r = int(nrng.uniform(0.12, 0.2) * height)
             cx, cy = int(nrng.uniform(r + 4, width - r - 4)), int(nrng.uniform(r + 4, height - r - 4))
-            fn = lambda fr, sh=shape, c=colour, cx=cx, cy=cy, r=r: _draw_flash(fr, sh, c, cx, cy, r)
+            fn = partial(_draw_flash, shape=shape, colour=colour, cx=cx, cy=cy, r=r)
         for i in range(i0, i1):
             needle_draw[i] = fn
 
@@ -251,7 +252,7 @@ def needle_suite(
             raise ValueError(f"unknown needle kind {k!r}")
     banks = {"text": TEXT_FACTS, "subtitle": SUBTITLE_FACTS, "flash": FLASH_FACTS}
     n_default = max(1, math.ceil(duration / 300.0))
-    plan: list[tuple[str, float, str, str]] = []  # (kind, length, content, question)
+    plan: list[tuple[NeedleKind, float, str, str]] = []  # (kind, length, content, question)
     for k in kinds:
         bank = banks[k]
         n = min(per_kind if per_kind is not None else n_default, len(bank))
@@ -263,7 +264,7 @@ def needle_suite(
                 ln = float(rng.uniform(1.5, 3.0))
             else:
                 ln = float(int(rng.integers(2, 5)) / rate)
-            plan.append((k, ln, content, question))
+            plan.append((cast(NeedleKind, k), ln, content, question))  # k was checked against _KINDS above
     lo, hi = min(_EDGE, duration * 0.1), duration - min(_EDGE, duration * 0.1)
     need = sum(p[1] for p in plan)
     if need >= hi - lo:
@@ -292,12 +293,12 @@ def needle_suite(
     out = []
     for s, _e, pi in placed:
         kind, ln, content, question = plan[pi]
-        needle = Needle(kind, round(s, 3), round(s + ln, 3), content, question)  # type: ignore[arg-type]
+        needle = Needle(kind, round(s, 3), round(s + ln, 3), content, question)
         if kind != "subtitle":  # snapped here already, so make_video's snap leaves it unchanged
             i0 = math.ceil(s * rate)
             needle = _snap(
                 Needle(kind, float(i0 / rate), float((i0 + max(1, round(ln * rate))) / rate), content, question), rate
-            )  # type: ignore[arg-type]
+            )
         out.append(needle)
     out.sort(key=lambda n: n.start)
     return out

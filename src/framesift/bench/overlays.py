@@ -60,7 +60,7 @@ def _make_overlays(rng: np.random.Generator, kind: str, W: int, H: int) -> list[
     if rng.random() > p_any:
         return []
     options = ["clock", "ticker"] if kind == "render:slide" else ["sign", "lower_third", "title", "clock", "ticker"]
-    picked = list(rng.choice(options, size=int(min(len(options), rng.integers(1, 3))), replace=False))
+    picked = list(rng.choice(options, size=min(len(options), int(rng.integers(1, 3))), replace=False))
     if "title" in picked and "clock" in picked:  # both want the top-right corner
         picked.remove("clock")
     out: list[_Overlay] = []
