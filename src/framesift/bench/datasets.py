@@ -232,7 +232,7 @@ def load_lvbench(path: Path, videos: Path | None) -> list[BenchItem]:
     ``time_reference`` becomes the evidence spans. Videos: ``<videos>/<key>.mp4``.
     """
     folder = videos or path.parent / "videos"
-    items = []
+    items: list[BenchItem] = []
     for n, row in enumerate(_read_jsonl(path), 1):
         _need(row, ("key", "qa"), path, f"line {n}")
         for q in row["qa"]:

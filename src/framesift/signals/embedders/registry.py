@@ -190,10 +190,10 @@ def list_models(dirs: list[str | os.PathLike] | tuple = ()) -> list[ModelEntry]:
         )
         for spec, desc in KNOWN_MODELS.items()
     ]
-    for repo, p in sorted(cached.items()):
-        if repo not in KNOWN_MODELS:
+    for repo_id, p in sorted(cached.items()):
+        if repo_id not in KNOWN_MODELS:
             backend, desc = _describe_dir(Path(p)) or ("transformers", "")
-            entries.append(ModelEntry(repo, desc, True, p, backend))
+            entries.append(ModelEntry(repo_id, desc, True, p, backend))
     for d in dirs:
         base = Path(d).expanduser()
         candidates = [base] + (sorted(c for c in base.iterdir() if c.is_dir()) if base.is_dir() else [])

@@ -19,7 +19,7 @@ import pytest
 
 import framesift
 from framesift.api import analyze, select_from
-from framesift.bench.synth import Needle, make_video
+from framesift.bench.needle_video import Needle, make_video
 from framesift.errors import InputError
 from framesift.index import IndexStore, content_hash
 from framesift.library import index_video, search

@@ -42,7 +42,7 @@ import torch
 from PIL import Image
 
 import framesift
-from framesift.bench.synth import frame_id_from_pixels
+from _odd_videos import frame_id_from_pixels
 from framesift.budget import count_tokens
 from framesift.errors import InputError
 from framesift.export.gemini import gemini_contents, group_clips

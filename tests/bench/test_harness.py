@@ -26,7 +26,7 @@ from framesift.bench.grounding import run_grounding, write_grounding_report
 from framesift.bench.needles import make_needles
 from framesift.bench.qa import ServerError, chat_completion
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from _tiny_vlm import build_tiny_llava  # noqa: E402
 
 
