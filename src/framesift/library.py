@@ -127,7 +127,7 @@ def index_video(
         embedded=embedded,
         model_id=analysis.visual.model_id if analysis.visual is not None else None,
         seconds=time.perf_counter() - t0,
-        entry=entry,
+        entry=entry if isinstance(entry, VideoEntry) else None,
         analysis=analysis,
     )
 
@@ -257,10 +257,10 @@ def search(
         # Rank by the cosine itself, whatever its sign: CLIP-family cosines of a good match can be
         # negative for some models, and only their order matters for the fusion.
         for rank, (vh, sk, pos, val) in enumerate(hits, 1):
-            s = by_entry.get((vh, sk))
-            if s is not None and pos < len(s.times):
-                s.channels["visual"][pos] = val
-                s.visual_rank[pos] = rank
+            hit = by_entry.get((vh, sk))
+            if hit is not None and pos < len(hit.times):
+                hit.channels["visual"][pos] = val
+                hit.visual_rank[pos] = rank
     # Library-wide fusion: text = best text channel (as in select); visual fused by rank.
     text = [best_text_channel(s.channels, len(s.times)) for s in scored]
     sizes = [len(s.times) for s in scored]
@@ -312,7 +312,8 @@ def _store(cache: bool | str | os.PathLike[str] | IndexStore) -> IndexStore:
 
 def _targets(store: IndexStore, videos, *, fps, events, ocr) -> list[tuple[str | None, VideoEntry]]:
     if videos is None or (not isinstance(videos, (str, os.PathLike)) and len(videos) == 0):
-        out, seen = [], set()
+        out: list[tuple[str | None, VideoEntry]] = []
+        seen: set[str] = set()
         for s in store.entries():
             if s.valid and s.video_hash not in seen:
                 seen.add(s.video_hash)

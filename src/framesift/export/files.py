@@ -28,7 +28,7 @@ def format_time(seconds: float) -> str:
     return clock(seconds, 2, signed=True)
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1

@@ -85,7 +85,7 @@ def qwen_frame_size(
     if hi < lo:
         raise InputError(f"max_pixels ({hi}) must not be below min_pixels ({lo})")
     # The processors' smart_resize rounding, shared with the token budget's sizes.
-    return qwen_smart_resize(height, width, factor, lo, hi)
+    return qwen_smart_resize(height, width, factor, lo, int(hi))
 
 
 def _patch_fps(frames: TimedFrames) -> float:
@@ -286,7 +286,7 @@ def _plan_record(
 ) -> dict[str, Any]:
     """What a token-budgeted selection became: one entry per video, and its tokens against the plan."""
     family = get_family(model)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for sent, (h, w) in videos:
         entries.append(
             {

@@ -44,8 +44,8 @@ def cached_analysis(
                 analysis = run_analysis(video, options, model=embedder, progress=progress)
                 t1 = time.perf_counter()
                 entry.put_analysis(analysis)
-                if analysis.visual is not None:  # keep the model-size images: later questions never decode
-                    attach_visual(analysis, entry, analysis.visual.embedder, decoded=analysis.visual.images)
+                if analysis.visual is not None and embedder is not None:  # keep the model-size images
+                    attach_visual(analysis, entry, embedder, decoded=analysis.visual.images)
                 analysis.timings["index_write"] = round(time.perf_counter() - t1, 4)
                 if miss and miss != "absent":
                     analysis.notes.append(f"index entry rebuilt ({miss})")

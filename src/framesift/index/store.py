@@ -323,7 +323,7 @@ class VideoEntry:
 
     def has_analysis(self) -> bool:
         meta = _read_meta(self.dir / "analysis")
-        return bool(meta) and meta.get("kind") == _KIND and meta.get("schema_version") == SCHEMA_VERSION
+        return meta is not None and meta.get("kind") == _KIND and meta.get("schema_version") == SCHEMA_VERSION
 
     def load_analysis(self, video: str | os.PathLike) -> Analysis | None:
         """The stored analysis with ``path`` set to ``video``, or None (absent, older, foreign or corrupt)."""
@@ -408,8 +408,9 @@ class VideoEntry:
             else []
         )
 
-    def _put_part(self, model_id: str, prefix: str, table) -> None:
+    def _put_part(self, model_id: str, prefix: str, table: Any) -> None:
         mdir = self._model_dir(model_id, create=True)
+        assert mdir is not None  # create=True always gives a folder
         tmp = mdir / f".{prefix}-{uuid.uuid4().hex}.tmp"
         try:
             write_parquet(table, tmp)

@@ -76,6 +76,7 @@ class StoredImages(CandidateImages):
                 todo = [k for k in range(len(self._want)) if k not in have]
                 if todo:
                     report = progress or (lambda stage, done, total: None)
+                    assert self.info is not None  # set by __init__ from the analysis
                     blobs = decode_candidate_images(
                         self._video,
                         self.info,
@@ -138,7 +139,7 @@ def attach_visual(
 def persist_visual(analysis: Analysis) -> int:
     """Write the rows embedded since the analysis was loaded to its entry; returns how many."""
     visual, entry = analysis.visual, analysis.entry
-    if visual is None or entry is None:
+    if visual is None or not isinstance(entry, VideoEntry):
         return 0
     pos = visual.unsaved()
     if pos.size:
