@@ -13,7 +13,8 @@ A selector is a pure function of numpy arrays::
 Optional signal keyword arguments a selector may declare: ``events`` (``(N,)`` event strength,
 0 = no event), ``transient`` (``(N,)`` bool, momentary events) and ``tokens`` (below). Anything
 else it declares is a user parameter (exposed as ``--param name=value`` on the CLI). No I/O, no
-global state, deterministic for a given seed. Adding a strategy is one new file with one ``@register``.
+global state, deterministic for a given seed. Adding a strategy is one new file with one ``@register``
+and one import line in :mod:`framesift.selectors`.
 
 Token budgets and per-frame resolution. A selector that declares ``tokens`` receives a
 :class:`framesift.budget.TokenBudget` (or ``None`` when the budget is frames only) and may return
@@ -30,14 +31,12 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..budget.plan import TokenBudget
 from ..errors import InputError
-
-if TYPE_CHECKING:
-    from ..budget import TokenBudget
 
 __all__ = [
     "Picks",
@@ -107,12 +106,11 @@ def register(name: str, *, summary: str, paper: str = "") -> Callable[[Callable[
 
 def list_strategies() -> list[Strategy]:
     """All registered strategies, by name."""
-    _load_builtin()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
 def get_strategy(name: str) -> Strategy:
-    _load_builtin()
+    """The strategy registered as ``name`` (importing :mod:`framesift.selectors` registers the built-ins)."""
     if name not in _REGISTRY:
         raise InputError(f"unknown strategy '{name}' (choose from: {', '.join(sorted(_REGISTRY))})")
     return _REGISTRY[name]
@@ -204,9 +202,3 @@ def run_strategy(
             picks = Picks(indices=idx, roles=picks.roles, scales=(1.0,) * len(idx))
         assert tokens.cost(picks.scales) <= tokens.limit, f"{name} spent more than {tokens.limit} tokens"
     return picks
-
-
-def _load_builtin() -> None:
-    # Importing the package registers every built-in strategy (one module each).
-    # Strategies that can spend a token budget on mixed resolutions.
-    from . import aks, auto, bolt, clips, codec, context, fps, mdp3, mmr, qframe, tass, topk, uniform, videotree, zoom  # noqa: F401  # noqa: F401  (literature strategies, issue 4)  # noqa: F401
