@@ -20,7 +20,7 @@ from _colour import ColourEmbedder
 from framesift.bench.synth import encode_rgb
 from framesift.cli import main
 from framesift.errors import InputError
-from framesift.scoring.coarse_to_fine import auto_embed_budget, question_budget
+from framesift.scoring.embed_budget import auto_embed_budget, question_budget
 from framesift.scoring.query import plan_query
 from framesift.scoring.visual_relevance import visual_channel_budgeted
 from framesift.signals.embedders import load_embedder

@@ -20,7 +20,7 @@ from PIL import Image
 
 from ._malloc import pin_mmap_threshold
 from .errors import InputError
-from .scoring.coarse_to_fine import parse_embed_budget
+from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
 from .scoring.visual_relevance import VisualScores, visual_channel_budgeted

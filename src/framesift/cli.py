@@ -174,7 +174,7 @@ def select_cmd(
         raise InputError(f"--budget must be at least 1 (got {budget})")
     if budget_tokens is not None and budget_tokens < 1:
         raise InputError(f"--budget-tokens must be at least 1 (got {budget_tokens})")
-    from .scoring.coarse_to_fine import parse_embed_budget
+    from .scoring.embed_budget import parse_embed_budget
 
     embed_spec = parse_embed_budget(embed_budget)
     if fmt is not None:
