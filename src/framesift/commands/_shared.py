@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
@@ -76,7 +77,7 @@ class CliProgress:
         self.bar = Progress(*columns, console=err, transient=True, disable=not self.enabled)
         self.unit = unit
         self.overall = self.bar.add_task(unit, total=total) if total is not None else None
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> CliProgress:
         self.bar.__enter__()
@@ -124,7 +125,7 @@ def parse_params(items: list[str]) -> dict[str, str]:
     return params
 
 
-def parse_ocr(value: str) -> bool | int | str:
+def parse_ocr(value: str) -> bool | int | Literal["auto"]:
     """``--ocr``: ``auto`` (also on/yes), ``off`` (also no/0/false) or a number of frames to read."""
     v = value.strip().lower()
     if v in ("auto", "on", "yes"):

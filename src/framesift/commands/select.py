@@ -88,14 +88,14 @@ def select_cmd(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Choose the frames a model should see to answer QUERY about VIDEO."""
+    # The pipeline (numpy, PyAV, ...) loads when the command runs, not for `framesift --help`.
     from ..api import select
+    from ..scoring.embed_budget import parse_embed_budget
 
     if budget is not None and budget < 1:
         raise InputError(f"--budget must be at least 1 (got {budget})")
     if budget_tokens is not None and budget_tokens < 1:
         raise InputError(f"--budget-tokens must be at least 1 (got {budget_tokens})")
-    from ..scoring.embed_budget import parse_embed_budget
-
     embed_spec = parse_embed_budget(embed_budget)
     if fmt is not None:
         from ..export.formats import check_format

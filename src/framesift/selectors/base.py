@@ -198,7 +198,7 @@ def run_strategy(
     assert np.all(np.diff(idx) > 0), f"{name} returned unsorted or repeated indices"
     assert picks.scales is None or len(picks.scales) == len(idx), f"{name} returned a scale count unlike its picks"
     if tokens is not None:
-        if picks.scales is None:
-            picks = Picks(indices=idx, roles=picks.roles, scales=(1.0,) * len(idx))
-        assert tokens.cost(picks.scales) <= tokens.limit, f"{name} spent more than {tokens.limit} tokens"
+        scales = picks.scales if picks.scales is not None else (1.0,) * len(idx)
+        picks = Picks(indices=idx, roles=picks.roles, scales=scales)
+        assert tokens.cost(scales) <= tokens.limit, f"{name} spent more than {tokens.limit} tokens"
     return picks
