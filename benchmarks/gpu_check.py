@@ -175,7 +175,7 @@ def nvdec(tmp: Path):
 
 @check("--embed-budget auto turns dense at GPU speed")
 def embed_budget(tmp: Path):
-    from framesift.scoring.coarse_to_fine import measure_embed_rate, resolve_embed_budget
+    from framesift.scoring.embed_budget import measure_embed_rate, resolve_embed_budget
     from framesift.signals.embedders import load_embedder
 
     src = tmp / "tiny-siglip"

@@ -130,7 +130,7 @@ def test_auto_on_a_machine_without_nvidia_costs_nothing_and_candidates_are_ident
 
 
 def test_auto_embed_budget_goes_dense_when_the_model_is_fast():
-    from framesift.scoring.coarse_to_fine import auto_embed_budget
+    from framesift.scoring.embed_budget import auto_embed_budget
 
     # an hour at GPU speed (SigLIP-B/16 ~1,000 img/s): all 3,600 candidates
     assert auto_embed_budget(3600, 3600.0, 1000.0) == 3600

@@ -3,31 +3,41 @@
 >>> import framesift
 >>> sel = framesift.select("talk.mp4", "What is written on the whiteboard?", budget=8)
 >>> sel.frames[0].index, sel.frames[0].time, sel.frames[0].image
+
+The public names below load on first use (PEP 562): ``import framesift.cli`` for
+``framesift --help`` must not pay for numpy, PyAV and OpenCV, which the pipeline needs.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from typing import TYPE_CHECKING
+from ._version import __version__
+from .errors import FramesiftError, InputError, SubtitleError, VideoError
 
-# Public names resolve on first use (PEP 562): ``import framesift`` and ``framesift --help``
-# must not pay for numpy, PyAV, pyarrow and the model code they do not touch.
+if TYPE_CHECKING:
+    from .analysis import Analysis
+    from .api import analyze, select, select_from
+    from .frame import SelectedFrame
+    from .library import Moment, index_video, index_videos, search
+    from .selection import Selection
+    from .selectors import list_strategies
+    from .signals.embedders import Embedder, list_models, load_embedder
+    from .video import VideoInfo, probe
+
+#: public name -> the module that defines it
 _LAZY = {
-    "Analysis": ".api",
-    "SelectedFrame": ".api",
-    "Selection": ".api",
+    "Analysis": ".analysis",
+    "SelectedFrame": ".frame",
+    "Selection": ".selection",
     "analyze": ".api",
     "select": ".api",
     "select_from": ".api",
-    "FramesiftError": ".errors",
-    "InputError": ".errors",
-    "SubtitleError": ".errors",
-    "VideoError": ".errors",
-    "Moment": ".index.library",
-    "index_video": ".index.library",
-    "index_videos": ".index.library",
-    "search": ".index.library",
+    "Moment": ".library",
+    "index_video": ".library",
+    "index_videos": ".library",
+    "search": ".library",
     "list_strategies": ".selectors",
     "Embedder": ".signals.embedders",
     "list_models": ".signals.embedders",
@@ -35,30 +45,6 @@ _LAZY = {
     "VideoInfo": ".video",
     "probe": ".video",
 }
-
-if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
-    from .api import Analysis, SelectedFrame, Selection, analyze, select, select_from
-    from .errors import FramesiftError, InputError, SubtitleError, VideoError
-    from .index.library import Moment, index_video, index_videos, search
-    from .selectors import list_strategies
-    from .signals.embedders import Embedder, list_models, load_embedder
-    from .video import VideoInfo, probe
-
-
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'framesift' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # next access is a plain attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
 
 __all__ = [
     "FramesiftError",
@@ -83,3 +69,16 @@ __all__ = [
     "select",
     "select_from",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'framesift' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

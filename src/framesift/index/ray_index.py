@@ -25,7 +25,8 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +48,11 @@ def ray_available() -> bool:
     return True
 
 
-def _index_row(row: dict[str, Any]) -> dict[str, Any]:
-    """The per-video task (runs on a Ray worker)."""
-    from ..index.library import index_video
-    from ..index.store import IndexStore
+def _index_row(index_video: Callable[..., Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The per-video task (runs on a Ray worker). ``index_video`` is
+    :func:`framesift.library.index_video`, passed in (Ray pickles it by reference, and the worker
+    imports it) so this module, below the library, never imports upward."""
+    from .store import IndexStore
 
     video = row["video"]
     progress = None
@@ -106,6 +108,7 @@ def _init_ray(address: str | None) -> bool:
 
 def index_videos_ray(
     videos: Sequence[str | os.PathLike],
+    index_video: Callable[..., Any],
     *,
     cache_root: str | os.PathLike,
     address: str | None = None,
@@ -118,6 +121,8 @@ def index_videos_ray(
     max_retries: int = 3,
 ) -> list[dict[str, Any]]:
     """Index ``videos`` with one Ray task each; returns one result dict per video, in input order.
+
+    ``index_video`` is the per-video function the tasks run (:func:`framesift.library.index_video`).
 
     ``model`` must be a spec string (each worker loads it; an in-memory Embedder cannot travel).
     """
@@ -153,7 +158,7 @@ def index_videos_ray(
             return []
         ds = ray.data.from_items(rows, override_num_blocks=len(rows))
         out = ds.map(
-            _index_row_keep_order,
+            partial(_index_row_keep_order, index_video),
             num_cpus=num_cpus,
             num_gpus=num_gpus or None,
             max_retries=max_retries,
@@ -172,7 +177,7 @@ def index_videos_ray(
     return out
 
 
-def _index_row_keep_order(row: dict[str, Any]) -> dict[str, Any]:
-    d = _index_row(row)
+def _index_row_keep_order(index_video: Callable[..., Any], row: dict[str, Any]) -> dict[str, Any]:
+    d = _index_row(index_video, row)
     d["order"] = row["order"]
     return d

@@ -120,11 +120,14 @@ class TextEmbedder:
         hf_logging.disable_progress_bar()
         self.device = torch_device(device)
         self._model = SentenceTransformer(model_dir, device=self.device)
-        self.dim = int(
+        dim = (
             self._model.get_embedding_dimension()
             if hasattr(self._model, "get_embedding_dimension")
             else self._model.get_sentence_embedding_dimension()
         )
+        if dim is None:  # sentence-transformers types it Optional: a model without a fixed output size
+            raise FramesiftError(f"text embedder {model_dir} reports no embedding size")
+        self.dim = int(dim)
         self.backend = "torch"
         self._encode = self._encode_torch
 
