@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE))
 def main() -> int:
     import framesift
     from _report import write_result
-    from framesift.bench.synth import make_video
+    from framesift.bench.needle_video import make_video
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--videos", type=int, default=8)

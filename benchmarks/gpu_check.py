@@ -146,7 +146,7 @@ def ocr():
 
 @check("NVDEC decode (PyAV hwaccel): same candidates as the CPU decoder")
 def nvdec(tmp: Path):
-    from framesift.bench.synth import make_video
+    from framesift.bench.needle_video import make_video
     from framesift.video.candidates import extract_candidates
     from framesift.video.decode import open_decoder
     from framesift.video.probe import probe

@@ -21,7 +21,7 @@ pytest.importorskip("ray.data")
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    from framesift.bench.synth import make_video
+    from framesift.bench.needle_video import make_video
 
     d = tmp_path_factory.mktemp("corpus")
     for k in range(2):
