@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -56,41 +58,48 @@ def encode_ts(
     rate = Fraction(fps).limit_denominator(1001)
     bio = io.BytesIO()
     ends: list[int] = []
-    container = av.open(bio, "w", format=fmt)
-    try:
-        stream = container.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "crf": str(crf)})
-        stream.codec_context.gop_size = gop
-        # No B-frames: frames leave the encoder in order, as a low-latency live encoder sends them.
-        stream.codec_context.options = {"bf": "0", "tune": "zerolatency"}
-        sub_stream = container.add_stream("subrip") if cues else None
-        if sub_stream is not None:
-            sub_stream.time_base = Fraction(1, 1000)
-        first = True
-        k = 0
-        for img in frames:
-            if first:
-                stream.height, stream.width = img.shape[:2]
-                stream.pix_fmt = "yuv420p"
-                first = False
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-            vf.pts, vf.time_base = pts0 + k, 1 / rate
-            for p in stream.encode(vf):
+    srt_src = None
+    sub_packets: list[av.Packet] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if cues:
+            # FFmpeg's SubRip encoder wants a parsed template: write the cues, read them back.
+            from .synth import write_srt
+
+            srt_src = av.open(str(write_srt(Path(tmp) / "cues.srt", cues)))
+            sub_packets = [pk for pk in srt_src.demux(srt_src.streams.subtitles[0]) if pk.size]
+        container = av.open(bio, "w", format=fmt)
+        try:
+            stream = container.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "crf": str(crf)})
+            stream.codec_context.gop_size = gop
+            # No B-frames: frames leave the encoder in order, as a low-latency live encoder sends them.
+            stream.codec_context.options = {"bf": "0", "tune": "zerolatency"}
+            sub_stream = container.add_stream_from_template(srt_src.streams.subtitles[0]) if srt_src else None
+            first = True
+            k = 0
+            for img in frames:
+                if first:
+                    stream.height, stream.width = img.shape[:2]
+                    stream.pix_fmt = "yuv420p"
+                    first = False
+                vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+                vf.pts, vf.time_base = pts0 + k, 1 / rate
+                for p in stream.encode(vf):
+                    container.mux(p)
+                t = k / float(rate)
+                while (
+                    sub_stream is not None and sub_packets and float(sub_packets[0].pts * sub_packets[0].time_base) <= t
+                ):
+                    pk = sub_packets.pop(0)
+                    pk.stream = sub_stream
+                    container.mux(pk)
+                ends.append(bio.tell())
+                k += 1
+            for p in stream.encode():
                 container.mux(p)
-            t = k / float(rate)
-            while sub_stream is not None and cues and cues[0][0] <= t:
-                a, b, text = cues.pop(0)
-                pk = av.Packet(text.encode("utf-8"))
-                pk.stream = sub_stream
-                pk.pts = pk.dts = int(round((a + pts0 / float(rate)) * 1000))
-                pk.duration = int(round((b - a) * 1000))
-                pk.time_base = Fraction(1, 1000)
-                container.mux(pk)
-            ends.append(bio.tell())
-            k += 1
-        for p in stream.encode():
-            container.mux(p)
-    finally:
-        container.close()
+        finally:
+            container.close()
+            if srt_src is not None:
+                srt_src.close()
     data = bio.getvalue()
     if ends:
         ends[-1] = len(data)
@@ -205,3 +214,27 @@ def send_udp(
     finally:
         sock.close()
     return counter["sent"]
+
+
+def clip_of_file(path: str, *, subtitles: str | None = None, max_side: int | None = None, gop: int = 24) -> TsClip:
+    """Re-encode a video file (e.g. :func:`framesift.bench.synth.make_video` output) as a live clip.
+
+    With ``subtitles`` (an .srt) the cues travel inside the stream, as a broadcast carries them.
+    """
+    from ..video.subtitles import read_subtitle_file
+
+    cues = [(ln.start, ln.end, ln.text) for ln in read_subtitle_file(subtitles).lines] if subtitles else []
+    with av.open(path) as c:
+        s = c.streams.video[0]
+        fps = float(s.average_rate or 24)
+
+        def frames():
+            for fr in c.decode(s):
+                if max_side is not None and max(fr.width, fr.height) > max_side:
+                    k = max_side / max(fr.width, fr.height)
+                    w, h = int(fr.width * k) // 2 * 2, int(fr.height * k) // 2 * 2
+                    yield fr.reformat(width=w, height=h, format="rgb24").to_ndarray()
+                else:
+                    yield fr.to_ndarray(format="rgb24")
+
+        return encode_ts(frames(), fps=fps, gop=gop, subtitles=cues)

@@ -43,16 +43,15 @@ class _Entry:
 
 
 def _entries(snap: MemorySnapshot, window: tuple[float, float] | None) -> tuple[list[_Entry], list[Words]]:
-    half = snap.half_step
     out: list[_Entry] = []
     words: list[Words] = list(snap.words)
     for s in snap.spans:
         words.extend(s.words)
         out.append(_Entry(s.rep, "span", s.start, s.end, (s.start, s.end)))
         for k in s.keys:
-            out.append(_Entry(k, "moment", k.time - half, k.time + half, (s.start, s.end)))
+            out.append(_Entry(k, "moment", k.time, k.time, (s.start, s.end)))
     for it in snap.recent:
-        out.append(_Entry(it, "recent", it.time - half, it.time + half, None))
+        out.append(_Entry(it, "recent", it.time, it.time, None))
     for e in out:
         words.extend(e.item.words)
     if window is not None:

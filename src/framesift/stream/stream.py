@@ -149,6 +149,7 @@ class Stream:
         self._pool: OcrPool | None = None
         self._ocr_window_end = 0.0
         self._ocr_reads = 0
+        self._draining = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, wait_open: bool = True) -> Stream:
@@ -346,6 +347,7 @@ class Stream:
             self._finish()
 
     def _finish(self) -> None:
+        self._draining = True  # no more frames will come: not a stall
         try:
             if self._pool is not None:
                 self._read_ocr()
@@ -577,7 +579,7 @@ class Stream:
     def _watch_stalls(self) -> None:
         while not self._ended.wait(min(0.2, self.stall_s / 4)):
             last = self._last_frame_mono
-            if last is None or self._stalled_since is not None:
+            if last is None or self._stalled_since is not None or self._draining:
                 continue
             if time.monotonic() - last > self.stall_s:
                 self._stalled_since = time.monotonic()
