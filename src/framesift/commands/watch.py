@@ -90,6 +90,9 @@ def watch_cmd(
     fmt: str | None = typer.Option(None, "--format", help="Container format if it cannot be probed (mpegts, ...)."),
     idle_timeout: float = typer.Option(10.0, "--idle-timeout", help="Seconds without data after which it ended."),
     stall: float = typer.Option(2.0, "--stall", help="Seconds without frames reported as a stall."),
+    open_timeout: float = typer.Option(
+        15.0, "--open-timeout", help="Seconds to wait for the source to appear / connect / send its first data."
+    ),
     save: Path | None = typer.Option(None, "--save", help="Write each answer's images + selection.json here."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line on stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="No live status line."),
@@ -112,7 +115,9 @@ def watch_cmd(
     except InputError as exc:
         flag = {"fps": "--fps", "recent_s": "--recent", "max_spans": "--max-spans", "image_side": "--image-side"}
         raise InputError(f"{flag.get(exc.param or '', '')} {exc}".strip()) from exc
-    stream = Stream(source, memory=memory, ocr=ocr, format=fmt, idle_timeout=idle_timeout, stall_s=stall)
+    stream = Stream(
+        source, memory=memory, ocr=ocr, format=fmt, idle_timeout=idle_timeout, stall_s=stall, open_timeout=open_timeout
+    )
     for q in watch:
         stream.watch(q, threshold=threshold)
     stream.start()

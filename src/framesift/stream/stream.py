@@ -150,6 +150,7 @@ class Stream:
         self._ocr_window_end = 0.0
         self._ocr_reads = 0
         self._draining = False
+        self._end_reason: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, wait_open: bool = True) -> Stream:
@@ -335,7 +336,7 @@ class Stream:
                 if failed is None or self._stop.is_set() or not self.spec.network:
                     break
                 if attempts >= self.reconnect:
-                    self._emit("error", f"{self.spec.label}: giving up after {attempts} reconnects ({failed})")
+                    self._end_reason = failed if not attempts else f"{failed}; gave up after {attempts} reconnects"
                     break
                 attempts += 1
                 self._emit("reconnect", f"{self.spec.label}: {failed}; reconnecting (attempt {attempts})")
@@ -357,9 +358,10 @@ class Stream:
         finally:
             self._ended_mono = time.monotonic()
             t = self.clock.last_time or 0.0
+            why = f": {self._end_reason}" if self._end_reason else ""
             self._emit(
                 "end",
-                f"stream ended after {t:.1f}s ({self._frames} frames)",
+                f"stream ended after {t:.1f}s ({self._frames} frames){why}",
                 t,
                 frames=self._frames,
                 error=bool(self._error),
