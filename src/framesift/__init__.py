@@ -37,4 +37,14 @@ __all__ = [
     "probe",
     "select",
     "select_from",
+    "Stream",
 ]
+
+
+def __getattr__(name: str):
+    # Live streams (framesift.stream) load on first use: ``import framesift`` stays as fast as before.
+    if name == "Stream":
+        from .stream import Stream
+
+        return Stream
+    raise AttributeError(f"module 'framesift' has no attribute {name!r}")

@@ -97,8 +97,10 @@ class MemoryItem:
         p = 0.0
         if self.ordinal >= 0:
             p += (2.0 if self.transient else 0.5) + min(self.change, 5.0) * 0.2
-        if self.words:
+        if any(w.source == "ocr" for w in self.words):
             p += 1.5
+        elif self.words:
+            p += 1.0
         return p
 
 
@@ -185,6 +187,12 @@ class StreamMemory:
                 item = self._find(w.index)
                 if item is not None:
                     item.words.append(w)
+            else:
+                # A subtitle cue or a line of speech marks the frame on screen at its middle, so
+                # that frame is kept as a moment of its span when the span closes.
+                item = self._nearest(w)
+                if item is not None:
+                    item.words.append(w)
             if self.spans and w.mid < self.spans[-1].end:
                 # Late words (OCR finished after its span closed): the span holding their time.
                 starts = [s.start for s in self.spans]
@@ -201,6 +209,15 @@ class StreamMemory:
                     it.transient = bool(transient_of(it.ordinal))
         if self.open:
             self._close()
+
+    def _nearest(self, w: Words) -> MemoryItem | None:
+        best, gap = None, None
+        for it in list(self.open) + list(self.recent):
+            if w.start - 1e-6 <= it.time <= w.end + 1e-6:
+                d = abs(it.time - w.mid)
+                if gap is None or d < gap:
+                    best, gap = it, d
+        return best
 
     def _find(self, index: int) -> MemoryItem | None:
         for it in reversed(self.recent):
