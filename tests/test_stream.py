@@ -209,8 +209,9 @@ def test_growing_file_selection_matches_offline(live_needles, tmp_path):
     # Moment 2 (the end): the same questions as offline, on the same content.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        analysis = framesift.analyze(sv.path, ocr=False)
         for needle in (sub, flash):
-            offline = framesift.select(sv.path, needle.question, 8, ocr=False, fetch=False)
+            offline = framesift.select_from(analysis, needle.question, 8, fetch=False)
             live = stream.select(needle.question, 8, images=False)
             assert any(needle.start - 0.25 <= f.time <= needle.end + 0.25 for f in offline.frames)  # sanity
             assert any(_covers(f, needle) for f in live.frames), (needle, [(f.time, f.span) for f in live.frames])
@@ -296,6 +297,12 @@ def test_select_validates_its_arguments():
         stream.select("x", 4, window=(5.0, 1.0))
     sel = stream.select("", 3, window=(0.5, 1.2), images=False)
     assert sel.frames and all(0.5 <= f.time <= 1.2 for f in sel.frames)
+    # The speech hook: words pushed in with their stream times are evidence like subtitles.
+    stream.add_words(0.9, 1.1, "the vault code is 2718", "speech")
+    with pytest.raises(InputError):
+        stream.add_words(2.0, 1.0, "backwards", "speech")
+    picks = stream.select("What is the vault code?", 3, images=False).frames
+    assert any(f.role == "relevance" and f.time == pytest.approx(1.0) for f in picks), picks
     with pytest.raises(InputError):
         Stream("ftp://example.com/x.ts")
     with pytest.raises(InputError):
@@ -349,3 +356,20 @@ def test_cli_watch_bad_input_is_one_line_exit_2(tmp_path):
     proc = _cli("-", "--budget", "0")
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "--budget" in err
+
+
+def test_segment_buffer_fetches_old_picks_at_full_resolution(tmp_path):
+    # 10 s, then the encoder restarts (timestamps from 0 again) for 5 s more. The memory keeps
+    # 64 px images; the on-disk buffer gives the true frame back at 320x180.
+    clips = [_id_clip(0, 120, (320, 180)), _id_clip(120, 60, (320, 180))]
+    memory = MemoryConfig(recent_s=2.0, image_side=64)
+    stream = Stream(io.BytesIO(clips[0].data + clips[1].data), memory=memory, buffer_dir=tmp_path, buffer_s=8.0)
+    stream.run()
+    assert len(list(tmp_path.glob("segment-*.ts"))) >= 2  # a new segment at the restart
+    sel = stream.select("", 6, full_resolution=True)
+    assert any(f.level != "recent" for f in sel.frames)
+    for f in sel.frames:
+        assert (f.width, f.height) == (320, 180)
+        assert frame_id_from_pixels(np.asarray(f.image)) / FPS == pytest.approx(f.time, abs=1e-3)
+    small = stream.select("", 6)
+    assert all(max(f.image.size) == 64 for f in small.frames)

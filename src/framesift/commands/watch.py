@@ -33,7 +33,13 @@ def _emit_line(obj: dict, as_json: bool, text: str) -> None:
 def _answer(stream, question: str, budget: int, strategy: str, as_json: bool, save: Path | None, n: int) -> None:
     from ..export.files import format_time
 
-    sel = stream.select(question, budget, strategy=strategy, images=save is not None)
+    sel = stream.select(
+        question,
+        budget,
+        strategy=strategy,
+        images=save is not None,
+        full_resolution=save is not None and stream.buffered,
+    )
     if save is not None:
         from .._atomic import atomic_dir
 
@@ -94,6 +100,10 @@ def watch_cmd(
         15.0, "--open-timeout", help="Seconds to wait for the source to appear / connect / send its first data."
     ),
     save: Path | None = typer.Option(None, "--save", help="Write each answer's images + selection.json here."),
+    buffer: Path | None = typer.Option(
+        None, "--buffer", help="Keep the last --buffer-seconds on disk here; --save then writes full-size images."
+    ),
+    buffer_seconds: float = typer.Option(600.0, "--buffer-seconds", help="Seconds the --buffer keeps."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line on stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="No live status line."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -116,7 +126,15 @@ def watch_cmd(
         flag = {"fps": "--fps", "recent_s": "--recent", "max_spans": "--max-spans", "image_side": "--image-side"}
         raise InputError(f"{flag.get(exc.param or '', '')} {exc}".strip()) from exc
     stream = Stream(
-        source, memory=memory, ocr=ocr, format=fmt, idle_timeout=idle_timeout, stall_s=stall, open_timeout=open_timeout
+        source,
+        memory=memory,
+        ocr=ocr,
+        format=fmt,
+        idle_timeout=idle_timeout,
+        stall_s=stall,
+        open_timeout=open_timeout,
+        buffer_dir=buffer,
+        buffer_s=buffer_seconds,
     )
     for q in watch:
         stream.watch(q, threshold=threshold)
@@ -163,5 +181,5 @@ def watch_cmd(
         if live is not None:
             live.stop()
         stream.close()
-    if stream.stats["frames"] == 0 and stream._error is not None:
-        raise stream._error
+    if stream.stats["frames"] == 0 and stream.error is not None:
+        raise stream.error

@@ -31,11 +31,13 @@ from fractions import Fraction
 from typing import Any, BinaryIO
 
 import av
+from PIL import Image
 
 from ..errors import InputError, VideoError
 from ..signals.ocr import OcrPool
 from ..video.probe import VideoInfo
 from ..video.subtitles import _clean as clean_subtitle_text
+from .buffer import SegmentBuffer
 from .clock import StreamClock
 from .memory import MemoryConfig, StreamMemory
 from .records import StreamEvent, StreamSelection, Words
@@ -79,6 +81,9 @@ class Stream:
         stall_s: no frame for this long is reported as a stall.
         reconnect: how many times a network source is reopened after it fails.
         audio: the speech hook (see the module docstring).
+        buffer_dir: keep a rolling on-disk copy of the last ``buffer_s`` seconds there (packet
+            copy into MPEG-TS segments), so ``select(..., full_resolution=True)`` can decode
+            older picks again at full size (:mod:`framesift.stream.buffer`).
         on_event: called (on the reader thread) with every :class:`StreamEvent`.
     """
 
@@ -98,6 +103,8 @@ class Stream:
         reconnect: int = 3,
         audio: AudioTap | None = None,
         on_event: Callable[[StreamEvent], None] | None = None,
+        buffer_dir: str | os.PathLike | None = None,
+        buffer_s: float = 600.0,
     ) -> None:
         if memory is not None and not isinstance(memory, MemoryConfig):
             raise InputError("memory must be a framesift.stream.MemoryConfig", param="memory")
@@ -110,6 +117,8 @@ class Stream:
         for name, value in (("idle_timeout", idle_timeout), ("open_timeout", open_timeout), ("stall_s", stall_s)):
             if not value > 0:
                 raise InputError(f"{name} must be > 0 (got {value})", param=name)
+        if not buffer_s > 0:
+            raise InputError(f"buffer_s must be > 0 (got {buffer_s})", param="buffer_s")
         if reconnect < 0:
             raise InputError(f"reconnect must be >= 0 (got {reconnect})", param="reconnect")
         self.spec = describe_source(source)
@@ -151,6 +160,7 @@ class Stream:
         self._ocr_reads = 0
         self._draining = False
         self._end_reason: str | None = None
+        self._buffer = SegmentBuffer(buffer_dir, buffer_s=buffer_s) if buffer_dir is not None else None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, wait_open: bool = True) -> Stream:
@@ -198,6 +208,16 @@ class Stream:
     def ended(self) -> bool:
         return self._ended.is_set()
 
+    @property
+    def error(self) -> BaseException | None:
+        """What stopped the reader, if something did (the memory is still there)."""
+        return self._error
+
+    @property
+    def buffered(self) -> bool:
+        """Whether a rolling on-disk buffer is kept (full-resolution fetches of older picks)."""
+        return self._buffer is not None
+
     # -- questions ---------------------------------------------------------------------------
     def select(
         self,
@@ -209,11 +229,14 @@ class Stream:
         seed: int = 0,
         window: tuple[float, float] | None = None,
         images: bool = True,
+        full_resolution: bool = False,
     ) -> StreamSelection:
         """Frames for ``question`` from the whole history so far (or stream-time ``window``).
 
         Recent frames come from the full-rate window; older ones are the stored representatives
         and moments of their spans (``frame.level``, ``frame.span``). Same strategies as offline.
+        With ``full_resolution`` and a ``buffer_dir``, picks still inside the on-disk buffer
+        are decoded again at full size (the others keep their stored image).
         """
         if window is not None:
             a, b = window
@@ -222,7 +245,7 @@ class Stream:
         with self._lock:
             snap = self.memory.snapshot()
             stats = self.memory.stats()
-        return select_snapshot(
+        sel = select_snapshot(
             snap,
             question,
             budget,
@@ -234,6 +257,21 @@ class Stream:
             embed=self.embed,
             memory_stats=stats,
         )
+        if full_resolution and images:
+            if self._buffer is None:
+                sel.notes.append("full_resolution needs a buffer_dir: stored images returned")
+            else:
+                fetched = 0
+                for f in sel.frames:
+                    arr = self._buffer.fetch(f.time)
+                    if arr is not None:
+                        f.image = Image.fromarray(arr)
+                        f.height, f.width = arr.shape[:2]
+                        fetched += 1
+                sel.notes.append(
+                    f"{fetched} of {len(sel.frames)} frames decoded at full resolution from the segment buffer"
+                )
+        return sel
 
     def watch(
         self,
@@ -350,6 +388,8 @@ class Stream:
     def _finish(self) -> None:
         self._draining = True  # no more frames will come: not a stall
         try:
+            if self._buffer is not None:
+                self._buffer.close()  # the segments stay readable for full-resolution fetches
             if self._pool is not None:
                 self._read_ocr()
             with self._lock:
@@ -434,6 +474,13 @@ class Stream:
             return
         for frame in frames:
             self._frame(frame)
+        if self._buffer is not None:
+            try:
+                self._buffer.write(packet, packet.stream)
+            except (av.error.FFmpegError, OSError) as exc:
+                self._emit("error", f"segment buffer disabled: {exc}")
+                self._buffer.close()
+                self._buffer = None
 
     def _frame(self, frame: av.VideoFrame) -> None:
         assert self.sampler is not None
@@ -446,6 +493,8 @@ class Stream:
         self._last_frame_mono = now
         place = self.clock.place(frame.time, wall)
         t = place.time
+        if self._buffer is not None:
+            self._buffer.note_frame(frame.time, t)
         if place.discontinuity is not None:
             self.sampler.reset_reference()
             self._emit(
