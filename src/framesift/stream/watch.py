@@ -1,6 +1,7 @@
 """Standing questions: fire when matching evidence appears in a stream (the proactive mode).
 
-RTV-Bench (Xun et al., 2025) and the streaming assistants it evaluates ask a model to *speak up*
+RTV-Bench ("Benchmarking MLLM Continuous Perception, Understanding and Reasoning through Real-Time
+Video", 2025) and the streaming assistants it evaluates ask a model to *speak up*
 when the answer appears, instead of being asked after the fact. Here a watch is a question
 scored, as soon as new words arrive (a subtitle cue, a line of speech, text read off the
 screen), with the offline text relevance (:func:`framesift.scoring.text_relevance.score_items`);
