@@ -1,6 +1,6 @@
 """Coarse-to-fine visual scoring against dense scoring with the same model, in one process.
 
-Videos: ``framesift.bench.synth`` long videos (real footage + rendered scenes, distractor text),
+Videos: ``framesift.bench.needle_video`` long videos (real footage + rendered scenes, distractor text),
 with planted text captions (~1 s) and flashes (2-4 frames), encoded once under
 ``/work/bench-data/c2f`` (never committed). Questions per video:
 
@@ -60,8 +60,8 @@ from pathlib import Path
 import numpy as np
 
 import framesift
+from framesift.bench.needle_video import make_video, needle_suite
 from framesift.bench.random_models import save_random_model
-from framesift.bench.synth import make_video, needle_suite
 from framesift.scoring.coarse_to_fine import (
     auto_embed_budget,
     coarse_to_fine,

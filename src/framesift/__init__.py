@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from .api import Analysis, SelectedFrame, Selection, analyze, select, select_from
 from .errors import FramesiftError, InputError, SubtitleError, VideoError
-from .index.library import Moment, index_video, search
+from .library import Moment, index_video, search
 from .selectors import list_strategies
 from .signals.embedders import Embedder, list_models, load_embedder
 from .video import VideoInfo, probe

@@ -208,9 +208,7 @@ def select_cmd(
         )
     model_input = None
     if fmt is not None:
-        from .export.formats import render_format
-
-        model_input = render_format(sel, fmt, query)
+        model_input = sel.to_format(fmt, query)
     if out is not None:
         sel.save(out)
         if model_input is not None:
@@ -276,6 +274,19 @@ def version_cmd() -> None:
 from . import commands  # noqa: E402,F401
 
 
+def _flag_message(exc: FramesiftError) -> str:
+    """The library names the Python parameter (``embed_budget``); the CLI names its flag (``--embed-budget``)."""
+    import re
+
+    text = str(exc)
+    param = getattr(exc, "param", None)
+    if not param:
+        return text
+    # The parameter as a word of its own, not part of a path or a longer name.
+    pattern = rf"(?<![\w/.-]){re.escape(param)}(?![\w/.-])"
+    return re.sub(pattern, "--" + param.replace("_", "-"), text, count=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to exit codes (see module docstring)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -286,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     except FramesiftError as exc:
         if debug:
             traceback.print_exc()
-        err.print(f"framesift: error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        err.print(f"framesift: error: {_flag_message(exc)}", highlight=False, markup=False, soft_wrap=True)
         return 2
     except click.exceptions.Exit as exc:
         return exc.exit_code

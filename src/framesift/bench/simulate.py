@@ -128,7 +128,7 @@ def make_video(family: str, seed: int, duration: float | None = None, noise: flo
     while cuts[-1] < n:
         cuts.append(cuts[-1] + max(1, int(round(rng.lognormal(math.log(median_shot), 0.7)))))
     cuts[-1] = n
-    shot_scene = []
+    shot_scene: list[int] = []
     for i in range(len(cuts) - 1):
         if i >= 2 and rng.random() < 0.5:
             shot_scene.append(shot_scene[-2])  # cut back to the previous setup

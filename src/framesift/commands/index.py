@@ -105,7 +105,7 @@ def index_cmd(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Analyse VIDEOS once and store what every later question needs (decode once, ask many times)."""
-    from ..index.library import index_video, resolve_videos
+    from ..library import index_video, resolve_videos
 
     paths = resolve_videos(videos)
     store = _store(cache)
@@ -167,7 +167,7 @@ def search_cmd(
 ) -> None:
     """Rank moments across indexed videos for a text query (subtitles, on-screen text, visual)."""
     from ..export.files import format_time
-    from ..index.library import resolve_videos, search
+    from ..library import resolve_videos, search
 
     store = _store(cache)
     embedder = _load_embedder(model)

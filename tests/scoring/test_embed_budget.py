@@ -17,7 +17,7 @@ import pytest
 
 import framesift
 from _colour import ColourEmbedder
-from framesift.bench.synth import encode_rgb
+from _encode import encode_rgb
 from framesift.cli import main
 from framesift.errors import InputError
 from framesift.scoring.coarse_to_fine import auto_embed_budget, question_budget
