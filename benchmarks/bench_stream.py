@@ -30,7 +30,6 @@ import sys
 import threading
 import time
 import warnings
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -38,8 +37,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_result  # noqa: E402
-
-from framesift.bench.synth import FLASH_FACTS, SUBTITLE_FACTS, Needle, make_video, write_srt  # noqa: E402
+from framesift.bench.corpus import FLASH_FACTS, SUBTITLE_FACTS  # noqa: E402
+from framesift.bench.needle_video import make_video  # noqa: E402
+from framesift.bench.transcript import write_srt  # noqa: E402
+from framesift.bench.truth import Needle  # noqa: E402
 
 PART_S = 1800.0
 SUBS_PER_PART = 10
@@ -72,7 +73,16 @@ def ensure_part(work: Path, k: int, part_s: float) -> Path:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        make_video(path, duration=part_s, fps=FPS, width=640, height=360, gop=250, needles=part_needles(k, part_s), seed=100 + k)
+        make_video(
+            path,
+            duration=part_s,
+            fps=FPS,
+            width=640,
+            height=360,
+            gop=250,
+            needles=part_needles(k, part_s),
+            seed=100 + k,
+        )
     print(f"generated {path.name} in {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     return path
 
@@ -209,7 +219,11 @@ def main() -> int:
     x_stream = st["stream_time"] / wall
     x_floor = duration / floor_s
 
-    windows = {"first 10 min": (0, 600), "middle 10 min": (duration / 2 - 300, duration / 2 + 300), "last 10 min": (duration - 600, duration)}
+    windows = {
+        "first 10 min": (0, 600),
+        "middle 10 min": (duration / 2 - 300, duration / 2 + 300),
+        "last 10 min": (duration - 600, duration),
+    }
     import framesift
 
     t_off = time.perf_counter()
@@ -254,7 +268,9 @@ def main() -> int:
         "| stream min | RSS MB | memory MB | spans | x real time |",
         "|---:|---:|---:|---:|---:|",
     ]
-    lines += [f"| {s['stream_min']} | {s['rss_mb']} | {s['memory_mb']} | {s['spans']} | {s['x_real_time']} |" for s in samples]
+    lines += [
+        f"| {s['stream_min']} | {s['rss_mb']} | {s['memory_mb']} | {s['spans']} | {s['x_real_time']} |" for s in samples
+    ]
     lines += [
         "",
         f"needle hit@{args.budget} (offline analysis of the whole recording: {offline_analyze_s:.0f} s):",

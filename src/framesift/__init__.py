@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 from .api import Analysis, SelectedFrame, Selection, analyze, select, select_from
@@ -41,7 +43,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # Live streams (framesift.stream) load on first use: ``import framesift`` stays as fast as before.
     if name == "Stream":
         from .stream import Stream

@@ -63,7 +63,7 @@ def encode_ts(
     with tempfile.TemporaryDirectory() as tmp:
         if cues:
             # FFmpeg's SubRip encoder wants a parsed template: write the cues, read them back.
-            from .synth import write_srt
+            from .transcript import write_srt
 
             srt_src = av.open(str(write_srt(Path(tmp) / "cues.srt", cues)))
             sub_packets = [pk for pk in srt_src.demux(srt_src.streams.subtitles[0]) if pk.size]

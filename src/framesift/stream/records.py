@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..api import SelectedFrame
+from ..frame import SelectedFrame
 
 __all__ = ["Words", "StreamEvent", "StreamFrame", "StreamSelection", "EventKind", "WordSource"]
 

@@ -20,8 +20,8 @@ import pytest
 from PIL import Image
 
 import framesift
+from _odd_videos import _id_frame, frame_id_from_pixels
 from framesift.bench.live import TcpSender, TsClip, clip_of_file, encode_ts, paced_send, send_udp
-from framesift.bench.synth import _id_frame, frame_id_from_pixels
 from framesift.errors import InputError
 from framesift.signals.lowlevel import FEATURE_DIM
 from framesift.stream import MemoryConfig, Stream
