@@ -23,7 +23,7 @@ from .index import IndexStore, open_store
 from .index.cached import cached_analysis
 from .index.visual import persist_visual
 from .progress import ProgressFn
-from .scoring.coarse_to_fine import parse_embed_budget
+from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.relevance import fuse, score_text, score_visual
 from .selection import Selection
@@ -109,7 +109,7 @@ def select_from(
 
     Image embeddings computed for this question are kept in ``analysis.visual``: the next
     question on the same analysis reuses them (never embeds a candidate twice) and computes
-    fewer new ones (see :func:`~framesift.scoring.coarse_to_fine.question_budget`).
+    fewer new ones (see :func:`~framesift.scoring.embed_budget.question_budget`).
     """
     _check_budget(budget, budget_tokens)
     _check_query(query)

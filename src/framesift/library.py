@@ -231,7 +231,7 @@ def search(
         if analysis is None:
             continue
         channels, ev = score_text(query, analysis)
-        evidence = ev.best_text(channels)
+        evidence = ev.best_text(channels, len(analysis.candidates))
         scored.append(
             _Scored(
                 path=str(path),

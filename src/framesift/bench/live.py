@@ -87,7 +87,9 @@ def encode_ts(
                     container.mux(p)
                 t = k / float(rate)
                 while (
-                    sub_stream is not None and sub_packets and float(sub_packets[0].pts * sub_packets[0].time_base) <= t
+                    sub_stream is not None
+                    and sub_packets
+                    and float((sub_packets[0].pts or 0) * sub_packets[0].time_base) <= t
                 ):
                     pk = sub_packets.pop(0)
                     pk.stream = sub_stream
@@ -126,7 +128,7 @@ def paced_send(
     stalled = stall_at is None
     for k, end in enumerate(clip.frame_ends):
         due = t0 + k / clip.fps / speed
-        if not stalled and k / clip.fps >= stall_at:
+        if not stalled and stall_at is not None and k / clip.fps >= stall_at:
             time.sleep(stall_s)
             t0 += stall_s
             due += stall_s

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import typer
 
-from ..cli import app, err
 from ..errors import InputError
+from ._shared import app, cli_message, err
 
 
 def _clock(wall: float) -> str:
@@ -120,22 +120,22 @@ def watch_cmd(
     if ocr < 0:
         raise InputError(f"--ocr must not be negative (got {ocr})")
     get_strategy(strategy)
+    flags = {"recent_s": "--recent", "stall_s": "--stall", "buffer_s": "--buffer-seconds", "buffer_dir": "--buffer"}
     try:
         memory = MemoryConfig(fps=fps, recent_s=recent, max_spans=max_spans, image_side=image_side)
-    except InputError as exc:
-        flag = {"fps": "--fps", "recent_s": "--recent", "max_spans": "--max-spans", "image_side": "--image-side"}
-        raise InputError(f"{flag.get(exc.param or '', '')} {exc}".strip()) from exc
-    stream = Stream(
-        source,
-        memory=memory,
-        ocr=ocr,
-        format=fmt,
-        idle_timeout=idle_timeout,
-        stall_s=stall,
-        open_timeout=open_timeout,
-        buffer_dir=buffer,
-        buffer_s=buffer_seconds,
-    )
+        stream = Stream(
+            source,
+            memory=memory,
+            ocr=ocr,
+            format=fmt,
+            idle_timeout=idle_timeout,
+            stall_s=stall,
+            open_timeout=open_timeout,
+            buffer_dir=buffer,
+            buffer_s=buffer_seconds,
+        )
+    except InputError as exc:  # name this command's flags, not the Python parameters
+        raise InputError(cli_message(exc, flags)) from exc
     for q in watch:
         stream.watch(q, threshold=threshold)
     stream.start()

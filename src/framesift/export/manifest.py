@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 

@@ -41,9 +41,8 @@ class Evidence:
     visual: VisualScores | None = None
     plan: QueryPlan | None = None
 
-    def best_text(self, channels: dict[str, np.ndarray]) -> list[str | None]:
-        """Per candidate, the text of the channel item that scored it highest (None: no text)."""
-        n = len(next(iter(channels.values()))) if channels else 0
+    def best_text(self, channels: dict[str, np.ndarray], n: int) -> list[str | None]:
+        """Per candidate (``n`` of them), the text of the channel item that scored it highest (None: no text)."""
         evidence: list[str | None] = [None] * n
         best = np.zeros(n, np.float32)
         for name, which, texts in (

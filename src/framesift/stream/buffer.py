@@ -108,18 +108,18 @@ class SegmentBuffer:
         """Full-resolution RGB of the buffered frame nearest stream time ``t`` (None if not buffered)."""
         best, gap = None, None
         for seg in list(self.segments):
-            span = seg.span
-            if span is None or not (span[0] - 0.5 <= t <= span[1] + 0.5):
+            span, offset = seg.span, seg.offset
+            if span is None or offset is None or not (span[0] - 0.5 <= t <= span[1] + 0.5):
                 continue
             try:
                 with av.open(str(seg.path)) as c:
                     for fr in c.decode(c.streams.video[0]):
                         if fr.time is None:
                             continue
-                        d = abs(fr.time + seg.offset - t)
+                        d = abs(fr.time + offset - t)
                         if gap is None or d < gap:
                             best, gap = fr.to_ndarray(format="rgb24"), d
-                        elif fr.time + seg.offset > t:
+                        elif fr.time + offset > t:
                             break  # past the target: frames only get farther from here
             except (av.error.FFmpegError, OSError):
                 continue  # the segment being written may end mid-packet, or was just deleted

@@ -112,7 +112,7 @@ class FollowFile(io.RawIOBase):
     def seekable(self) -> bool:
         return False  # a growing file is read front to back, like a pipe
 
-    def readinto(self, buf) -> int:  # type: ignore[override]
+    def readinto(self, buf) -> int:
         waited_from = None
         while True:
             n = self._fh.readinto(buf)
@@ -149,7 +149,7 @@ class _PlainReader(io.RawIOBase):
     def seekable(self) -> bool:
         return False
 
-    def readinto(self, buf) -> int:  # type: ignore[override]
+    def readinto(self, buf) -> int:
         if hasattr(self._fh, "readinto"):
             try:
                 return self._fh.readinto(buf) or 0
@@ -183,7 +183,12 @@ def open_source(
                 opts.setdefault("fifo_size", str(1 << 16))
                 opts.setdefault("overrun_nonfatal", "1")
             return av.open(
-                spec.target, format=format, options=opts, timeout=(open_timeout, idle_timeout), metadata_errors="ignore"
+                spec.target,
+                "r",
+                format=format,
+                options=opts,
+                timeout=(open_timeout, idle_timeout),
+                metadata_errors="ignore",
             )
         if spec.kind == "file":
             fh: io.RawIOBase = FollowFile(
@@ -194,7 +199,7 @@ def open_source(
         else:
             fh = _PlainReader(spec.target)
         try:
-            return av.open(fh, format=format, options=opts, metadata_errors="ignore")
+            return av.open(fh, "r", format=format, options=opts, metadata_errors="ignore")
         except BaseException:
             fh.close()
             raise

@@ -555,7 +555,7 @@ class Stream:
         except av.error.FFmpegError:
             return
         for af in frames:
-            if af.time is None:
+            if af.time is None or not isinstance(af, av.AudioFrame):
                 continue
             got = self.audio(af, self.clock.time_of_pts(af.time))
             self._add_words([Words(float(a), float(b), str(txt), "speech") for a, b, txt in got or ()])
