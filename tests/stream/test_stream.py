@@ -249,7 +249,7 @@ def test_memory_stays_bounded_and_keeps_moments_and_words():
     for i in range(20_000):  # 5.5 hours at 1 candidate per second
         t = float(i)
         scene = scenes[(i // 25) % len(scenes)]
-        feat = _unit(scene + 0.05 * rng.normal(size=FEATURE_DIM))
+        feat = _unit(scene + 0.02 * rng.normal(size=FEATURE_DIM))
         ordinal, transient, change = (7, True, 3.0) if t == flash_t else (-1, False, 0.0)
         mem.add(
             MemoryItem(

@@ -118,11 +118,11 @@ class Span:
     count: int
     words: list[Words]
     merges: int = 0
+    #: unit mean feature (computed once: consolidation compares every neighbour pair each time)
+    mean: np.ndarray = field(init=False, repr=False)
 
-    @property
-    def mean(self) -> np.ndarray:
-        v = self.feature_sum / max(self.count, 1)
-        return v / max(float(np.linalg.norm(v)), 1e-8)
+    def __post_init__(self) -> None:
+        self.mean = (self.feature_sum / max(float(np.linalg.norm(self.feature_sum)), 1e-8)).astype(np.float32)
 
     @property
     def duration(self) -> float:
