@@ -213,10 +213,12 @@ def main() -> int:
     whole, srt, needles = concat(args.work, parts, part_s)
     duration = n_parts * part_s
     floor_s, _ = plain_decode_seconds(whole)
+    print(f"plain decode: {floor_s:.0f} s", file=sys.stderr, flush=True)
 
     stream, samples, wall = stream_run(whole, sample_every_s=max(60.0, duration / 24))
     st = stream.stats
     x_stream = st["stream_time"] / wall
+    print(f"stream: {wall:.0f} s ({x_stream:.1f}x real time)", file=sys.stderr, flush=True)
     x_floor = duration / floor_s
 
     windows = {
@@ -231,6 +233,7 @@ def main() -> int:
         warnings.simplefilter("ignore")
         analysis = framesift.analyze(whole, subtitles=srt, ocr=False)
     offline_analyze_s = time.perf_counter() - t_off
+    print(f"offline analysis: {offline_analyze_s:.0f} s", file=sys.stderr, flush=True)
     latest = [(float(t), None) for t in analysis.candidates.time[analysis.candidates.source == "grid"][-args.budget :]]
 
     rows = []
