@@ -36,11 +36,13 @@ import av
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import framesift  # noqa: E402
 from _report import write_result  # noqa: E402
 from framesift.bench.corpus import FLASH_FACTS, SUBTITLE_FACTS  # noqa: E402
 from framesift.bench.needle_video import make_video  # noqa: E402
 from framesift.bench.transcript import write_srt  # noqa: E402
 from framesift.bench.truth import Needle  # noqa: E402
+from framesift.video.subtitles import read_subtitle_file  # noqa: E402
 
 PART_S = 1800.0
 SUBS_PER_PART = 10
@@ -98,8 +100,6 @@ def concat(work: Path, parts: list[Path], part_s: float) -> tuple[Path, Path, li
         truth = json.loads(p.with_suffix(".truth.json").read_text())
         off = k * part_s
         needles += [dict(n, start=n["start"] + off, end=n["end"] + off) for n in truth["needles"]]
-        from framesift.video.subtitles import read_subtitle_file
-
         cues += [(ln.start + off, ln.end + off, ln.text) for ln in read_subtitle_file(p.with_suffix(".srt")).lines]
     if out.exists() and srt.exists():
         return out, srt, needles
@@ -226,8 +226,6 @@ def main() -> int:
         "middle 10 min": (duration / 2 - 300, duration / 2 + 300),
         "last 10 min": (duration - 600, duration),
     }
-    import framesift
-
     t_off = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -21,6 +21,9 @@ from pathlib import Path
 import av
 import numpy as np
 
+from ..video.subtitles import read_subtitle_file
+from .transcript import write_srt
+
 __all__ = ["TsClip", "encode_ts", "paced_send", "TcpSender", "send_udp"]
 
 TS_PACKET = 188
@@ -63,8 +66,6 @@ def encode_ts(
     with tempfile.TemporaryDirectory() as tmp:
         if cues:
             # FFmpeg's SubRip encoder wants a parsed template: write the cues, read them back.
-            from .transcript import write_srt
-
             srt_src = av.open(str(write_srt(Path(tmp) / "cues.srt", cues)))
             sub_packets = [pk for pk in srt_src.demux(srt_src.streams.subtitles[0]) if pk.size]
         container = av.open(bio, "w", format=fmt)
@@ -223,8 +224,6 @@ def clip_of_file(path: str, *, subtitles: str | None = None, max_side: int | Non
 
     With ``subtitles`` (an .srt) the cues travel inside the stream, as a broadcast carries them.
     """
-    from ..video.subtitles import read_subtitle_file
-
     cues = [(ln.start, ln.end, ln.text) for ln in read_subtitle_file(subtitles).lines] if subtitles else []
     with av.open(path) as c:
         s = c.streams.video[0]

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..scoring.text_relevance import score_items
+from ..signals.text_embedder import get_text_embedder
 from .records import Words
 
 __all__ = ["Watch", "WatchHit", "BoundedEmbedder", "match_watches"]
@@ -70,8 +71,6 @@ class BoundedEmbedder:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        from ..signals.text_embedder import get_text_embedder
-
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
             for t, v in zip(missing, get_text_embedder().encode(missing)):
