@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .selection import Selection
     from .selectors import list_strategies
     from .signals.embedders import Embedder, list_models, load_embedder
+    from .stream import Stream
     from .video import VideoInfo, probe
 
 #: public name -> the module that defines it
@@ -44,6 +45,7 @@ _LAZY = {
     "load_embedder": ".signals.embedders",
     "VideoInfo": ".video",
     "probe": ".video",
+    "Stream": ".stream",
 }
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "probe",
     "select",
     "select_from",
+    "Stream",
 ]
 
 

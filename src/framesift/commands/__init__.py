@@ -18,4 +18,5 @@ from . import (
     index,  # noqa: F401  (framesift index, search, cache)
     models,  # noqa: F401  (framesift models, export-onnx)
     simulate,  # noqa: F401  (framesift bench simulate)
+    watch,  # noqa: F401  (framesift watch SOURCE: live streams)
 )

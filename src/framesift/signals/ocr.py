@@ -128,8 +128,8 @@ def _no_spinning() -> Iterator[None]:
     rapidocr exposes no session option for it, so its session-options factory is wrapped while
     the engine is built. Why: reading runs next to other work (the decoder in the same process,
     other processes on a shared machine), and spinning threads steal the CPU it needs; measured
-    1.34x faster reading (3.0 -> 2.2 s per 640x360 frame, same text on 12/12 frames) on the
-    2-core VM under heavy load, as the visual embedders found (BENCHMARKS.md, section 13).
+    1.3-1.7x faster reading (benchmarks/bench_ocr_spin.py; same text on every frame) on the
+    2-core VM under heavy load, as the visual embedders found (BENCHMARKS.md, "Lean start").
     """
     try:
         from rapidocr_onnxruntime.utils import infer_engine
