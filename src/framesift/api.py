@@ -20,6 +20,7 @@ from PIL import Image
 
 from ._malloc import pin_mmap_threshold
 from .errors import InputError
+from .report_data import ReportData, build_report_data
 from .scoring.coarse_to_fine import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
@@ -87,6 +88,8 @@ class Selection:
     num_candidates: int
     #: Under a token budget: ``{"tokens", "tokens_spent", "model_family", ...}`` (see the manifest).
     tokens: dict[str, Any] | None = None
+    #: The per-candidate curves and per-pick words the HTML report draws (manifest key ``report``).
+    report: ReportData | None = field(default=None, repr=False)
 
     @property
     def indices(self) -> list[int]:
@@ -406,6 +409,22 @@ def select_from(
         notes=notes,
         num_candidates=len(cands),
         tokens=token_info,
+        report=build_report_data(
+            cands.time,
+            cands.source,
+            cands.change,
+            cands.transient,
+            analysis.features,
+            channels,
+            fused,
+            frame_times=[f.time for f in frames],
+            frame_indices=[f.index for f in frames],
+            subtitle_lines=analysis.subtitles.lines if analysis.subtitles else (),
+            ocr_reads=analysis.ocr_reads,
+            visual_estimated=None
+            if evidence.visual is None
+            else (evidence.visual.estimated if evidence.visual.estimated is not None else np.zeros(len(cands), bool)),
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from .. import __version__
 if TYPE_CHECKING:
     from ..api import Selection
 
-SCHEMA_VERSION = "1.2"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
+SCHEMA_VERSION = "1.3"  # 1.3: optional `report` (per-candidate curves, events, spans, words per pick: the HTML report); 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
 
 
 def build_manifest(sel: Selection, image_files: list[str] | None = None) -> dict[str, Any]:
@@ -37,4 +37,4 @@ def build_manifest(sel: Selection, image_files: list[str] | None = None) -> dict
         "signals": sel.signals,
         "timings": sel.timings,
         "notes": sel.notes,
-    }
+    } | ({"report": sel.report.to_dict()} if getattr(sel, "report", None) is not None else {})
