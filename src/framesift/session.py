@@ -35,7 +35,7 @@ from PIL import Image
 from .api import Analysis, SelectedFrame, _fetch_images, analyze, select_from
 from .errors import InputError
 
-__all__ = ["Session", "Words", "ZOOM_DEFAULT_FRAMES"]
+__all__ = ["Session", "Words", "ZOOM_DEFAULT_FRAMES", "frame_caption", "time_label"]
 
 #: Frames a zoom returns when neither ``fps`` nor ``k`` is given (VideoZoomer's default density
 #: works out to a handful of frames per segment; 8 keeps one call within a small VLM's context).
@@ -365,3 +365,17 @@ class Session:
                 )
             f.image = img
             f.width, f.height = img.size
+
+
+def time_label(t: float) -> str:
+    """``mm:ss.s`` (``h:mm:ss.s`` from an hour on): how a person reads a time in a video."""
+    tenths = round(max(float(t), 0.0) * 10)
+    h, rest = divmod(tenths, 36000)
+    m, rest = divmod(rest, 600)
+    s = rest / 10
+    return f"{h}:{m:02d}:{s:04.1f}" if h else f"{m:02d}:{s:04.1f}"
+
+
+def frame_caption(frame: SelectedFrame) -> str:
+    """The text shown before each frame: ``t=01:31.2 (91.2 s), frame 2280: <reason>``."""
+    return f"t={time_label(frame.time)} ({frame.time:.1f} s), frame {frame.index}: {frame.reason}"

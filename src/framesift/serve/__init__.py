@@ -1,0 +1,1 @@
+"""Servers over :mod:`framesift.api` and :mod:`framesift.session`: the MCP server (``framesift mcp``)."""
