@@ -13,6 +13,7 @@ from .api import Analysis, SelectedFrame, Selection, analyze, select, select_fro
 from .errors import FramesiftError, InputError, SubtitleError, VideoError
 from .index.library import Moment, index_video, search
 from .selectors import list_strategies
+from .session import Session, Words
 from .signals.embedders import Embedder, list_models, load_embedder
 from .video import VideoInfo, probe
 
@@ -24,9 +25,11 @@ __all__ = [
     "Moment",
     "SelectedFrame",
     "Selection",
+    "Session",
     "SubtitleError",
     "VideoError",
     "VideoInfo",
+    "Words",
     "__version__",
     "list_strategies",
     "list_models",

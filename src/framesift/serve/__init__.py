@@ -1,5 +1,5 @@
-"""Servers over :mod:`framesift.api` and :mod:`framesift.session`: the HTTP service (``framesift serve``).
+"""Servers over :mod:`framesift.api` and :mod:`framesift.session`: the MCP server (``framesift mcp``,
+:mod:`framesift.serve.mcp`) and the HTTP service (``framesift serve``, :mod:`framesift.serve.app`).
 
-The ASGI app lives in :mod:`framesift.serve.app` (FastAPI; the ``serve`` extra). Nothing here is
-imported by the library below it; ``framesift serve`` imports it only when the command runs.
+Nothing here is imported by the library below it; each command imports its server only when it runs.
 """
