@@ -61,13 +61,17 @@ def resolve_in_roots(raw: object, roots: tuple[Path, ...], *, param: str = "vide
     except (OSError, ValueError) as exc:
         raise InputError(f"{raw}: not a usable path ({exc})", param=param) from None
     if not any(real == r or real.is_relative_to(r) for r in roots):
-        raise Forbidden(f"{raw}: outside the directories this server may read", param=param)
-    if not real.exists():
-        raise NotFound(f"{raw}: no such file or directory", param=param)
-    if kind == "file" and not real.is_file():
-        raise InputError(f"{raw}: is not a file", param=param)
-    if kind == "dir" and not real.is_dir():
-        raise InputError(f"{raw}: is not a directory", param=param)
+        raise Forbidden(f"{raw[:200]}: outside the directories this server may read", param=param)
+    try:
+        exists, is_file, is_dir = real.exists(), real.is_file(), real.is_dir()
+    except OSError as exc:  # a name too long for the file system, a permission problem, ...
+        raise InputError(f"{raw[:200]}: not a usable path ({exc.strerror or exc})", param=param) from None
+    if not exists:
+        raise NotFound(f"{raw[:200]}: no such file or directory", param=param)
+    if kind == "file" and not is_file:
+        raise InputError(f"{raw[:200]}: is not a file", param=param)
+    if kind == "dir" and not is_dir:
+        raise InputError(f"{raw[:200]}: is not a directory", param=param)
     return real
 
 
