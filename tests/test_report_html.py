@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from _browser import chromium_page, check_report_page
+from _browser import check_report_page, chromium_page
 from conftest import NEEDLE_VIDEO_NEEDLES
 from framesift.cli import main
 
@@ -65,7 +65,7 @@ def test_report_escapes_user_text(needle_video, tmp_path):
     import framesift
     from framesift.export.report import write_report
 
-    q = '</script><img src=x onerror="document.title=\'pwned\'"> wifi password?'
+    q = "</script><img src=x onerror=\"document.title='pwned'\"> wifi password?"
     sel = framesift.select(needle_video.path, q, 3, cache=True)
     out = write_report(tmp_path / "r.html", sel.to_manifest(), [f.image for f in sel.frames])
     with chromium_page() as (page, problems, _):
@@ -108,7 +108,11 @@ def test_select_report_flag_and_report_command(needle_video, tmp_path):
     page3 = tmp_path / "bare.html"
     assert main(["report", str(tmp_path / "bare.json"), "-o", str(page3), "--quiet"]) == 0
     with chromium_page() as (page, problems, _):
-        for name, p in (("report-cli-select.png", page1), ("report-cli-report.png", page2), ("report-cli-bare.png", page3)):
+        for name, p in (
+            ("report-cli-select.png", page1),
+            ("report-cli-report.png", page2),
+            ("report-cli-bare.png", page3),
+        ):
             problems.clear()
             page.goto(p.as_uri())
             check_report_page(page, problems, m, name)

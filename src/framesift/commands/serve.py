@@ -83,6 +83,7 @@ def serve_cmd(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # connections queue in the backlog from now on, even before uvicorn runs
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
     bound = sock.getsockname()[1]

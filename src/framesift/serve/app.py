@@ -234,7 +234,9 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
 
         settings = _settings(req)
         visual = bool(req.visual and st.embedder is not None)
+        in_memory = st.is_warm(st.analysis_key(path, settings, visual))
         warm = st.get_analysis(path, settings, visual)
+        source = "memory" if in_memory else ("index" if "index_load" in warm.analysis.timings else "analysed")
         fetch = req.format != "manifest"
         with warm.lock:
             sel = select_from(
@@ -254,7 +256,12 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
         manifest = sel.to_manifest()
         if not req.curves:
             manifest.pop("report", None)
-        out: dict[str, Any] = {"report_id": rid, "report_url": f"/report/{rid}", "manifest": manifest}
+        out: dict[str, Any] = {
+            "report_id": rid,
+            "report_url": f"/report/{rid}",
+            "analysis": source,  # memory: warm; index: loaded from the on-disk index; analysed: decoded now
+            "manifest": manifest,
+        }
         if model_input is not None:
             out["format"] = req.format
             out["input"] = model_input
