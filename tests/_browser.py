@@ -65,6 +65,12 @@ def check_report_page(page, problems: list[str], manifest: dict, screenshot: str
         assert points is not None, f"no curve for {name}"
         assert len(points.split()) == n, name
     assert "fused" in report["channels"]
+    assert page.locator("#row-candidates .tick").count() == n
+    assert page.locator("#row-events .event").count() == len(report["events"])
+    assert page.locator("#row-events .event.transient").count() == sum(e["transient"] for e in report["events"])
+    assert page.locator("#row-spans .span").count() == len(report["spans"])
+    if report.get("visual_embedded") is not None:
+        assert page.locator("#row-candidates circle.embedded").count() == len(report["visual_embedded"])
     frames = manifest["frames"]
     cards = page.locator(".pick")
     assert cards.count() == len(frames)

@@ -15,6 +15,7 @@ from framesift.cli import main
 pytestmark = pytest.mark.slow
 
 TEXT_NEEDLE = NEEDLE_VIDEO_NEEDLES[0]  # "Wi-Fi password: tulip-4417" on screen for 1 s
+FLASH = NEEDLE_VIDEO_NEEDLES[2]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,22 @@ def test_report_from_python_in_chromium(selection, tmp_path):
         k = next(i for i, f in enumerate(m["frames"]) if TEXT_NEEDLE.start <= f["time"] <= TEXT_NEEDLE.end)
         page.locator(f"#pick-{k}").click()
         assert "tulip-4417" in page.locator("#detail-text").inner_text()
+
+
+def test_report_with_a_visual_model(needle_video, tiny_models, tmp_path):
+    """With a (tiny, randomly initialised CLIP) model the visual curve and the embedded frames show."""
+    import framesift
+    from framesift.export.report import write_report
+
+    sel = framesift.select(
+        needle_video.path, FLASH.question, 4, model=str(tiny_models["clip"]), embed_budget=12, cache=True
+    )
+    m = sel.to_manifest()
+    assert "visual" in m["report"]["channels"] and len(m["report"]["visual_embedded"]) >= 1
+    out = write_report(tmp_path / "v.html", m, [f.image for f in sel.frames])
+    with chromium_page() as (page, problems, _):
+        page.goto(out.as_uri())
+        check_report_page(page, problems, m, "report-visual.png")
 
 
 def test_report_escapes_user_text(needle_video, tmp_path):
