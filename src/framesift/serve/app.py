@@ -289,18 +289,21 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
         except Exception as exc:  # noqa: BLE001 - python-multipart's parse errors: the client's fault
             detail = getattr(exc, "detail", None) or str(exc) or type(exc).__name__
             raise InputError(f"malformed multipart body ({detail})") from None
-        upload = form.get("video")
-        if upload is None or isinstance(upload, str) or not hasattr(upload, "read"):
-            raise InputError("a multipart /select needs the video file in the part named 'video'")
-        fields: dict[str, Any] = {k: v for k, v in form.items() if k != "video" and isinstance(v, str)}
-        if "params" in fields:
-            try:
-                fields["params"] = json.loads(fields["params"])
-            except ValueError:
-                raise InputError("form field 'params' must be a JSON object") from None
-        path = await asyncio.to_thread(save_upload, upload.file, getattr(upload, "filename", None) or "upload")
-        fields["video"] = str(path)
-        return SelectRequest.model_validate(fields), path
+        try:
+            upload = form.get("video")
+            if upload is None or isinstance(upload, str) or not hasattr(upload, "read"):
+                raise InputError("a multipart /select needs the video file in the part named 'video'")
+            fields: dict[str, Any] = {k: v for k, v in form.items() if k != "video" and isinstance(v, str)}
+            if "params" in fields:
+                try:
+                    fields["params"] = json.loads(fields["params"])
+                except ValueError:
+                    raise InputError("form field 'params' must be a JSON object") from None
+            req = SelectRequest.model_validate(fields | {"video": "upload"})  # bad fields fail before the copy
+            path = await asyncio.to_thread(save_upload, upload.file, getattr(upload, "filename", None) or "upload")
+        finally:
+            await form.close()  # the spooled temporary file of the part
+        return req.model_copy(update={"video": str(path)}), path
 
     def save_upload(src: Any, name: str) -> Path:
         """Copy an uploaded file into the upload dir under its content hash, after sniffing and probing it."""
