@@ -372,7 +372,7 @@ def test_frames_zoom_session(client, indexed):
 
 
 def test_search_moments(client, indexed, layout):
-    from framesift.index.library import index_video
+    from framesift.library import index_video
 
     # a video indexed into the same cache from outside the roots is never searched
     index_video(layout["outside"] / "secret.mp4", cache=layout["base"] / "cache", ocr=False)

@@ -32,8 +32,11 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from .api import Analysis, SelectedFrame, _fetch_images, analyze, select_from
+from .analysis import Analysis
+from .api import analyze, select_from
 from .errors import InputError
+from .frame import SelectedFrame
+from .video.fetch import fetch_images
 
 __all__ = ["Session", "Words", "ZOOM_DEFAULT_FRAMES", "frame_caption", "time_label"]
 
@@ -349,7 +352,7 @@ class Session:
                 SelectedFrame(f.index, f.time, f.source, f.role, {}, "", f.width, f.height)
                 for f in {m.index: m for m in missing}.values()
             ]
-            _fetch_images(self.analysis.path, self.analysis.info, self.analysis.table, probe)
+            fetch_images(self.analysis.path, self.analysis.info, self.analysis.table, probe)
             for p in probe:
                 if p.image is not None:
                     self._images[p.index] = p.image

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 
-from ..cli import _parse_ocr, app, err
 from ..errors import InputError
+from ._shared import app, err
+from ._shared import parse_ocr as _parse_ocr
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import typer
 
-from ..cli import app, err
 from ..errors import FramesiftError, InputError
+from ._shared import app, err
 
 
 def load_manifest(path: Path) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from ..cli import app, err
 from ..errors import InputError
+from ._shared import app, err
 
 
 @app.command("serve")

@@ -39,7 +39,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InputError
 from .config import ServeConfig
 from .schemas import FramesRequest, IndexRequest, SearchRequest, SelectRequest
@@ -230,7 +230,6 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
     # ------------------------------------------------------------------ /select
     def run_select(req: SelectRequest, path: Path) -> dict[str, Any]:
         from ..api import select_from
-        from ..export.formats import render_format
 
         settings = _settings(req)
         visual = bool(req.visual and st.embedder is not None)
@@ -251,7 +250,7 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
                 model_family=req.model_family,
                 embed_budget=req.embed_budget,
             )
-            model_input = render_format(sel, req.format, req.query) if fetch else None
+            model_input = sel.to_format(req.format, req.query) if fetch else None
         rid = st.keep_report(sel, str(path), warm)
         manifest = sel.to_manifest()
         if not req.curves:
@@ -381,7 +380,6 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
 
     # ------------------------------------------------------------------ /report/{id}
     def render(stored: StoredReport) -> str:
-        from ..api import _fetch_images
         from ..export.report import render_report
 
         sel = stored.selection
@@ -389,9 +387,8 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
             if not stored.images_fetched and sel.frames:
                 warm = stored.warm
                 if warm is not None:
-                    with warm.lock:
-                        a = warm.analysis
-                        _fetch_images(a.path, a.info, a.table, sel.frames)
+                    with warm.lock:  # decoding shares the analysis's file with its other questions
+                        sel.fetch()
                 stored.images_fetched = True
             return render_report(sel.to_manifest(), [f.image for f in sel.frames])
 
@@ -455,7 +452,7 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
 
     # ------------------------------------------------------------------ /search
     def run_search(req: SearchRequest, paths: list[Path]) -> dict[str, Any]:
-        from ..index.library import search
+        from ..library import search
 
         if not paths:
             return {"query": req.query, "moments": [], "searched": 0}
@@ -503,7 +500,7 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
 
     # ------------------------------------------------------------------ /index + /jobs
     def run_job(job: Job, paths: list[Path], req: IndexRequest) -> None:
-        from ..index.library import index_video
+        from ..library import index_video
 
         job.state = "running"
         settings = _settings(req)
@@ -536,7 +533,7 @@ def create_app(config: ServeConfig, state: ServiceState | None = None) -> FastAP
             job.current, job.finished = None, time.time()
 
     def expand(raw: list[str]) -> list[Path]:
-        from ..index.library import VIDEO_SUFFIXES
+        from ..library import VIDEO_SUFFIXES
 
         out: list[Path] = []
         for v in raw:

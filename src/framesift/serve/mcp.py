@@ -40,9 +40,9 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
 
-from .. import __version__
-from ..api import SelectedFrame
+from .._version import __version__
 from ..errors import FramesiftError, InputError
+from ..frame import SelectedFrame
 from ..session import Session, frame_caption, time_label
 from ..video import probe
 
@@ -280,7 +280,7 @@ class FrameTools:
         return [_text("\n".join([head, *lines]))]
 
     def search_moments(self, library: str, query: str, top: int = 5) -> list[Content]:
-        from ..index.library import resolve_videos, search
+        from ..library import resolve_videos, search
 
         root = self.resolve(library, name="library", allow_dir=True)
         top = self._frames_cap(top, "top")
