@@ -1,5 +1,5 @@
 """The HTML report, opened in real headless Chromium: made in Python, by ``select --report`` and by
-``framesift report MANIFEST`` (the service's report is checked in test_serve.py)."""
+``framesift report MANIFEST`` (the service's report is checked in tests/serve/test_app.py)."""
 
 from __future__ import annotations
 

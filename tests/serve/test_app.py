@@ -40,7 +40,7 @@ class Server:
         env.pop("FRAMESIFT_TOKEN", None)
         if token:
             env["FRAMESIFT_TOKEN"] = token
-        src = Path(__file__).resolve().parents[1] / "src"
+        src = Path(__file__).resolve().parents[2] / "src"
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")])
         self.log_path = log_path
         self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
