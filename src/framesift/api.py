@@ -26,7 +26,7 @@ from .progress import ProgressFn
 from .report_data import build_report_data
 from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
-from .scoring.relevance import fuse, score_text, score_visual
+from .scoring.relevance import analysis_spans, fuse, score_text, score_visual
 from .selection import Selection
 from .selectors import Picks, get_strategy, run_strategy
 from .signals.embedders import Embedder
@@ -171,7 +171,7 @@ def select_from(
             cands.source,
             cands.change,
             cands.transient,
-            analysis.features,
+            analysis_spans(analysis),
             channels,
             fused,
             frame_times=[f.time for f in frames],

@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from .scoring.coarse_to_fine import find_spans
-
 __all__ = ["ReportData", "build_report_data", "words_near"]
 
 #: Seconds either side of a pick whose subtitle cues and on-screen text are shown with it.
@@ -74,7 +72,7 @@ def build_report_data(
     sources: np.ndarray,
     change: np.ndarray,
     transient: np.ndarray,
-    features: np.ndarray,
+    span_ids: np.ndarray,
     channels: dict[str, np.ndarray],
     fused: np.ndarray | None,
     *,
@@ -84,7 +82,8 @@ def build_report_data(
     ocr_reads: Sequence[Any] = (),
     visual_estimated: np.ndarray | None = None,
 ) -> ReportData:
-    """The report payload of one selection from arrays ``select_from`` already holds (all ``(N,)`` in time order)."""
+    """The report payload of one selection from arrays ``select_from`` already holds (all ``(N,)`` in time order;
+    ``span_ids`` from :func:`~framesift.scoring.relevance.analysis_spans`)."""
     t = np.asarray(times, dtype=np.float64)
     curves = {name: _r(ch) for name, ch in channels.items()}
     if fused is not None and channels:
@@ -95,10 +94,10 @@ def build_report_data(
         for k in ev
     ]
     spans: list[list[float]] = []
-    if len(t):
+    ids = np.asarray(span_ids)
+    if len(t) and len(ids) == len(t):
         # The visually homogeneous spans coarse-to-fine scoring starts from (before any merging
         # under a small embedding budget): one representative per span is embedded first.
-        ids = find_spans(t, features, events=change, transient=transient)
         starts = np.concatenate([[0], np.flatnonzero(np.diff(ids)) + 1, [len(ids)]])
         spans = [[round(float(t[a]), 3), round(float(t[b - 1]), 3)] for a, b in zip(starts[:-1], starts[1:])]
     embedded = None
