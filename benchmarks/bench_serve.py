@@ -58,7 +58,7 @@ def uptime() -> str:
 
 
 def ensure_videos(data: Path, n: int, duration: float) -> list[Path]:
-    from framesift.bench.synth import Needle, make_video
+    from framesift.bench.needle_video import Needle, make_video
 
     data.mkdir(parents=True, exist_ok=True)
     out = []
