@@ -421,7 +421,7 @@ def test_concurrent_requests_match_serial_answers(client, indexed):
     assert got == [[f["index"] for f in s] for s in serial]
 
 
-def test_no_5xx_under_schema_fuzzing(server):
+def test_no_5xx_under_schema_fuzzing(server, tmp_path):
     """schemathesis over the OpenAPI schema (bounded examples): no request makes the server fail."""
     exe = shutil.which("schemathesis") or shutil.which("st")
     if exe is None:
@@ -436,7 +436,7 @@ def test_no_5xx_under_schema_fuzzing(server):
         f"Authorization: Bearer {TOKEN}",
     ]
     cmd += ["--max-examples", "6", "--generation-deterministic", "--request-timeout", "120"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its cache stays there
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "internal error" not in server.log()
 
