@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .library import Moment, index_video, index_videos, search
     from .selection import Selection
     from .selectors import list_strategies
+    from .session import Session, Words
     from .signals.embedders import Embedder, list_models, load_embedder
     from .stream import Stream
     from .video import VideoInfo, probe
@@ -40,6 +41,8 @@ _LAZY = {
     "index_videos": ".library",
     "search": ".library",
     "list_strategies": ".selectors",
+    "Session": ".session",
+    "Words": ".session",
     "Embedder": ".signals.embedders",
     "list_models": ".signals.embedders",
     "load_embedder": ".signals.embedders",
@@ -56,9 +59,11 @@ __all__ = [
     "Moment",
     "SelectedFrame",
     "Selection",
+    "Session",
     "SubtitleError",
     "VideoError",
     "VideoInfo",
+    "Words",
     "__version__",
     "list_strategies",
     "list_models",

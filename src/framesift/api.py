@@ -24,9 +24,10 @@ from .index import IndexStore, open_store
 from .index.cached import cached_analysis
 from .index.visual import persist_visual
 from .progress import ProgressFn
+from .report_data import build_report_data
 from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
-from .scoring.relevance import fuse, score_text, score_visual
+from .scoring.relevance import analysis_spans, fuse, score_text, score_visual
 from .selection import Selection
 from .selectors import Picks, get_strategy, run_strategy
 from .signals.embedders import Embedder
@@ -171,6 +172,22 @@ def select_from(
         num_candidates=len(cands),
         tokens=spend,
         table=analysis.table,
+        report=build_report_data(
+            cands.time,
+            cands.source,
+            cands.change,
+            cands.transient,
+            analysis_spans(analysis),
+            channels,
+            fused,
+            frame_times=[f.time for f in frames],
+            frame_indices=[f.index for f in frames],
+            subtitle_lines=analysis.subtitles.lines if analysis.subtitles else (),
+            ocr_reads=analysis.ocr_reads,
+            visual_estimated=None
+            if evidence.visual is None
+            else (evidence.visual.estimated if evidence.visual.estimated is not None else np.zeros(len(cands), bool)),
+        ),
     )
     if fetch and frames:
         with timer.stage("fetch"):

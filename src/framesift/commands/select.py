@@ -87,6 +87,9 @@ def select_cmd(
     device: str = typer.Option(
         "auto", "--device", help="Visual model, OCR and decoding: auto (a GPU where usable), cpu or cuda[:N]."
     ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write a self-contained HTML report (timeline, curves, picks) to this file."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -120,7 +123,7 @@ def select_cmd(
             events=events,
             ocr=parse_ocr(ocr),
             seed=seed,
-            fetch=out is not None or fmt is not None,
+            fetch=out is not None or fmt is not None or report is not None,
             progress=progress,
             model=model,
             expand=expand,
@@ -139,6 +142,10 @@ def select_cmd(
             from ..export.formats import write_json
 
             write_json(Path(out) / f"{fmt}.json", model_input)
+    if report is not None:
+        from ..export.report import write_report
+
+        write_report(report, sel.to_manifest(), [f.image for f in sel.frames])
     if as_json:
         sys.stdout.write(json.dumps(sel.to_manifest(), ensure_ascii=False) + "\n")
         sys.stdout.flush()
