@@ -138,6 +138,11 @@ class Session:
         return list(self._shown)
 
     @property
+    def seen(self) -> list[tuple[int, float]]:
+        """``(index, time)`` of every frame shown so far, in time order."""
+        return sorted(self._shown.items(), key=lambda it: it[1])
+
+    @property
     def info(self):
         """The video's :class:`~framesift.video.VideoInfo`."""
         return self.analysis.info

@@ -3,6 +3,7 @@
 
 # One import per command module; keep the list sorted.
 from . import (
+    ask,  # noqa: F401  (framesift ask)
     bench,  # noqa: F401  (framesift bench make-needles, grounding, qa)
     index,  # noqa: F401  (framesift index, search, cache)
     mcp,  # noqa: F401  (framesift mcp)
