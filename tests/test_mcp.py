@@ -179,10 +179,10 @@ def test_size_limit_and_timeout(library):
         async with Client(_server(library["root"], "--max-file-size", "1K")) as c:
             msg = _error(await c.call_tool("probe_video", {"video": "videos/needles.mp4"}))
             assert msg.startswith("videos/needles.mp4: ") and "over this server's file size limit" in msg
-        # a candidate rate no other test uses: the analysis cannot come from the index, and takes > 0.2 s
-        async with Client(_server(library["root"], "--timeout", "0.2", "--fps", "3")) as c:
+        # a candidate rate no other test uses: the analysis cannot come from the index, and takes > 0.05 s
+        async with Client(_server(library["root"], "--timeout", "0.05", "--fps", "3")) as c:
             msg = _error(await c.call_tool("get_frames", {"video": "videos/needles.mp4", "start": 1, "end": 2}))
-            assert "did not finish within this server's 0.2 s limit" in msg
+            assert "did not finish within this server's 0.05 s limit" in msg
 
     asyncio.run(session())
 

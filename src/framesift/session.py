@@ -16,7 +16,7 @@ arXiv 2509.24786). :class:`Session` is that loop's server side for one video:
 
 >>> s = Session("talk.mp4", budget=32)
 >>> first = s.overview(8)
->>> close = s.zoom(90.0, 100.0, fps=1)
+>>> close = s.zoom(90.0, 100.0, k=10)
 >>> s.spent, s.left
 (18, 14)
 """
