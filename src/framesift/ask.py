@@ -137,6 +137,17 @@ def _rejects_tools(exc: ServerError) -> bool:
     return any(f"http {c}" in text for c in (400, 404, 422, 501)) and "tool" in text
 
 
+def _message(resp: Any) -> dict[str, Any]:
+    """The first choice's message, or a readable error for a reply that is not Chat Completions."""
+    try:
+        msg = resp["choices"][0]["message"]
+    except (KeyError, IndexError, TypeError):
+        raise ServerError(f"the endpoint's reply is not a chat completion: {str(resp)[:200]}") from None
+    if not isinstance(msg, dict):
+        raise ServerError(f"the endpoint's reply has no message: {str(resp)[:200]}")
+    return msg
+
+
 def _add_usage(total: dict[str, int], resp: dict[str, Any]) -> None:
     for k, v in (resp.get("usage") or {}).items():
         if isinstance(v, int):
@@ -219,7 +230,7 @@ def ask(
         }
         resp = chat(body)
         _add_usage(usage, resp)
-        answer = (resp["choices"][0]["message"].get("content") or "").strip()
+        answer = (_message(resp).get("content") or "").strip()
         return AskResult(answer, session.seen, 1, [], "one-shot", session.spent, session.budget, usage, prefix_notes)
 
     if tools == "off":
@@ -248,7 +259,7 @@ def ask(
                 return one_shot(notes)
             raise
         _add_usage(usage, resp)
-        msg = resp["choices"][0]["message"]
+        msg = _message(resp)
         tool_calls = msg.get("tool_calls") or []
         if not tool_calls or final:
             answer = (msg.get("content") or "").strip()
