@@ -38,7 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from framesift.api import _score_text, _Timer, analyze, select_from
+from framesift.api import analyze, select_from
+from framesift.scoring.relevance import score_text
 from framesift.session import Session
 from framesift.video import probe
 
@@ -57,7 +58,7 @@ def hit(times, start: float, end: float) -> bool:
 
 def scores_for(analysis, question: str) -> np.ndarray:
     """What a model could know of where to look: fused text relevance, else event strength."""
-    channels, _ = _score_text(question, analysis, _Timer())
+    channels, _ = score_text(question, analysis)
     fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(analysis.candidates))
     if float(fused.max(initial=0.0)) <= 0.0:
         fused = analysis.candidates.change.astype(np.float64)

@@ -19,7 +19,6 @@ message with the images.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 from collections.abc import Callable
@@ -28,9 +27,11 @@ from typing import Any, Literal
 
 from PIL import Image
 
-from .api import Analysis, SelectedFrame
+from ._imaging import encode_jpeg, fit_within
+from .analysis import Analysis
 from .bench.qa import ServerError, chat_completion
 from .errors import InputError
+from .frame import SelectedFrame
 from .session import Session, frame_caption, time_label
 
 __all__ = ["AskResult", "TOOL_SPECS", "ask"]
@@ -112,13 +113,7 @@ class AskResult:
 
 
 def _data_url(img: Image.Image, max_side: int) -> str:
-    img = img.convert("RGB")
-    if max(img.size) > max_side:
-        s = max_side / max(img.size)
-        img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.Resampling.BICUBIC)
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=85)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return "data:image/jpeg;base64," + base64.b64encode(encode_jpeg(fit_within(img, max_side), 85)).decode("ascii")
 
 
 def _frame_parts(frames: list[SelectedFrame], max_side: int) -> list[dict[str, Any]]:

@@ -32,8 +32,12 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from .api import Analysis, SelectedFrame, _fetch_images, analyze, select_from
+from ._imaging import clock, fit_within
+from .analysis import Analysis
+from .api import analyze, select_from
 from .errors import InputError
+from .frame import SelectedFrame
+from .video.fetch import fetch_images
 
 __all__ = ["Session", "Words", "ZOOM_DEFAULT_FRAMES", "frame_caption", "time_label"]
 
@@ -354,7 +358,7 @@ class Session:
                 SelectedFrame(f.index, f.time, f.source, f.role, {}, "", f.width, f.height)
                 for f in {m.index: m for m in missing}.values()
             ]
-            _fetch_images(self.analysis.path, self.analysis.info, self.analysis.table, probe)
+            fetch_images(self.analysis.path, self.analysis.info, self.analysis.table, probe)
             for p in probe:
                 if p.image is not None:
                     self._images[p.index] = p.image
@@ -363,22 +367,15 @@ class Session:
             img = self._images.get(f.index)
             if img is None:
                 raise InputError(f"{self.analysis.path}: frame {f.index} could not be decoded", param="video")
-            if max_side is not None and max(img.size) > max_side:
-                scale = max_side / max(img.size)
-                img = img.resize(
-                    (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BICUBIC
-                )
+            if max_side is not None:
+                img = fit_within(img, max_side)
             f.image = img
             f.width, f.height = img.size
 
 
 def time_label(t: float) -> str:
     """``mm:ss.s`` (``h:mm:ss.s`` from an hour on): how a person reads a time in a video."""
-    tenths = round(max(float(t), 0.0) * 10)
-    h, rest = divmod(tenths, 36000)
-    m, rest = divmod(rest, 600)
-    s = rest / 10
-    return f"{h}:{m:02d}:{s:04.1f}" if h else f"{m:02d}:{s:04.1f}"
+    return clock(t, 1)
 
 
 def frame_caption(frame: SelectedFrame) -> str:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from ..cli import _parse_ocr, _Progress, app
 from ..errors import InputError
+from ._shared import CliProgress, app, parse_ocr
 
 
 @app.command("ask")
@@ -53,10 +53,10 @@ def ask_cmd(
     for flag, v in (("--budget", budget), ("--first-look", first_look), ("--max-turns", max_turns)):
         if v < 1:
             raise InputError(f"{flag} must be at least 1 (got {v})")
-    options = {"fps": fps, "ocr": _parse_ocr(ocr), "subtitles": subtitles}
+    options = {"fps": fps, "ocr": parse_ocr(ocr), "subtitles": subtitles}
     if embed_model is not None:
         options["model"] = embed_model
-    with _Progress(not quiet) as progress:
+    with CliProgress(not quiet) as progress:
         result = ask(
             video,
             question,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
-from ..cli import _parse_ocr, app, err
 from ..errors import InputError
+from ._shared import app, err, parse_ocr
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
@@ -63,7 +63,7 @@ def mcp_cmd(
         raise InputError("the MCP server needs the official MCP SDK: pip install 'framesift[mcp]'")
     from ..serve.mcp import FrameTools, ServerLimits, build_server
 
-    ocr_value = _parse_ocr(ocr)
+    ocr_value = parse_ocr(ocr)
     if not (fps > 0):
         raise InputError(f"--fps must be > 0 (got {fps})")
     if max_side < 16:

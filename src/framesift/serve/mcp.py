@@ -24,7 +24,6 @@ Built on the official SDK's :class:`mcp.server.MCPServer` (``mcp`` 2.x, extra ``
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
 import threading
@@ -40,9 +39,10 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
 
-from .. import __version__
-from ..api import SelectedFrame
+from .._imaging import encode_jpeg
+from .._version import __version__
 from ..errors import FramesiftError, InputError
+from ..frame import SelectedFrame
 from ..session import Session, frame_caption, time_label
 from ..video import probe
 
@@ -168,9 +168,8 @@ class FrameTools:
     # ------------------------------------------------------------------ content
     def _image(self, frame: SelectedFrame) -> ImageContent:
         assert frame.image is not None
-        buf = io.BytesIO()
-        frame.image.convert("RGB").save(buf, format="JPEG", quality=self.limits.jpeg_quality)
-        return ImageContent(type="image", data=base64.b64encode(buf.getvalue()).decode("ascii"), mime_type="image/jpeg")
+        data = encode_jpeg(frame.image, self.limits.jpeg_quality)
+        return ImageContent(type="image", data=base64.b64encode(data).decode("ascii"), mime_type="image/jpeg")
 
     def _frames_result(self, call: str, video: Path, s: Session, frames: list[SelectedFrame]) -> list[Content]:
         head = (
@@ -280,7 +279,7 @@ class FrameTools:
         return [_text("\n".join([head, *lines]))]
 
     def search_moments(self, library: str, query: str, top: int = 5) -> list[Content]:
-        from ..index.library import resolve_videos, search
+        from ..library import resolve_videos, search
 
         root = self.resolve(library, name="library", allow_dir=True)
         top = self._frames_cap(top, "top")

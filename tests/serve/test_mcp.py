@@ -247,14 +247,14 @@ def test_streamable_http(library, tmp_path):
 def test_example_agent_loop(library):
     """examples/agent_loop.py end to end: a scripted OpenAI-compatible server (no real tool-calling
     model runs here) asks for a zoom; the example serves it through `framesift mcp`."""
-    sys.path.insert(0, str(Path(__file__).parent))
+    sys.path.insert(0, str(Path(__file__).parents[1]))
     from _scripted_openai import ScriptedServer, message
 
     replies = [
         lambda body: message(tool_calls=[("get_frames", {"segment": [14, 16], "fps": 1})]),
         lambda body: message("1932"),
     ]
-    example = Path(__file__).parents[1] / "examples" / "agent_loop.py"
+    example = Path(__file__).parents[2] / "examples" / "agent_loop.py"
     env = dict(os.environ, PATH=f"{EXE.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     with ScriptedServer(replies) as srv:
         r = subprocess.run(
