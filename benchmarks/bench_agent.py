@@ -57,11 +57,19 @@ def hit(times, start: float, end: float) -> bool:
 
 
 def scores_for(analysis, question: str) -> np.ndarray:
-    """What a model could know of where to look: fused text relevance, else event strength."""
+    """Where to look: fused text relevance when it stands out, else momentary-event strength.
+
+    "Stands out" is the ``auto`` strategy's own outlier rule (>= max(0.3, median + 3 MAD)): a
+    flat text score (a flash nobody describes) carries no evidence, so the zoom goes to the
+    strongest transient event instead.
+    """
     channels, _ = score_text(question, analysis)
     fused = np.max(np.stack(list(channels.values())), axis=0) if channels else np.zeros(len(analysis.candidates))
-    if float(fused.max(initial=0.0)) <= 0.0:
-        fused = analysis.candidates.change.astype(np.float64)
+    med = float(np.median(fused)) if len(fused) else 0.0
+    mad = float(np.median(np.abs(fused - med))) * 1.4826 if len(fused) else 0.0
+    if float(fused.max(initial=0.0)) < max(0.3, med + 3.0 * max(mad, 0.02)):
+        cands = analysis.candidates
+        fused = cands.change.astype(np.float64) * np.where(cands.transient, 1.0, 0.25)
     return fused
 
 

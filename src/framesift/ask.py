@@ -296,21 +296,23 @@ def _run_tool(
     entry: dict[str, Any] = {"name": name, "arguments": args}
     log.append(entry)
     try:
+        start: Any = args.get("start")
+        end: Any = args.get("end")
+        if name in ("get_frames", "get_words") and (start is None or end is None):
+            raise InputError(f"{name} needs start and end (seconds)")
         if name == "get_frames":
             k = args.get("max_frames")
             fps = args.get("fps")
             if isinstance(k, int) and k > cap:
                 raise InputError(f"max_frames {k} is over the limit of {cap} frames per call")
             # no count, or an fps grid denser than the cap: the cap, spread evenly over the span
-            frames = session.zoom(
-                args.get("start"), args.get("end"), fps=fps, k=cap if k is None else k, max_side=max_side
-            )
+            frames = session.zoom(start, end, fps=fps, k=cap if k is None else k, max_side=max_side)
             entry["frames"] = [[f.index, round(f.time, 3)] for f in frames]
             lines = [frame_caption(f) for f in frames] or ["no new frames there (all already shown)"]
             tail = f"; {'; '.join(session.notes)}" if session.notes else ""
             return f"{len(frames)} frame(s), {session.left} left{tail}:\n" + "\n".join(lines), frames
         if name == "get_words":
-            words = session.words(args.get("start"), args.get("end"))
+            words = session.words(start, end)
             entry["words"] = len(words)
             if not words:
                 return "no subtitle, speech or on-screen text in that span", []

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -53,7 +54,7 @@ def ask_cmd(
     for flag, v in (("--budget", budget), ("--first-look", first_look), ("--max-turns", max_turns)):
         if v < 1:
             raise InputError(f"{flag} must be at least 1 (got {v})")
-    options = {"fps": fps, "ocr": parse_ocr(ocr), "subtitles": subtitles}
+    options: dict[str, Any] = {"fps": fps, "ocr": parse_ocr(ocr), "subtitles": subtitles}
     if embed_model is not None:
         options["model"] = embed_model
     with CliProgress(not quiet) as progress:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -77,7 +78,7 @@ def mcp_cmd(
         timeout_s=timeout,
         max_side=max_side,
     )
-    options = {"fps": fps, "events": events, "ocr": ocr_value}
+    options: dict[str, Any] = {"fps": fps, "events": events, "ocr": ocr_value}
     if model is not None:
         options["model"] = model
     tools = FrameTools(limits, cache=cache if cache is not None else True, analysis_options=options)

@@ -260,7 +260,7 @@ class FrameTools:
                         )
         side = self._side(max_side)
         s = self.session(path, session)
-        frames = s.zoom(start, end, fps=fps, k=max_frames, max_side=side)  # type: ignore[arg-type]
+        frames = s.zoom(start, end, fps=fps, k=max_frames, max_side=side)
         return self._frames_result("get_frames", path, s, frames)
 
     def get_words(self, video: str, start: float, end: float, session: str = "default") -> list[Content]:
