@@ -146,7 +146,7 @@ def _median_ms(values: list[float]) -> str:
 
 
 def latency(name: str, reps: int) -> tuple[str, dict]:
-    path = ensure_video(name)
+    path = (Path(name) if name.endswith(".mp4") else ensure_video(name)).resolve()
     info, _ = probe(path)
     t0 = time.perf_counter()
     analyze(path, cache=CACHE)  # index it (a no-op when it is indexed already)
@@ -175,7 +175,7 @@ def latency(name: str, reps: int) -> tuple[str, dict]:
     mcp = _mcp_latency(path, reps)
     lines = [
         f"Tool latency on {path.name} ({info.duration / 60:.0f} min, {info.width}x{info.height}, "
-        f"{info.fps:g} fps, keyframe every 250 frames); index build (this run) {t_index:.1f} s, "
+        f"{info.fps:g} fps, {info.keyframes} keyframes); index build (this run) {t_index:.1f} s, "
         f"session from the index {t_load:.2f} s; medians over {reps} calls at random times",
         "",
         "| call | in process, ms | through `framesift mcp` (stdio, SDK client), ms |",
@@ -239,7 +239,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=10.0, help="needle video length")
     ap.add_argument("--seeds", type=int, default=2, help="needle videos")
-    ap.add_argument("--latency-video", default="360p_60min", help="a benchmarks/_videos.py name")
+    ap.add_argument("--latency-video", default="360p_60min", help="a benchmarks/_videos.py name, or an .mp4 path")
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--part", choices=["all", "hits", "latency"], default="all")
     args = ap.parse_args()
