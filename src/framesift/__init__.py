@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from .analysis import Analysis
     from .api import analyze, select, select_from
     from .frame import SelectedFrame
-    from .library import Moment, index_video, search
+    from .library import Moment, index_video, index_videos, search
     from .selection import Selection
     from .selectors import list_strategies
     from .session import Session, Words
     from .signals.embedders import Embedder, list_models, load_embedder
+    from .stream import Stream
     from .video import VideoInfo, probe
 
 #: public name -> the module that defines it
@@ -37,6 +38,7 @@ _LAZY = {
     "select_from": ".api",
     "Moment": ".library",
     "index_video": ".library",
+    "index_videos": ".library",
     "search": ".library",
     "list_strategies": ".selectors",
     "Session": ".session",
@@ -46,6 +48,7 @@ _LAZY = {
     "load_embedder": ".signals.embedders",
     "VideoInfo": ".video",
     "probe": ".video",
+    "Stream": ".stream",
 }
 
 __all__ = [
@@ -67,10 +70,12 @@ __all__ = [
     "load_embedder",
     "analyze",
     "index_video",
+    "index_videos",
     "search",
     "probe",
     "select",
     "select_from",
+    "Stream",
 ]
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from ._timer import StageTimer
 from .analysis import Analysis, AnalysisOptions, OcrSetting, run_analysis
 from .budget import TokenBudget, get_family
+from .devices import check_device
 from .errors import InputError
 from .explain import describe_frames, signals_summary, visual_summary
 from .frame import SelectedFrame, TokenSpend
@@ -66,6 +67,7 @@ def analyze(
     model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
     cache: CacheSpec = False,
+    device: str = "auto",
 ) -> Analysis:
     """Probe, decode candidates, compute features and read on-screen text: the query-free part.
 
@@ -80,12 +82,16 @@ def analyze(
     the video (only the final frame fetch does). With ``model`` too, its ``visual`` gets every
     row of this model stored in the entry; rows embedded later are written back by
     :func:`select_from`.
+
+    ``device`` (``auto``, ``cpu``, ``cuda[:N]``): where the visual model, OCR and decoding run
+    (:func:`framesift.analysis.run_analysis`).
     """
+    device = check_device(device)
     options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles)
     store = open_store(cache)
     if store is not None:
-        return cached_analysis(video, store, options, model=model, progress=progress)
-    return run_analysis(video, options, model=model, progress=progress)
+        return cached_analysis(video, store, options, model=model, progress=progress, device=device)
+    return run_analysis(video, options, model=model, progress=progress, device=device)
 
 
 def select_from(
@@ -224,6 +230,7 @@ def select(
     embed_budget: EmbedBudgetSpec | str = "auto",
     progress: ProgressFn | None = None,
     cache: CacheSpec = False,
+    device: str = "auto",
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -259,6 +266,7 @@ def select(
             ``"all"`` (every candidate: dense scoring).
         progress: optional callback ``(stage, done, total)``.
         cache: reuse / fill the per-video index (see :func:`analyze`).
+        device: ``auto``, ``cpu`` or ``cuda[:N]`` for the visual model, OCR and decoding (see :func:`analyze`).
     """
     # Everything that can be checked without the video fails before decoding.
     _check_budget(budget, budget_tokens)
@@ -268,7 +276,15 @@ def select(
     if budget_tokens is not None:
         get_family(model_family)
     analysis = analyze(
-        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=cache
+        video,
+        subtitles=subtitles,
+        fps=fps,
+        events=events,
+        ocr=ocr,
+        model=model,
+        progress=progress,
+        cache=cache,
+        device=device,
     )
     return select_from(
         analysis,

@@ -20,4 +20,5 @@ from . import (
     mcp,  # noqa: F401  (framesift mcp)
     models,  # noqa: F401  (framesift models, export-onnx)
     simulate,  # noqa: F401  (framesift bench simulate)
+    watch,  # noqa: F401  (framesift watch SOURCE: live streams)
 )

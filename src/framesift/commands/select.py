@@ -84,6 +84,9 @@ def select_cmd(
         help="With --model: candidates the visual channel may embed (coarse-to-fine; the rest "
         "are estimated): N, auto (scaled to video length and model speed) or all (dense).",
     ),
+    device: str = typer.Option(
+        "auto", "--device", help="Visual model, OCR and decoding: auto (a GPU where usable), cpu or cuda[:N]."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -125,6 +128,7 @@ def select_cmd(
             rewrite_model=rewrite_model,
             cache=False if no_cache else (cache or True),
             embed_budget=embed_spec,
+            device=device,
         )
     model_input = None
     if fmt is not None:
