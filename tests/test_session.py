@@ -6,27 +6,34 @@ frame rate fixture paints each frame's id into its pixels and records its presen
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import framesift.api as api
+import framesift.video.fetch as fetch
 from framesift import InputError
-from framesift.bench.synth import frame_id_from_pixels
+from framesift.frame import SelectedFrame
 from framesift.session import Session, frame_caption, time_label
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _odd_videos import frame_id_from_pixels  # noqa: E402
 
 
 @pytest.fixture()
 def decode_log(monkeypatch):
     """Every original index the full-resolution fetch decodes (wraps the real decoder)."""
     seen: list[int] = []
-    real = api.iter_decoded
+    real = fetch.iter_decoded
 
     def counting(path, table, targets=None):
         for idx, frame in real(path, table, targets):
             seen.append(idx)
             yield idx, frame
 
-    monkeypatch.setattr(api, "iter_decoded", counting)
+    monkeypatch.setattr(fetch, "iter_decoded", counting)
     return seen
 
 
@@ -110,5 +117,5 @@ def test_session_reuses_an_analysis_and_the_index(needle_video, tmp_path):
 
 def test_captions():
     assert time_label(91.24) == "01:31.2" and time_label(3725.0) == "1:02:05.0"
-    f = api.SelectedFrame(2280, 91.2, "zoom", "zoom", {}, "zoom: 90-95 s", 64, 36)
+    f = SelectedFrame(2280, 91.2, "zoom", "zoom", {}, "zoom: 90-95 s", 64, 36)
     assert frame_caption(f) == "t=01:31.2 (91.2 s), frame 2280: zoom: 90-95 s"

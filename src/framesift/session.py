@@ -16,7 +16,7 @@ arXiv 2509.24786). :class:`Session` is that loop's server side for one video:
 
 >>> s = Session("talk.mp4", budget=32)
 >>> first = s.overview(8)
->>> close = s.zoom(90.0, 100.0, fps=1)
+>>> close = s.zoom(90.0, 100.0, k=10)
 >>> s.spent, s.left
 (18, 14)
 """
@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from ._imaging import clock, fit_within
 from .analysis import Analysis
 from .api import analyze, select_from
 from .errors import InputError
@@ -139,6 +140,11 @@ class Session:
     def shown(self) -> list[int]:
         """Original indices of the frames shown so far, in the order they were first shown."""
         return list(self._shown)
+
+    @property
+    def seen(self) -> list[tuple[int, float]]:
+        """``(index, time)`` of every frame shown so far, in time order."""
+        return sorted(self._shown.items(), key=lambda it: it[1])
 
     @property
     def info(self):
@@ -361,22 +367,15 @@ class Session:
             img = self._images.get(f.index)
             if img is None:
                 raise InputError(f"{self.analysis.path}: frame {f.index} could not be decoded", param="video")
-            if max_side is not None and max(img.size) > max_side:
-                scale = max_side / max(img.size)
-                img = img.resize(
-                    (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BICUBIC
-                )
+            if max_side is not None:
+                img = fit_within(img, max_side)
             f.image = img
             f.width, f.height = img.size
 
 
 def time_label(t: float) -> str:
     """``mm:ss.s`` (``h:mm:ss.s`` from an hour on): how a person reads a time in a video."""
-    tenths = round(max(float(t), 0.0) * 10)
-    h, rest = divmod(tenths, 36000)
-    m, rest = divmod(rest, 600)
-    s = rest / 10
-    return f"{h}:{m:02d}:{s:04.1f}" if h else f"{m:02d}:{s:04.1f}"
+    return clock(t, 1)
 
 
 def frame_caption(frame: SelectedFrame) -> str:

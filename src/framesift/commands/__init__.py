@@ -14,6 +14,7 @@ from . import (
 # isort: split
 # (registration order is the help's order: the two groups stay apart)
 from . import (
+    ask,  # noqa: F401  (framesift ask)
     bench,  # noqa: F401  (framesift bench make-needles, grounding, qa)
     index,  # noqa: F401  (framesift index, search, cache)
     mcp,  # noqa: F401  (framesift mcp)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ..errors import InputError
-from ._shared import app, err
-from ._shared import parse_ocr as _parse_ocr
+from ._shared import app, err, parse_ocr
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 
@@ -64,7 +64,7 @@ def mcp_cmd(
         raise InputError("the MCP server needs the official MCP SDK: pip install 'framesift[mcp]'")
     from ..serve.mcp import FrameTools, ServerLimits, build_server
 
-    ocr_value = _parse_ocr(ocr)
+    ocr_value = parse_ocr(ocr)
     if not (fps > 0):
         raise InputError(f"--fps must be > 0 (got {fps})")
     if max_side < 16:
@@ -78,7 +78,7 @@ def mcp_cmd(
         timeout_s=timeout,
         max_side=max_side,
     )
-    options = {"fps": fps, "events": events, "ocr": ocr_value}
+    options: dict[str, Any] = {"fps": fps, "events": events, "ocr": ocr_value}
     if model is not None:
         options["model"] = model
     tools = FrameTools(limits, cache=cache if cache is not None else True, analysis_options=options)

@@ -24,7 +24,6 @@ Built on the official SDK's :class:`mcp.server.MCPServer` (``mcp`` 2.x, extra ``
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
 import threading
@@ -40,6 +39,7 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
 
+from .._imaging import encode_jpeg
 from .._version import __version__
 from ..errors import FramesiftError, InputError
 from ..frame import SelectedFrame
@@ -168,9 +168,8 @@ class FrameTools:
     # ------------------------------------------------------------------ content
     def _image(self, frame: SelectedFrame) -> ImageContent:
         assert frame.image is not None
-        buf = io.BytesIO()
-        frame.image.convert("RGB").save(buf, format="JPEG", quality=self.limits.jpeg_quality)
-        return ImageContent(type="image", data=base64.b64encode(buf.getvalue()).decode("ascii"), mime_type="image/jpeg")
+        data = encode_jpeg(frame.image, self.limits.jpeg_quality)
+        return ImageContent(type="image", data=base64.b64encode(data).decode("ascii"), mime_type="image/jpeg")
 
     def _frames_result(self, call: str, video: Path, s: Session, frames: list[SelectedFrame]) -> list[Content]:
         head = (
@@ -261,7 +260,7 @@ class FrameTools:
                         )
         side = self._side(max_side)
         s = self.session(path, session)
-        frames = s.zoom(start, end, fps=fps, k=max_frames, max_side=side)  # type: ignore[arg-type]
+        frames = s.zoom(start, end, fps=fps, k=max_frames, max_side=side)
         return self._frames_result("get_frames", path, s, frames)
 
     def get_words(self, video: str, start: float, end: float, session: str = "default") -> list[Content]:

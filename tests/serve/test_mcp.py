@@ -179,10 +179,10 @@ def test_size_limit_and_timeout(library):
         async with Client(_server(library["root"], "--max-file-size", "1K")) as c:
             msg = _error(await c.call_tool("probe_video", {"video": "videos/needles.mp4"}))
             assert msg.startswith("videos/needles.mp4: ") and "over this server's file size limit" in msg
-        # a candidate rate no other test uses: the analysis cannot come from the index, and takes > 0.2 s
-        async with Client(_server(library["root"], "--timeout", "0.2", "--fps", "3")) as c:
+        # a candidate rate no other test uses: the analysis cannot come from the index, and takes > 0.05 s
+        async with Client(_server(library["root"], "--timeout", "0.05", "--fps", "3")) as c:
             msg = _error(await c.call_tool("get_frames", {"video": "videos/needles.mp4", "start": 1, "end": 2}))
-            assert "did not finish within this server's 0.2 s limit" in msg
+            assert "did not finish within this server's 0.05 s limit" in msg
 
     asyncio.run(session())
 
@@ -242,3 +242,34 @@ def test_streamable_http(library, tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+def test_example_agent_loop(library):
+    """examples/agent_loop.py end to end: a scripted OpenAI-compatible server (no real tool-calling
+    model runs here) asks for a zoom; the example serves it through `framesift mcp`."""
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from _scripted_openai import ScriptedServer, message
+
+    replies = [
+        lambda body: message(tool_calls=[("get_frames", {"segment": [14, 16], "fps": 1})]),
+        lambda body: message("1932"),
+    ]
+    example = Path(__file__).parents[2] / "examples" / "agent_loop.py"
+    env = dict(os.environ, PATH=f"{EXE.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    with ScriptedServer(replies) as srv:
+        r = subprocess.run(
+            [sys.executable, str(example), str(library["video"]), "When was the bridge completed?"]
+            + ["--vlm-url", srv.url, "--model", "m"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert r.returncode == 0 and r.stdout.strip() == "1932", r.stderr
+        first, second = srv.requests
+    assert {t["function"]["name"] for t in first["tools"]} == {"get_frames", "get_words"}
+    assert sum(p["type"] == "image_url" for p in first["messages"][1]["content"]) == 8
+    tool = [m for m in second["messages"] if m["role"] == "tool"][0]["content"]
+    times = [float(t) for t in re.findall(r"^t=\S+ \((\d+\.\d) s\)", tool, re.M)]
+    assert times and all(14.0 <= t <= 16.0 for t in times)
+    assert sum(p["type"] == "image_url" for p in second["messages"][-1]["content"]) == len(times)
