@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import time
@@ -22,12 +23,14 @@ from ._malloc import pin_mmap_threshold
 from .errors import InputError
 from .scoring.coarse_to_fine import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
-from .scoring.text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
+from .scoring.text_relevance import TextItem, content_words, ocr_channel, score_items, score_ocr, subtitle_channel
 from .scoring.visual_relevance import VisualScores, visual_channel_budgeted
 from .selectors import get_strategy, run_strategy
 from .signals.embedders import Embedder, load_embedder
+from .signals.hearing import Hearing, hear
 from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
+from .signals.speech import normalise_asr
 from .signals.text_embedder import EmbeddingMemo
 from .signals.visual import VisualEmbeddings
 from .video.candidates import CandidateSet, extract_candidates
@@ -58,6 +61,9 @@ class SelectedFrame:
     #: Under a token budget: the side length relative to the model family's default frame size
     #: (``width x height`` is then the size the model sees, and the size the image is fetched at).
     scale: float | None = None
+    #: Subtitle / speech / on-screen text near this frame, nearest first: ``{"channel", "start",
+    #: "end", "text"}`` (:mod:`framesift.export.context`); adapters put it beside the frame.
+    text: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,7 +74,7 @@ class SelectedFrame:
             "role": self.role,
             "source": self.source,
             "resolution": [self.width, self.height],
-        } | ({"scale": round(self.scale, 4)} if self.scale is not None else {})
+        } | ({"scale": round(self.scale, 4)} if self.scale is not None else {}) | ({"text": self.text} if self.text else {})
 
 
 @dataclass
@@ -149,8 +155,12 @@ def _uncovered_subtitle_times(subs: Subtitles | None, info: VideoInfo, fps: floa
     """Midpoints of cues too short to contain a grid sample, so every cue has a candidate."""
     if subs is None:
         return []
+    return _uncovered_cue_times(subs.lines, info, fps)
+
+
+def _uncovered_cue_times(lines, info: VideoInfo, fps: float) -> list[float]:
     out = []
-    for ln in subs.lines:
+    for ln in lines:
         first = math.ceil((ln.start - info.start_time) * fps - 1e-9)
         last = math.floor((ln.end - info.start_time) * fps + 1e-9)
         if last < first:
@@ -192,6 +202,10 @@ class Analysis:
     visual: VisualEmbeddings | None = None
     #: The index entry holding this analysis (:class:`framesift.index.VideoEntry`), None without a cache.
     entry: Any = field(default=None, repr=False)
+    #: What the audio gave: transcript (speech channel), sound onsets (:mod:`framesift.signals.hearing`).
+    hearing: Hearing | None = None
+    #: Whether this analysis was read from the index (the manifest's ``from_index``).
+    from_index: bool = False
 
 
 def analyze(
@@ -204,6 +218,8 @@ def analyze(
     model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
     cache: Any = False,
+    asr: str | bool | None = "auto",
+    asr_device: str = "cpu",
 ) -> Analysis:
     """Probe, decode candidates, compute features and read on-screen text: the query-free part.
 
@@ -218,23 +234,32 @@ def analyze(
     With ``model`` too, its ``visual`` gets every row of this model stored in the entry and the
     stored model-size images (decoded once if the entry has none at this size); rows embedded
     later are written back by :func:`select_from` (:mod:`framesift.index.visual`).
+
+    ``asr``: speech recognition (:mod:`framesift.signals.hearing`): ``"auto"`` (the offline
+    default model when the ``speech`` extra is installed, the file has audio and no subtitles),
+    ``"off"``, or a faster-whisper model (``"small"``, ``"large-v3"``, a CTranslate2 directory);
+    ``asr_device``: ``cpu``, ``cuda`` or ``auto``. The transcript is part of the stored analysis.
     """
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(f"candidate fps must be > 0 (got {fps})")
+    normalise_asr(asr)  # a bad value fails before any work
+    hearing = {"asr": asr, "asr_device": asr_device}
     if cache is not None and cache is not False:
         return _analyze_cached(
-            video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress
+            video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, **hearing
         )
-    return _analyze(video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress)
+    return _analyze(
+        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, **hearing
+    )
 
 
-def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progress) -> Analysis:
+def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progress, asr, asr_device) -> Analysis:
     from .index import open_store
     from .index.visual import attach_visual
 
     t0 = time.perf_counter()
     embedder = load_embedder(model) if model is not None else None  # a bad --model fails before any work
-    entry = open_store(cache).entry(video, fps=fps, events=events, ocr=ocr, subtitles=subtitles)
+    entry = open_store(cache).entry(video, fps=fps, events=events, ocr=ocr, subtitles=subtitles, asr=asr)
     analysis = entry.load_analysis(video)
     if analysis is None:
         # Another process may be building this very entry: wait for it instead of doing it twice.
@@ -243,7 +268,15 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progres
             if analysis is None:
                 miss = entry.last_miss
                 analysis = _analyze(
-                    video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=embedder, progress=progress
+                    video,
+                    subtitles=subtitles,
+                    fps=fps,
+                    events=events,
+                    ocr=ocr,
+                    model=embedder,
+                    progress=progress,
+                    asr=asr,
+                    asr_device=asr_device,
                 )
                 t1 = time.perf_counter()
                 entry.put_analysis(analysis)
@@ -257,6 +290,7 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progres
     analysis.timings = {"index_load": round(time.perf_counter() - t0, 4)}
     analysis.notes.append("analysis loaded from the index (decoded earlier)")
     analysis.entry = entry
+    analysis.from_index = True
     if embedder is not None:
         t1 = time.perf_counter()
         images = attach_visual(analysis, entry, embedder, progress=progress).images
@@ -268,7 +302,7 @@ def _analyze_cached(video, cache, *, subtitles, fps, events, ocr, model, progres
     return analysis
 
 
-def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis:
+def _analyze(video, *, subtitles, fps, events, ocr, model, progress, asr="auto", asr_device="cpu") -> Analysis:
     pin_mmap_threshold()
     timer = _Timer()
     notes: list[str] = []
@@ -282,6 +316,10 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis
     notes.extend(info.warnings)
     with timer.stage("subtitles"):
         subs = load_subtitles(video, info, subtitles)
+    with timer.stage("audio"):  # before the video pass: speech cues and sound onsets add candidates
+        hearing = hear(video, info, subs, asr=asr, events=events, asr_device=asr_device, progress=report)
+    notes.extend(hearing.notes)
+    speech_cues = hearing.transcript.cues if hearing.transcript is not None else ()
     ocr_frames = 0 if ocr is False else (default_ocr_frames(info.duration) if ocr in ("auto", True) else int(ocr))
     pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
     images = CandidateImages(info, embedder.image_size) if embedder is not None else None
@@ -291,10 +329,11 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis
             info,
             table,
             fps=fps,
-            extra_times=_uncovered_subtitle_times(subs, info, fps),
+            extra_times=_uncovered_subtitle_times(subs, info, fps) + _uncovered_cue_times(speech_cues, info, fps),
             events=events,
             taps=[t for t in (pool, images) if t is not None],
             progress=lambda d, t: report("decode", d, t),
+            audio_events=[(o.time, o.rise_db / 15.0, o.transient) for o in hearing.onsets],
         )
     notes.extend(cands.notes)
     if len(cands) == 0:
@@ -318,6 +357,7 @@ def _analyze(video, *, subtitles, fps, events, ocr, model, progress) -> Analysis
         timings=dict(timer.timings),
         notes=notes,
         visual=visual,
+        hearing=hearing,
     )
 
 
@@ -388,12 +428,15 @@ def select_from(
         notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
     frames = _describe(picks.indices, picks.roles, cands, channels, fused, evidence, info)
     token_info = _apply_scales(frames, picks, tokens) if tokens is not None else None
+    _attach_text(frames, analysis)
     if fetch and frames:
         with timer.stage("fetch"):
             _fetch_images(analysis.path, info, analysis.table, frames)
     _persist_visual(analysis, timer, notes)
     signals = _signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
     signals["visual_model"] = _visual_summary(analysis.visual, plan, channels, embedding)
+    signals["speech"] = _speech_summary(analysis, channels)
+    signals["audio_events"] = _audio_summary(analysis)
     return Selection(
         video=info,
         query=query,
@@ -447,6 +490,8 @@ def select(
     embed_budget: int | Literal["auto", "all"] = "auto",
     progress: ProgressFn | None = None,
     cache: Any = False,
+    asr: str | bool | None = "auto",
+    asr_device: str = "cpu",
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -481,6 +526,9 @@ def select(
             ``"all"`` (every candidate: dense scoring).
         progress: optional callback ``(stage, done, total)``.
         cache: reuse / fill the per-video index (see :func:`analyze`).
+        asr: speech recognition: ``"auto"``, ``"off"`` or a faster-whisper model (see :func:`analyze`);
+            what is said becomes the ``speech`` channel and each frame's nearby words.
+        asr_device: ``cpu``, ``cuda`` or ``auto`` for the speech model.
     """
     _validate(query, budget, budget_tokens)
     embed_budget = parse_embed_budget(embed_budget)  # a bad value fails before decoding
@@ -490,7 +538,16 @@ def select(
 
         get_family(model_family)  # unknown family: fail before decoding too
     analysis = analyze(
-        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=cache
+        video,
+        subtitles=subtitles,
+        fps=fps,
+        events=events,
+        ocr=ocr,
+        model=model,
+        progress=progress,
+        cache=cache,
+        asr=asr,
+        asr_device=asr_device,
     )
     return select_from(
         analysis,
@@ -520,6 +577,11 @@ class _Evidence:
     ocr_which: np.ndarray | None = None
     ocr_items: list[TextItem] = field(default_factory=list)
     ocr_reads: list[OcrText] = field(default_factory=list)
+    speech_which: np.ndarray | None = None
+    speech_items: list[TextItem] = field(default_factory=list)
+    speech_lines: list = field(default_factory=list)
+    query_words: list[str] = field(default_factory=list)
+    speech_words: tuple = ()
     visual: VisualScores | None = None
     plan: QueryPlan | None = None
 
@@ -596,19 +658,28 @@ def _score_text(query: str, analysis: Analysis, timer: _Timer) -> tuple[dict[str
     channels: dict[str, np.ndarray] = {}
     ev = _Evidence()
     subs, reads, cands = analysis.subtitles, analysis.ocr_reads, analysis.candidates
-    has_text = bool((subs and subs.lines) or reads)
+    cues = _speech_cues(analysis)
+    has_text = bool((subs and subs.lines) or reads or cues)
     if not query.strip() or not has_text:
         return channels, ev
     with timer.stage("text_embed"):
         if subs and subs.lines:
             ev.sub_lines = list(subs.lines)
             ev.sub_items = score_items(query, [ln.text for ln in subs.lines], analysis.embed)
+        if cues:
+            # what is said: scored like subtitle cues (MiniLM + keyword match), its own channel
+            ev.speech_lines = list(cues)
+            ev.speech_items = score_items(query, [c.text for c in cues], analysis.embed)
+            ev.query_words = content_words(query)
+            ev.speech_words = analysis.hearing.transcript.words  # type: ignore[union-attr]
         if reads:
             ev.ocr_reads = reads
             ev.ocr_items = score_ocr(query, reads, analysis.embed)
     with timer.stage("score"):
         if ev.sub_items:
             channels["subtitle"], ev.sub_which = subtitle_channel(cands.time, ev.sub_lines, ev.sub_items)
+        if ev.speech_items:
+            channels["speech"], ev.speech_which = subtitle_channel(cands.time, ev.speech_lines, ev.speech_items)
         if ev.ocr_items:
             channels["ocr"], ev.ocr_which = ocr_channel(cands.index, analysis.features, reads, ev.ocr_items)
     return channels, ev
@@ -640,6 +711,12 @@ def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.nda
         elif best_channel == "subtitle" and ev.sub_which is not None and ev.sub_which[pos] >= 0:
             ln = ev.sub_lines[int(ev.sub_which[pos])]
             evidence = f"subtitle {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {_quote(ln.text)}"
+        elif best_channel == "speech" and ev.speech_which is not None and ev.speech_which[pos] >= 0:
+            ln = ev.speech_lines[int(ev.speech_which[pos])]
+            evidence = f"speech {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {_quote(ln.text)}"
+            heard = _heard_words(ln, ev.query_words, ev.speech_words)
+            if heard:
+                evidence += f" (heard {heard})"
         elif best_channel == "ocr" and ev.ocr_which is not None and ev.ocr_which[pos] >= 0:
             item = ev.ocr_items[int(ev.ocr_which[pos])]
             evidence = f"on-screen text matches the query ({score:.2f}): {_quote(item.text)}"
@@ -649,6 +726,8 @@ def _reason(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.nda
         evidence = ""
     if role == "relevance":
         parts.append(evidence or "highest relevance")
+    elif role == "momentary event" and cands.source[pos] == "audio":
+        parts.append(f"momentary event: sudden sound ({float(cands.change[pos]) * 15:.0f} dB above the last seconds)")
     elif role == "momentary event":
         parts.append(f"momentary event: sudden change ({float(cands.change[pos]):.1f}x threshold) that reverts quickly")
     elif role == "coverage":
@@ -742,10 +821,65 @@ def _signals_summary(
             "frames_scanned": cands.frames_decoded,
         },
         "visual_model": {"available": False, "used": False, "note": "no vision-language model configured"},
-        "text_embedder": ("sentence-transformers/all-MiniLM-L6-v2" if {"subtitle", "ocr"} & set(channels) else None),
+        "text_embedder": (
+            "sentence-transformers/all-MiniLM-L6-v2" if {"subtitle", "ocr", "speech"} & set(channels) else None
+        ),
         "candidates": {
             "count": len(cands),
-            "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle")},
+            "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle", "audio")},
             "read_plan": cands.plan.mode,
         },
+    }
+
+
+def _speech_cues(analysis: Analysis) -> tuple:
+    h = analysis.hearing
+    return h.transcript.cues if h is not None and h.transcript is not None else ()
+
+
+def _heard_words(cue, query_words: list[str], words: tuple) -> str:
+    """The query's words as heard inside ``cue``, with their times: ``"door" at 13.5s, ...``."""
+    if not query_words:
+        return ""
+    hits = []
+    lo = bisect.bisect_left([w.start for w in words], cue.start - 0.01)
+    for w in words[lo:]:
+        if w.start > cue.end + 0.01:
+            break
+        token = "".join(ch for ch in w.text.lower() if ch.isalnum())
+        if token and any(token == q or (len(q) >= 4 and token.startswith(q[:-1] if q.endswith("e") else q)) for q in query_words):
+            hits.append(f'"{w.text.strip(".,?!;:")}" at {w.start:.1f}s')
+        if len(hits) >= 3:
+            break
+    return ", ".join(hits)
+
+
+def _attach_text(frames: list[SelectedFrame], analysis: Analysis) -> None:
+    """Give each frame the subtitle / speech / on-screen text near it (with times)."""
+    from .export.context import nearby_text
+
+    subs = analysis.subtitles.lines if analysis.subtitles else ()
+    cues = _speech_cues(analysis)
+    for f in frames:
+        f.text = nearby_text(f.time, subtitles=subs, speech=cues, ocr=analysis.ocr_reads)
+
+
+def _speech_summary(analysis: Analysis, channels: dict[str, np.ndarray]) -> dict[str, Any]:
+    used = "speech" in channels and float(channels["speech"].max()) > 0
+    if analysis.hearing is None:
+        return {"available": False, "used": False, "model": None, "note": "audio not analysed", "from_index": False}
+    return analysis.hearing.speech_report(used=used, from_index=analysis.from_index)
+
+
+def _audio_summary(analysis: Analysis) -> dict[str, Any]:
+    h = analysis.hearing
+    if h is None or not h.decoded:
+        return {"available": False, "used": False, "found": 0}
+    return {
+        "available": True,
+        "used": analysis.candidates.audio_events > 0,
+        "found": len(h.onsets),
+        "transient": sum(1 for o in h.onsets if o.transient),
+        "audio_seconds": round(h.audio_seconds, 2),
+        "decode_seconds": round(h.decode_seconds, 3),
     }
