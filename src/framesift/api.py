@@ -66,15 +66,19 @@ class SelectedFrame:
     text: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "time": round(self.time, 6),
-            "scores": {k: v if isinstance(v, bool) else round(float(v), 4) for k, v in self.scores.items()},
-            "reason": self.reason,
-            "role": self.role,
-            "source": self.source,
-            "resolution": [self.width, self.height],
-        } | ({"scale": round(self.scale, 4)} if self.scale is not None else {}) | ({"text": self.text} if self.text else {})
+        return (
+            {
+                "index": self.index,
+                "time": round(self.time, 6),
+                "scores": {k: v if isinstance(v, bool) else round(float(v), 4) for k, v in self.scores.items()},
+                "reason": self.reason,
+                "role": self.role,
+                "source": self.source,
+                "resolution": [self.width, self.height],
+            }
+            | ({"scale": round(self.scale, 4)} if self.scale is not None else {})
+            | ({"text": self.text} if self.text else {})
+        )
 
 
 @dataclass
@@ -246,7 +250,15 @@ def analyze(
     hearing = {"asr": asr, "asr_device": asr_device}
     if cache is not None and cache is not False:
         return _analyze_cached(
-            video, cache, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, **hearing
+            video,
+            cache,
+            subtitles=subtitles,
+            fps=fps,
+            events=events,
+            ocr=ocr,
+            model=model,
+            progress=progress,
+            **hearing,
         )
     return _analyze(
         video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, **hearing
@@ -847,7 +859,9 @@ def _heard_words(cue, query_words: list[str], words: tuple) -> str:
         if w.start > cue.end + 0.01:
             break
         token = "".join(ch for ch in w.text.lower() if ch.isalnum())
-        if token and any(token == q or (len(q) >= 4 and token.startswith(q[:-1] if q.endswith("e") else q)) for q in query_words):
+        if token and any(
+            token == q or (len(q) >= 4 and token.startswith(q[:-1] if q.endswith("e") else q)) for q in query_words
+        ):
             hits.append(f'"{w.text.strip(".,?!;:")}" at {w.start:.1f}s')
         if len(hits) >= 3:
             break

@@ -35,7 +35,9 @@ def _speak_cached(text: str, voice: str, wpm: int, rate: int) -> bytes:
         raise RuntimeError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
     with tempfile.TemporaryDirectory() as d:
         wav = Path(d) / "s.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text], check=True, capture_output=True)
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(wav), text], check=True, capture_output=True
+        )
         with av.open(str(wav)) as c:
             res = av.AudioResampler(format="flt", layout="mono", rate=rate)
             parts = []

@@ -7,7 +7,9 @@ question -- at known times:
 
 * ``text``: a caption with a short fact on screen for about one second,
 * ``subtitle``: one transcript line that states a fact,
-* ``flash``: 2-4 frames of a full-frame flash or a brightly coloured shape.
+* ``flash``: 2-4 frames of a full-frame flash or a brightly coloured shape,
+* ``speech``: one spoken sentence that states a fact (espeak-ng, mixed into an audio track of
+  filler talk and noise; no subtitle says it: :mod:`framesift.bench.speech_synth`).
 
 Frames are rendered shot by shot and streamed into the encoder, so an hour of video never sits
 in memory. Everything is a pure function of ``seed`` (same seed, same pixels and same truth).
@@ -57,8 +59,8 @@ __all__ = [
     "write_srt",
 ]
 
-NeedleKind = Literal["text", "subtitle", "flash"]
-_KINDS = ("text", "subtitle", "flash")
+NeedleKind = Literal["text", "subtitle", "flash", "speech"]
+_KINDS = ("text", "subtitle", "flash", "speech")
 _EDGE = 5.0  # needle_suite keeps needles this far from the start and end of the video
 
 
@@ -106,6 +108,8 @@ class SynthVideo:
     seed: int = 0
     # Persistent distractor text: (start, end, text) -- text that is on screen but answers nothing.
     overlays: list[tuple[float, float, str]] = field(default_factory=list)
+    # Everything said in the audio track: (start, end, text) -- filler talk and speech needles.
+    speech: list[tuple[float, float, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Ground truth as a JSON-ready dict; file names are relative to the truth file's folder."""
@@ -122,6 +126,7 @@ class SynthVideo:
             "needles": [asdict(n) for n in self.needles],
             "shots": [{"start": s, "end": e, "kind": k} for s, e, k in self.shots],
             "overlays": [{"start": s, "end": e, "text": t} for s, e, t in self.overlays],
+            "speech": [{"start": s, "end": e, "text": t} for s, e, t in self.speech],
         }
 
 
@@ -795,7 +800,7 @@ def _snap(n: Needle, rate: Fraction) -> Needle:
     half a frame either side, so that "frame time inside the span" picks exactly those frames
     even when a reader's frame times carry float rounding from the container's time base.
     """
-    if n.kind == "subtitle":
+    if n.kind in ("subtitle", "speech"):
         return Needle(n.kind, round(n.start, 3), round(n.end, 3), n.content, n.question)
     i0, i1 = _frame_span(n.start, n.end, rate)
     return Needle(n.kind, max(float((i0 - 0.5) / rate), 0.0), float((i1 - 0.5) / rate), n.content, n.question)
@@ -816,6 +821,7 @@ def make_video(
     subtitles: bool = True,
     crf: int = 28,
     preset: str = "ultrafast",
+    speech: bool = False,
 ) -> SynthVideo:
     """Render and encode a synthetic video with ``needles`` at their times; write its ground truth.
 
@@ -825,7 +831,9 @@ def make_video(
     installed (a warning, and rendered scenes only, when they are not). ``preset`` is the x264
     preset (``ultrafast`` keeps an hour of 640x360 to a few minutes on 2 cores; ``veryfast``
     makes files about a third smaller). Text and flash needles are snapped to the frame grid; the
-    returned :class:`SynthVideo` holds the snapped times.
+    returned :class:`SynthVideo` holds the snapped times. ``speech`` (implied by a ``speech``
+    needle) adds an AAC audio track of filler talk, the spoken needles and noise; a speech
+    needle's recorded span is the time its sentence is actually heard.
     """
     path = Path(path)
     if duration <= 0 or fps <= 0 or width < 16 or height < 16:
@@ -853,7 +861,7 @@ def make_video(
     # Needle renderings are fixed up front so that frame i's needle lookup is a dict access.
     needle_draw: dict[int, Any] = {}
     for k, n in enumerate(snapped):
-        if n.kind == "subtitle":
+        if n.kind in ("subtitle", "speech"):
             continue
         nrng = np.random.default_rng([seed, 2, k])
         i0, i1 = _frame_span(n.start, n.end, rate)
@@ -875,6 +883,10 @@ def make_video(
 
     overlays_truth: list[tuple[float, float, str]] = []
     path.parent.mkdir(parents=True, exist_ok=True)
+    speech = speech or any(n.kind == "speech" for n in snapped)
+    final_path = path
+    if speech:  # the video is encoded first, then muxed with the audio track into ``path``
+        path = path.with_name(path.stem + ".video-tmp" + path.suffix)
     container = av.open(str(path), "w")
     try:
         stream = container.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": preset})
@@ -928,6 +940,24 @@ def make_video(
     finally:
         container.close()
 
+    spoken: list[tuple[float, float, str]] = []
+    if speech:
+        from .speech_synth import filler_speech_plan, mix_track, mux_audio
+
+        needles_said = [(n.start, n.content) for n in snapped if n.kind == "speech"]
+        busy = [(n.start, n.end) for n in snapped if n.kind == "speech"]
+        plan = filler_speech_plan(np.random.default_rng([seed, 5]), duration, busy, FILLER_LINES) + needles_said
+        samples, spoken = mix_track(float(num_frames / rate), plan, seed=seed)
+        mux_audio(path, samples, final_path)
+        path.unlink()
+        path = final_path
+        heard = {(round(s0, 3), txt): e for s0, e, txt in spoken}
+        snapped = [
+            Needle(n.kind, n.start, round(heard[(round(n.start, 3), n.content)], 3), n.content, n.question)
+            if n.kind == "speech"
+            else n
+            for n in snapped
+        ]
     sv = SynthVideo(
         path=path,
         subtitles=srt_path,
@@ -941,6 +971,7 @@ def make_video(
         gop=gop,
         seed=seed,
         overlays=overlays_truth,
+        speech=spoken,
     )
     path.with_suffix(".truth.json").write_text(json.dumps(sv.to_json(), indent=1), encoding="utf-8")
     return sv
@@ -972,7 +1003,7 @@ def needle_suite(
     for k in kinds:
         if k not in _KINDS:
             raise ValueError(f"unknown needle kind {k!r}")
-    banks = {"text": TEXT_FACTS, "subtitle": SUBTITLE_FACTS, "flash": FLASH_FACTS}
+    banks = {"text": TEXT_FACTS, "subtitle": SUBTITLE_FACTS, "flash": FLASH_FACTS, "speech": SPOKEN_FACTS}
     n_default = max(1, math.ceil(duration / 300.0))
     plan: list[tuple[str, float, str, str]] = []  # (kind, length, content, question)
     for k in kinds:
@@ -984,6 +1015,8 @@ def needle_suite(
                 ln = float(rng.uniform(0.8, 1.2))
             elif k == "subtitle":
                 ln = float(rng.uniform(1.5, 3.0))
+            elif k == "speech":
+                ln = 0.075 * len(content) + 0.5  # espeak-ng at 165 wpm; the real span is set when spoken
             else:
                 ln = float(int(rng.integers(2, 5)) / rate)
             plan.append((k, ln, content, question))
@@ -1016,7 +1049,7 @@ def needle_suite(
     for s, _e, pi in placed:
         kind, ln, content, question = plan[pi]
         needle = Needle(kind, round(s, 3), round(s + ln, 3), content, question)  # type: ignore[arg-type]
-        if kind != "subtitle":  # snapped here already, so make_video's snap leaves it unchanged
+        if kind not in ("subtitle", "speech"):  # snapped here already, so make_video's snap leaves it unchanged
             i0 = math.ceil(s * rate)
             needle = _snap(
                 Needle(kind, float(i0 / rate), float((i0 + max(1, round(ln * rate))) / rate), content, question), rate
@@ -1554,6 +1587,9 @@ SUBTITLE_FACTS: tuple[tuple[str, str], ...] = (
 # (description, question) for "flash" needles. The description is parsed by the renderer:
 # a shape word (circle/square/triangle/star) draws that object in the named colour, otherwise
 # the whole frame flashes in the named colour (white if none is named).
+#: Spoken needles state the same kind of facts, said instead of written (a video uses one or the other).
+SPOKEN_FACTS = SUBTITLE_FACTS
+
 FLASH_FACTS: tuple[tuple[str, str], ...] = (
     ("A white flash fills the whole screen", "When does the screen flash?"),
     ("The picture goes bright white for an instant", "At what moment does the image briefly turn white?"),

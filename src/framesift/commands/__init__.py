@@ -7,4 +7,5 @@ from . import (
     index,  # noqa: F401  (framesift index, search, cache)
     models,  # noqa: F401  (framesift models, export-onnx)
     simulate,  # noqa: F401  (framesift bench simulate)
+    transcribe,  # noqa: F401  (framesift transcribe)
 )

@@ -22,7 +22,15 @@ from typing import Any
 
 from ..errors import InputError
 
-__all__ = ["CHANNELS", "WINDOW_S", "DEFAULT_CONTEXT_TOKENS", "nearby_text", "parse_context", "frame_context", "estimate_tokens"]
+__all__ = [
+    "CHANNELS",
+    "WINDOW_S",
+    "DEFAULT_CONTEXT_TOKENS",
+    "nearby_text",
+    "parse_context",
+    "frame_context",
+    "estimate_tokens",
+]
 
 CHANNELS = ("subtitle", "speech", "ocr")
 WINDOW_S = 4.0
@@ -47,12 +55,32 @@ def nearby_text(
         for c in cues:
             gap = max(c.start - time, time - c.end, 0.0)
             if gap <= window_s:
-                out.append((gap, {"channel": channel, "start": round(float(c.start), 3), "end": round(float(c.end), 3), "text": c.text}))
+                out.append(
+                    (
+                        gap,
+                        {
+                            "channel": channel,
+                            "start": round(float(c.start), 3),
+                            "end": round(float(c.end), 3),
+                            "text": c.text,
+                        },
+                    )
+                )
     # the last read at or before the frame (what is on screen), and reads just after it
     for r in ocr:
         gap = abs(r.time - time)
         if gap <= window_s and r.lines:
-            out.append((gap, {"channel": "ocr", "start": round(float(r.time), 3), "end": round(float(r.time), 3), "text": " / ".join(r.lines)}))
+            out.append(
+                (
+                    gap,
+                    {
+                        "channel": "ocr",
+                        "start": round(float(r.time), 3),
+                        "end": round(float(r.time), 3),
+                        "text": " / ".join(r.lines),
+                    },
+                )
+            )
     out.sort(key=lambda p: (p[0], p[1]["start"]))
     return [d for _, d in out]
 
@@ -76,7 +104,9 @@ def estimate_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
 
-def frame_context(frames: Sequence[Any], context: Any = "auto", max_tokens: int = DEFAULT_CONTEXT_TOKENS) -> list[list[dict[str, Any]]]:
+def frame_context(
+    frames: Sequence[Any], context: Any = "auto", max_tokens: int = DEFAULT_CONTEXT_TOKENS
+) -> list[list[dict[str, Any]]]:
     """Per frame (same order), the text items to show beside it under ``max_tokens`` (see module docstring)."""
     channels = parse_context(context)
     if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
@@ -118,7 +148,10 @@ def render_item(item: dict[str, Any]) -> str:
 
 def render_block(items_per_frame: Sequence[Sequence[dict[str, Any]]]) -> str | None:
     """All chosen items as one text block in time order (for adapters that send one video part)."""
-    items = sorted({(d["start"], d["channel"], d["text"]): d for its in items_per_frame for d in its}.values(), key=lambda d: d["start"])
+    items = sorted(
+        {(d["start"], d["channel"], d["text"]): d for its in items_per_frame for d in its}.values(),
+        key=lambda d: d["start"],
+    )
     if not items:
         return None
     return "Words near the frames (with their times in the video):\n" + "\n".join(render_item(d) for d in items)

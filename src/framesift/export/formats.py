@@ -31,18 +31,19 @@ def check_format(name: str) -> str:
     return key
 
 
-def render_format(sel: Selection, name: str, question: str) -> Any:
-    """The JSON-serialisable structure of format ``name`` for ``sel`` and ``question``."""
+def render_format(sel: Selection, name: str, question: str, **context: Any) -> Any:
+    """The JSON-serialisable structure of format ``name`` for ``sel`` and ``question``
+    (``context`` / ``context_tokens``: the words near the frames, :mod:`framesift.export.context`)."""
     key = check_format(name)
     if key == "openai":
-        return sel.to_openai_messages(question)
+        return sel.to_openai_messages(question, **context)
     if key == "vllm":
-        return sel.to_vllm_request(question)
+        return sel.to_vllm_request(question, **context)
     if key == "qwen":
         # JSON cannot hold PIL images: frames travel as JPEG data URLs, which qwen-vl-utils reads.
         # (A token-budgeted selection goes to the Qwen family it was planned for.)
-        return sel.to_qwen_messages(question, frames="base64")
-    return sel.to_gemini_contents(question)
+        return sel.to_qwen_messages(question, frames="base64", **context)
+    return sel.to_gemini_contents(question, **context)
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -42,6 +42,7 @@ from PIL import Image
 from ..budget.families import get_family, qwen_smart_resize
 from ..errors import InputError
 from ._frames import Pairing, SourceTiming, TimedFrames, groups_by_size, jpeg_base64, mmss, pair_frames, source_timing
+from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_block
 
 if TYPE_CHECKING:
     from ..api import Selection
@@ -109,6 +110,8 @@ def qwen_inputs(
     frames: Literal["pil", "base64"] = "pil",
     jpeg_quality: int = 90,
     system: str | None = None,
+    context: Any = "auto",
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
 ) -> dict[str, Any]:
     """Messages, video metadata and processor arguments for a Qwen-family model.
 
@@ -139,6 +142,9 @@ def qwen_inputs(
             data URLs (JSON output).
         jpeg_quality: for ``frames="base64"``.
         system: an optional system message.
+        context: the subtitle / speech / on-screen text near the frames, with its times
+            (:mod:`framesift.export.context`): ``"auto"``, ``"none"`` or a list of channels.
+        context_tokens: the most (estimated) text tokens those words may take.
     """
     if model is None:
         planned_for = (selection.tokens or {}).get("model_family")
@@ -201,6 +207,9 @@ def qwen_inputs(
             f"{model} encodes one time step per video: mean spacing used (fps {fps_text}), "
             "exact frame times given as text"
         )
+    block = render_block(frame_context(sorted(selection.frames, key=lambda f: f.time), context, context_tokens))
+    if block:
+        content.append({"type": "text", "text": block})
     content.append({"type": "text", "text": question})
     messages: list[dict[str, Any]] = []
     if system:

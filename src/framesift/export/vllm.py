@@ -31,6 +31,7 @@ from ..budget.families import QwenFamily, get_family
 from ..budget.plan import plan_frames
 from ..errors import InputError
 from ._frames import Pairing, TimedFrames, groups_by_size, jpeg_base64, pair_frames, scale_to_max_side, source_timing
+from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_block
 
 if TYPE_CHECKING:
     from ..api import Selection
@@ -47,6 +48,8 @@ def vllm_request(
     max_side: int | None = None,
     jpeg_quality: int = 90,
     system: str | None = None,
+    context: Any = "auto",
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
 ) -> dict[str, Any]:
     """The body of a ``POST /v1/chat/completions`` request to vLLM with the selection as one video.
 
@@ -61,6 +64,9 @@ def vllm_request(
             processor resizes again to its own pixel limits; this only bounds the payload).
         jpeg_quality: JPEG quality of the frames.
         system: an optional system message.
+        context: the subtitle / speech / on-screen text near the frames, with its times
+            (:mod:`framesift.export.context`): ``"auto"``, ``"none"`` or a list of channels.
+        context_tokens: the most (estimated) text tokens those words may take.
     """
     timing = source_timing(selection)
     frames = pair_frames(selection, pairing)
@@ -86,6 +92,7 @@ def vllm_request(
             "role": "user",
             "content": [
                 {"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + ",".join(parts)}},
+                *_context_part(selection, context, context_tokens),
                 {"type": "text", "text": question},
             ],
         }
@@ -135,3 +142,10 @@ def _one_size(selection: Selection, frames: TimedFrames) -> None:
         UserWarning,
         stacklevel=3,
     )
+
+
+def _context_part(selection: Selection, context: Any, context_tokens: int) -> list[dict[str, Any]]:
+    """One text part with the words near the frames (one video part has no room beside each frame)."""
+    frames = sorted(selection.frames, key=lambda f: f.time)
+    block = render_block(frame_context(frames, context, context_tokens))
+    return [{"type": "text", "text": block}] if block else []

@@ -93,6 +93,7 @@ def index_video(
     events: bool = True,
     ocr: Any = "auto",
     progress: ProgressFn | None = None,
+    asr: Any = "auto",
 ) -> IndexResult:
     """Make sure ``video`` is in the index: its analysis, plus with ``model`` (a spec for
     :func:`~framesift.signals.embedders.load_embedder` or an Embedder) the model-size images and
@@ -104,7 +105,15 @@ def index_video(
     t0 = time.perf_counter()
     store = open_store(cache if cache is not False else True)
     analysis = analyze(
-        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=store
+        video,
+        subtitles=subtitles,
+        fps=fps,
+        events=events,
+        ocr=ocr,
+        model=model,
+        progress=progress,
+        cache=store,
+        asr=asr,
     )
     entry = analysis.entry
     if "index_write" not in analysis.timings:
@@ -329,7 +338,8 @@ def _targets(store: IndexStore, videos, *, fps, events, ocr) -> list[tuple[str |
                 out.append((s.video or "", VideoEntry(store, s.video_hash, s.settings_key, s.settings)))
         return out
     paths = resolve_videos([videos] if isinstance(videos, (str, os.PathLike)) else videos)
-    return [(str(p), store.entry(p, fps=fps, events=events, ocr=ocr)) for p in paths]
+    # the default asr ("auto") is the key select and index use unless told otherwise
+    return [(str(p), store.entry(p, fps=fps, events=events, ocr=ocr, asr="auto")) for p in paths]
 
 
 def _write_thumbnails(moments: list[Moment], found, root: Path, side: int = 320) -> None:

@@ -126,7 +126,9 @@ class Transcript:
         }
 
 
-def cues_from_words(words: Sequence[Word], *, max_cue_s: float = MAX_CUE_S, pause_s: float = PAUSE_S) -> tuple[SubtitleLine, ...]:
+def cues_from_words(
+    words: Sequence[Word], *, max_cue_s: float = MAX_CUE_S, pause_s: float = PAUSE_S
+) -> tuple[SubtitleLine, ...]:
     """Group words into cues: a cue ends at a sentence end (``.?!``), at a pause of ``pause_s``
     or more, and is split at its longest pause when it would exceed ``max_cue_s``."""
     groups: list[list[Word]] = []
@@ -321,7 +323,9 @@ def transcribe_chunks(
             for w in seg.words or ():
                 text = w.word.strip()
                 if text:
-                    words.append(Word(chunk.start + float(w.start), chunk.start + float(w.end), text, float(w.probability)))
+                    words.append(
+                        Word(chunk.start + float(w.start), chunk.start + float(w.end), text, float(w.probability))
+                    )
         asr_s += time.perf_counter() - t0
         speech_s += float(getattr(info, "duration_after_vad", None) or info.duration)
         if not model.english_only and not lang:
