@@ -159,13 +159,18 @@ def _norm_words(text: str) -> list[str]:
         "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
         "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
     }  # fmt: skip
-    return [nums.get(w, w) for w in re.findall(r"[a-z0-9']+", text.lower().replace("-", " "))]
+    out: list[str] = []
+    for w in re.findall(r"[a-z0-9']+", text.lower().replace("-", " ")):
+        w = nums.get(w, w)
+        # a spoken digit string ("four seven two nine") may be written "4729" or "4, 729": digit by digit
+        out.extend(list(w) if w.isdigit() and len(w) > 1 else [w])
+    return out
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Word error rate (substitutions + insertions + deletions) / reference words, after lower-casing,
-    dropping punctuation and writing small number words as digits (Whisper writes "4729" for
-    "four seven two nine"; both are right)."""
+    dropping punctuation and writing small number words as digits (Whisper writes "4729" or
+    "4. 729" for "four seven two nine"; both are right). Digit strings are compared digit by digit."""
     r, h = _norm_words(reference), _norm_words(hypothesis)
     if not r:
         return 0.0 if not h else 1.0
