@@ -13,7 +13,7 @@ from .. import __version__
 if TYPE_CHECKING:
     from ..api import Selection
 
-SCHEMA_VERSION = "1.2"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
+SCHEMA_VERSION = "1.3"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool); 1.3: signals.speech, signals.audio_events, frame `text` (nearby words), source "audio"
 
 
 def build_manifest(sel: Selection, image_files: list[str] | None = None) -> dict[str, Any]:
