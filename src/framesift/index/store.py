@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InputError
+from ..signals.hearing import asr_key
 from .keys import content_hash, model_key, settings_key, subtitles_hash
 
 if TYPE_CHECKING:
@@ -193,8 +194,6 @@ class IndexStore:
         asr: Any = "off",
     ) -> VideoEntry:
         """The entry for this video's content and these settings (it may not exist yet)."""
-        from ..signals.hearing import asr_key
-
         vhash = content_hash(video)
         skey, settings = settings_key(
             fps=fps, events=events, ocr=ocr, subtitles_hash=subtitles_hash(video, subtitles), asr=asr_key(asr)

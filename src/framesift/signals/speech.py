@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..video.audio import SAMPLE_RATE, AudioChunk
+from ..video.audio import AudioChunk
 from ..video.subtitles import SubtitleLine
 
 __all__ = [
@@ -357,7 +357,3 @@ def transcribe_chunks(
         vad=vad,
         notes=notes,
     )
-
-
-def samples_seconds(samples: np.ndarray) -> float:
-    return len(samples) / SAMPLE_RATE
