@@ -312,3 +312,27 @@ def test_bad_asr_values():
     with pytest.raises(InputError) as e:
         framesift.analyze("x.mp4", asr=3)
     assert e.value.param == "asr"
+
+
+def test_make_needles_with_spoken_facts(tmp_path):
+    from framesift.bench.needles import make_needles
+
+    out = make_needles(tmp_path / "ds", videos=1, minutes=0.5, seed=2, speech=True)
+    man = json.loads((out / "needles.json").read_text())
+    spoken = [i for i in man["items"] if i["kind"] == "speech"]
+    assert spoken and all(i["subtitles"] is None for i in man["items"])
+    video = out / man["items"][0]["video"]
+    assert not video.with_suffix(".srt").exists()
+    with av.open(str(video)) as c:
+        assert c.streams.audio and c.streams.video
+    truth = json.loads(video.with_suffix(".truth.json").read_text())
+    (s, e), content = spoken[0]["spans"][0], spoken[0]["content"]
+    said = [x for x in truth["speech"] if x["text"] == content]
+    assert said and said[0]["start"] == pytest.approx(s) and said[0]["end"] == pytest.approx(e)
+    assert len(truth["speech"]) > 3  # filler talk around the fact
+    # the span is when the sentence is heard: the track is loud there
+    scan = AudioScan()
+    for _ in iter_audio(video, scan):
+        pass
+    lv = scan.levels[int(s * 100) : int(e * 100)]
+    assert np.median(lv) > -40

@@ -191,7 +191,7 @@ class IndexStore:
         events: bool = True,
         ocr: Any = "auto",
         subtitles: str | os.PathLike | None = None,
-        asr: Any = "off",
+        asr: Any = "auto",
     ) -> VideoEntry:
         """The entry for this video's content and these settings (it may not exist yet)."""
         vhash = content_hash(video)
