@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from framesift.api import analyze, select_from
+from framesift.bench.needle_video import make_video, needle_suite
 from framesift.bench.speech_synth import word_error_rate
-from framesift.bench.synth import make_video, needle_suite
 from framesift.export.context import frame_context
 from framesift.signals.speech import load_speech_model, transcribe_chunks
 from framesift.video.audio import AudioChunk, AudioScan, iter_audio

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ..cli import _Progress, app, err
+from ._shared import CliProgress, app, err
 
 
 @app.command("transcribe")
@@ -47,7 +47,7 @@ def transcribe_cmd(
     model = load_speech_model(spec, device=asr_device)
     scan = AudioScan()
     total = max(1, int(round(duration)))
-    with _Progress(enabled=not quiet) as progress:
+    with CliProgress(enabled=not quiet) as progress:
         tr = transcribe_chunks(
             iter_audio(video, scan),
             model,

@@ -3,8 +3,8 @@
 Video-MME's "with subtitles" setting (Fu et al., 2024) and Video-RAG (Luo et al., 2024) show that
 the text said or written around the frames is worth several points of accuracy, and an answer
 that is only spoken is invisible in the pixels. So each selected frame carries the text items
-whose time span lies within :data:`WINDOW_S` seconds of it (``frame.text``: channel, start, end,
-text), and every adapter can put them beside the frame with their times.
+whose time span lies within a few seconds of it (``frame.text``: channel, start, end, text;
+:func:`framesift.explain.nearby_text`), and every adapter can put them beside the frame with their times.
 
 ``context=``: ``"auto"`` (default: every channel the frames have), ``"none"``, or a list of
 channels (``["speech", "subtitle", "ocr"]``). The words are capped by ``context_tokens``
@@ -24,65 +24,14 @@ from ..errors import InputError
 
 __all__ = [
     "CHANNELS",
-    "WINDOW_S",
     "DEFAULT_CONTEXT_TOKENS",
-    "nearby_text",
     "parse_context",
     "frame_context",
     "estimate_tokens",
 ]
 
 CHANNELS = ("subtitle", "speech", "ocr")
-WINDOW_S = 4.0
 DEFAULT_CONTEXT_TOKENS = 600
-
-
-def nearby_text(
-    time: float,
-    *,
-    subtitles: Sequence[Any] = (),
-    speech: Sequence[Any] = (),
-    ocr: Sequence[Any] = (),
-    window_s: float = WINDOW_S,
-) -> list[dict[str, Any]]:
-    """Text items within ``window_s`` of ``time``, nearest first: ``{"channel", "start", "end", "text"}``.
-
-    ``subtitles`` / ``speech``: cues with ``start``, ``end``, ``text``; ``ocr``: reads with
-    ``time`` and ``lines`` (on screen from that frame on; given with the read frame's time).
-    """
-    out: list[tuple[float, dict[str, Any]]] = []
-    for channel, cues in (("subtitle", subtitles), ("speech", speech)):
-        for c in cues:
-            gap = max(c.start - time, time - c.end, 0.0)
-            if gap <= window_s:
-                out.append(
-                    (
-                        gap,
-                        {
-                            "channel": channel,
-                            "start": round(float(c.start), 3),
-                            "end": round(float(c.end), 3),
-                            "text": c.text,
-                        },
-                    )
-                )
-    # the last read at or before the frame (what is on screen), and reads just after it
-    for r in ocr:
-        gap = abs(r.time - time)
-        if gap <= window_s and r.lines:
-            out.append(
-                (
-                    gap,
-                    {
-                        "channel": "ocr",
-                        "start": round(float(r.time), 3),
-                        "end": round(float(r.time), 3),
-                        "text": " / ".join(r.lines),
-                    },
-                )
-            )
-    out.sort(key=lambda p: (p[0], p[1]["start"]))
-    return [d for _, d in out]
 
 
 def parse_context(context: Any) -> tuple[str, ...]:

@@ -23,26 +23,28 @@ frames (32 unless configured), which would silently cut longer selections.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from PIL import Image
 
 from ..budget.families import QwenFamily, get_family
 from ..budget.plan import plan_frames
 from ..errors import InputError
+from ..frame import SelectedFrame, TokenSpend
+from ..video.probe import VideoInfo
 from ._frames import Pairing, TimedFrames, groups_by_size, jpeg_base64, pair_frames, scale_to_max_side, source_timing
 from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_block
-
-if TYPE_CHECKING:
-    from ..api import Selection
 
 __all__ = ["vllm_request"]
 
 
 def vllm_request(
-    selection: Selection,
+    selected: Sequence[SelectedFrame],
+    video: VideoInfo,
     question: str,
     *,
+    tokens: TokenSpend | None = None,
     model: str | None = None,
     pairing: Pairing = "pad",
     max_side: int | None = None,
@@ -54,7 +56,8 @@ def vllm_request(
     """The body of a ``POST /v1/chat/completions`` request to vLLM with the selection as one video.
 
     Args:
-        selection: a selection with images (``select(..., fetch=True)``).
+        selected: the chosen frames, with images (``select(..., fetch=True)``), in time order.
+        video: the video they come from (source fps and frame count).
         question: the user's question, sent after the video.
         model: the served model name (``"model"`` field); omitted when None.
         pairing: how frames are grouped into the 2-frame temporal patches of Qwen-family models
@@ -67,17 +70,19 @@ def vllm_request(
         context: the subtitle / speech / on-screen text near the frames, with its times
             (:mod:`framesift.export.context`): ``"auto"``, ``"none"`` or a list of channels.
         context_tokens: the most (estimated) text tokens those words may take.
+        tokens: what a token-budgeted selection spent (a mixed-resolution one is resized to
+            one size that fits it).
     """
-    timing = source_timing(selection)
-    frames = pair_frames(selection, pairing)
-    if len(groups_by_size(selection)) > 1:
-        _one_size(selection, frames)
-    parts = [jpeg_base64(scale_to_max_side(img, max_side), jpeg_quality) for img in frames.images]
+    timing = source_timing(video)
+    sent = pair_frames(selected, pairing)
+    if len(groups_by_size(selected)) > 1:
+        _one_size(selected, video, tokens, sent)
+    parts = [jpeg_base64(scale_to_max_side(img, max_side), jpeg_quality) for img in sent.images]
     n = len(parts)
     video_kwargs = {
         "num_frames": n,
         "fps": timing.fps,
-        "frames_indices": [int(i) for i in frames.indices],
+        "frames_indices": [int(i) for i in sent.indices],
         # vLLM rejects total_num_frames < frames sent (possible when pairing duplicates frames
         # of a very short video).
         "total_num_frames": max(timing.total_num_frames, n),
@@ -92,7 +97,7 @@ def vllm_request(
             "role": "user",
             "content": [
                 {"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + ",".join(parts)}},
-                *_context_part(selection, context, context_tokens),
+                *_context_part(selected, context, context_tokens),
                 {"type": "text", "text": question},
             ],
         }
@@ -107,22 +112,23 @@ def vllm_request(
     return body
 
 
-def _one_size(selection: Selection, frames: TimedFrames) -> None:
+def _one_size(
+    picked: Sequence[SelectedFrame], video: VideoInfo, tokens: TokenSpend | None, frames: TimedFrames
+) -> None:
     """Resize a mixed-resolution selection's frames (in place) to one size that fits its token plan.
 
     See the module docstring for why vLLM cannot take one video per size.
     """
-    tokens = selection.tokens or {}
-    sizes = sorted({(int(f.width), int(f.height)) for f in selection.frames}, key=lambda s: s[0] * s[1])
+    sizes = sorted({(int(f.width), int(f.height)) for f in picked}, key=lambda s: s[0] * s[1])
     size = sizes[-1]
-    family = get_family(tokens["model_family"]) if tokens.get("model_family") else None
-    spent = tokens.get("tokens_spent")
+    family = get_family(tokens.model_family) if tokens is not None else None
+    spent = tokens.spent if tokens is not None else None
     if isinstance(family, QwenFamily) and spent:
         try:
             plan = plan_frames(
                 int(spent),
                 family,
-                (int(selection.video.width), int(selection.video.height)),
+                (int(video.width), int(video.height)),
                 num_frames=len(frames.images),
             )
             size = plan.sizes[0]
@@ -144,8 +150,7 @@ def _one_size(selection: Selection, frames: TimedFrames) -> None:
     )
 
 
-def _context_part(selection: Selection, context: Any, context_tokens: int) -> list[dict[str, Any]]:
+def _context_part(selected: Sequence[SelectedFrame], context: Any, context_tokens: int) -> list[dict[str, Any]]:
     """One text part with the words near the frames (one video part has no room beside each frame)."""
-    frames = sorted(selection.frames, key=lambda f: f.time)
-    block = render_block(frame_context(frames, context, context_tokens))
+    block = render_block(frame_context(sorted(selected, key=lambda f: f.time), context, context_tokens))
     return [{"type": "text", "text": block}] if block else []

@@ -9,7 +9,7 @@ from typing import Any
 from ..signals.hearing import Hearing
 from ..signals.speech import Transcript, Word
 from ..video.audio import AudioOnset
-from .store import read_parquet
+from .parquet import read_parquet
 
 __all__ = ["hearing_tables", "hearing_meta", "load_hearing"]
 

@@ -11,15 +11,18 @@ import json
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..analysis import Analysis
+from ..signals.ocr import OcrPool, OcrText
+from ..video.candidates import CandidateSet
+from ..video.decode import ReadPlan
+from ..video.probe import FrameTable, SubtitleStreamInfo, VideoInfo
+from ..video.subtitles import SubtitleLine, Subtitles
 from .hearing import hearing_meta, hearing_tables, load_hearing
-from .store import _vectors_column, _vectors_of, _write_parquet, read_parquet
-
-if TYPE_CHECKING:
-    from ..api import Analysis
+from .parquet import read_parquet, vectors_column, vectors_of, write_parquet
 
 __all__ = ["write_analysis", "load_analysis", "text_items_of"]
 
@@ -30,7 +33,7 @@ def text_items_of(analysis: Analysis) -> list[str]:
     texts: list[str] = []
     if analysis.subtitles and analysis.subtitles.lines:
         texts.extend(ln.text for ln in analysis.subtitles.lines)
-    hearing = getattr(analysis, "hearing", None)
+    hearing = analysis.hearing
     if hearing is not None and hearing.transcript is not None:
         texts.extend(c.text for c in hearing.transcript.cues)
     for read in analysis.ocr_reads:
@@ -48,9 +51,7 @@ def _info_to_json(info) -> dict[str, Any]:
     return d
 
 
-def _info_from_json(d: dict[str, Any], path: str):
-    from ..video.probe import SubtitleStreamInfo, VideoInfo
-
+def _info_from_json(d: dict[str, Any], path: str) -> VideoInfo:
     known = {f.name for f in dataclasses.fields(VideoInfo)}
     d = {k: v for k, v in d.items() if k in known}
     d["path"] = path
@@ -90,7 +91,7 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
                 )
                 if row_bytes
                 else pa.array([b""] * n, type=pa.binary()),
-                "features": _vectors_column(analysis.features.reshape(n, -1)),
+                "features": vectors_column(analysis.features.reshape(n, -1)),
             }
         ),
     }
@@ -116,10 +117,10 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
     texts = text_items_of(analysis)
     if texts:
         vecs = analysis.embed(texts)
-        tables["texts.parquet"] = pa.table({"text": pa.array(texts, type=pa.string()), "vector": _vectors_column(vecs)})
+        tables["texts.parquet"] = pa.table({"text": pa.array(texts, type=pa.string()), "vector": vectors_column(vecs)})
     files = {}
     for name, t in tables.items():
-        _write_parquet(t, folder / name, raw=("thumb",))
+        write_parquet(t, folder / name, raw=("thumb",))
         files[name] = (folder / name).stat().st_size
     pool = analysis.ocr_pool
     plan = cands.plan
@@ -156,13 +157,7 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
 
 
 def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
-    """Rebuild an :class:`~framesift.api.Analysis` from a verified entry folder."""
-    from ..api import Analysis
-    from ..signals.ocr import OcrPool, OcrText
-    from ..video.candidates import CandidateSet
-    from ..video.decode import ReadPlan
-    from ..video.probe import FrameTable
-    from ..video.subtitles import SubtitleLine, Subtitles
+    """Rebuild an :class:`~framesift.analysis.Analysis` from a verified entry folder."""
 
     info = _info_from_json(meta["info"], path)
     ft = read_parquet(folder / "frames.parquet")
@@ -200,7 +195,7 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
         audio_events=int(cm.get("audio_events", 0)),
         notes=list(cm["notes"]),
     )
-    features = _vectors_of(ct.column("features"), int(cm["features_dim"]))
+    features = vectors_of(ct.column("features"), int(cm["features_dim"]))
     subs = None
     if meta.get("subtitles") is not None:
         st = read_parquet(folder / "subtitles.parquet")
@@ -244,5 +239,5 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
     )
     if (folder / "texts.parquet").exists():
         tt = read_parquet(folder / "texts.parquet")
-        analysis.embed.add(tt.column("text").to_pylist(), _vectors_of(tt.column("vector")))
+        analysis.embed.add(tt.column("text").to_pylist(), vectors_of(tt.column("vector")))
     return analysis

@@ -23,7 +23,9 @@ if not espeak_available():
     pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)", allow_module_level=True)
 
 import framesift  # noqa: E402
-from framesift.bench.synth import Needle, make_video, write_srt  # noqa: E402
+from framesift.bench.needle_video import make_video  # noqa: E402
+from framesift.bench.transcript import write_srt  # noqa: E402
+from framesift.bench.truth import Needle  # noqa: E402
 from framesift.errors import InputError  # noqa: E402
 from framesift.export.context import frame_context  # noqa: E402
 from framesift.signals.speech import Word, cues_from_words, load_speech_model, transcribe_chunks  # noqa: E402
