@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
 
 __all__ = ["espeak_available", "speak", "mix_track", "mux_audio", "filler_speech_plan", "word_error_rate"]
 
@@ -126,8 +128,9 @@ def mux_audio(
     try:
         vin = src.streams.video[0]
         vout = dst.add_stream_from_template(vin)
-        aout = dst.add_stream(codec, rate=out_rate, layout=layout)
-        res = av.AudioResampler(format=aout.codec_context.format.name, layout=layout, rate=out_rate)
+        aout = cast(AudioStream, dst.add_stream(codec, rate=out_rate, layout=layout))
+        fmt = aout.codec_context.format
+        res = av.AudioResampler(format=fmt.name if fmt is not None else "fltp", layout=layout, rate=out_rate)
         for pkt in src.demux(vin):
             if pkt.dts is None:
                 continue
