@@ -288,7 +288,7 @@ class Session:
             # What was said (the ASR transcript), as the sentence-sized cues the speech channel scores.
             hearing = self.analysis.hearing
             transcript = hearing.transcript if hearing is not None else None
-            for seg in transcript.cues() if transcript is not None else ():
+            for seg in transcript.cues if transcript is not None else ():
                 if seg.end >= start and seg.start <= end:
                     out.append(Words(float(seg.start), float(seg.end), "speech", seg.text))
             for read in self.analysis.ocr_reads:
