@@ -95,7 +95,7 @@ def test_same_shapes_as_qwen_vl_utils_on_the_file(sifter, cfr_video):
     import qwen_vl_utils
 
     for patch, opts in ((16, {"nframes": 6}), (14, {"nframes": 4, "max_pixels": 200 * 28 * 28}), (14, {"fps": 2.0})):
-        conv = _conv(cfr_video.path, **opts)
+        conv = _conv(str(cfr_video.path), **opts)
         _, ours, our_kwargs = sifter(conv, return_video_kwargs=True, return_video_metadata=True, image_patch_size=patch)
         _, theirs, their_kwargs = qwen_vl_utils.process_vision_info(
             conv, return_video_kwargs=True, return_video_metadata=True, image_patch_size=patch
