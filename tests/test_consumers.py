@@ -116,21 +116,23 @@ def test_same_shapes_as_qwen_vl_utils_on_the_file(sifter, cfr_video):
             assert float((a - b).abs().mean()) < 4.0  # PIL vs torchvision bicubic: a few levels apart
 
 
-def test_qwen2_5_vl_processor_gets_the_mean_spacing(sifter, cfr_video, qwen25_dir):
+def test_qwen2_5_vl_processor_reads_the_true_metadata(sifter, cfr_video, qwen25_dir):
+    # lmms-eval's qwen2_5_vl_chat path: metadata returned and handed to the processor.
     from transformers import AutoProcessor
 
     processor = AutoProcessor.from_pretrained(qwen25_dir)
-    conv = _conv(cfr_video.path, nframes=6)
-    _, videos, kwargs = sifter(conv, return_video_kwargs=True, image_patch_size=14)
-    assert set(kwargs) == {"do_sample_frames", "fps"}
+    conv = _conv(str(cfr_video.path), nframes=6)
+    _, videos, kwargs = sifter(conv, return_video_kwargs=True, return_video_metadata=True, image_patch_size=14)
+    assert kwargs == {"do_sample_frames": False}
+    tensor, meta = videos[0]
+    assert _painted_ids(tensor) == meta["frames_indices"]
     text = processor.apply_chat_template(conv, tokenize=False, add_generation_prompt=True)
-    out = processor(text=[text], videos=videos, do_resize=False, return_tensors="pt", **kwargs)
+    out = processor(text=[text], videos=[tensor], video_metadata=[meta], do_resize=False, return_tensors="pt", **kwargs)
     grid = out["video_grid_thw"][0].tolist()
-    assert grid[0] == 3 and grid[1] == videos[0].shape[2] // 14 and grid[2] == videos[0].shape[3] // 14
-    times = [i / cfr_video.info["fps"] for i in sifter.last[0].indices]
-    times += [times[-1]] * (len(times) % 2)
-    patch_times = [(times[i] + times[i + 1]) / 2 for i in range(0, len(times), 2)]
-    step = (patch_times[-1] - patch_times[0]) / (len(patch_times) - 1)
+    assert grid == [3, tensor.shape[2] // 14, tensor.shape[3] // 14]
+    # Qwen2.5-VL has one time step per video: transformers derives it from the metadata as
+    # 2 / (frames sent / total frames x source fps), i.e. from our true fps and frame count.
+    step = 2 / (len(meta["frames_indices"]) / cfr_video.info["num_frames"] * cfr_video.info["fps"])
     assert float(out["second_per_grid_ts"][0]) == pytest.approx(step, rel=1e-4)
 
 
