@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 import pytest
-from _http_server import serve
 
 import framesift
+from _http_server import serve
 from framesift.bench.synth import frame_id_from_pixels
 from framesift.errors import VideoError
 from framesift.video import remote
