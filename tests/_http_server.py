@@ -36,7 +36,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _headers(self, p: Path, status: int, start: int, end: int) -> None:
         size = p.stat().st_size
         self.send_response(status)
-        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Content-Type", "text/html" if p.suffix == ".html" else "video/mp4")
         self.send_header("Content-Length", str(end - start + 1))
         if self.server.ranges:
             self.send_header("Accept-Ranges", "bytes")

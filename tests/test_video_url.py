@@ -15,7 +15,7 @@ import pytest
 import framesift
 from _http_server import serve
 from framesift.bench.synth import frame_id_from_pixels
-from framesift.errors import VideoError
+from framesift.errors import InputError, VideoError
 from framesift.video import remote
 from framesift.video.probe import probe
 
@@ -125,3 +125,32 @@ def test_the_index_serves_a_url_again_without_decoding_it(served, tmp_path):
     assert later[0][0] == "HEAD"  # the key: validators + size
     assert len(later) < n  # no probe or candidate decode: the key, then the chosen frames only
     _check_true(again)
+
+
+def _page(folder, video="clip.mp4"):
+    (folder / "talk.html").write_text(
+        f'<html><head><title>A talk</title></head><body><video controls src="{video}"></video></body></html>'
+    )
+
+
+def test_a_web_page_goes_through_yt_dlp_and_reads_only_its_video(served):
+    pytest.importorskip("yt_dlp", reason="yt-dlp comes with framesift[integrations] / [test]")
+    start, local = served
+    _page(local.parent)
+    srv = start(ranges=True)
+    sel = _select(srv.url("talk.html"))
+    assert sel.indices == _select(str(local)).indices and sel.video.path == srv.url("talk.html")
+    _check_true(sel)
+    gets = [e for e in srv.log if e[0] == "GET" and e[1]]
+    assert gets and all(e[2] == 206 for e in gets)  # the video itself was read by ranges
+
+
+def test_a_web_page_without_yt_dlp_names_the_extra(served, monkeypatch):
+    import sys
+
+    start, local = served
+    _page(local.parent)
+    srv = start(ranges=True)
+    monkeypatch.setitem(sys.modules, "yt_dlp", None)  # as if not installed
+    with pytest.raises(InputError, match=r"pip install 'framesift\[integrations\]'"):
+        probe(srv.url("talk.html"))

@@ -12,6 +12,10 @@ reading a URL's bytes to hash them would defeat sparse reading, so a URL is keye
 plus its HTTP validators and size (``ETag``, ``Last-Modified``, ``Content-Length`` from one
 ``HEAD``): the same resource keeps its key, a changed one (new ETag or size) gets a new one.
 A server that sends no validator gives no key, and :func:`remote_key` says so.
+
+Platform pages (YouTube and the like) go through yt-dlp (``framesift[integrations]``), which
+only finds the URL of one progressive format; that format is then read in place like any URL
+(:func:`resolve`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +32,7 @@ import av
 
 from ..errors import VideoError
 
-__all__ = ["RemoteInfo", "head", "is_url", "open_url", "remote_key", "require_ranges"]
+__all__ = ["Media", "RemoteInfo", "head", "is_url", "open_url", "remote_key", "require_ranges", "resolve"]
 
 #: seconds without progress before a read gives up (FFmpeg ``rw_timeout``)
 DEFAULT_TIMEOUT = float(os.environ.get("FRAMESIFT_URL_TIMEOUT", "30"))
@@ -101,7 +106,7 @@ def require_ranges(url: str, *, timeout: float | None = None) -> RemoteInfo:
     (measured here: a different selection than the same file read locally) or not at all when
     the container's index sits at the end. framesift refuses rather than mislabel frames.
     """
-    info = head(url, timeout=timeout)
+    info = head(resolve(url, timeout=timeout).url, timeout=timeout)
     if not info.accept_ranges:
         raise VideoError(
             f"{url}: the server does not serve byte ranges, which reading a video in place needs; "
@@ -110,8 +115,84 @@ def require_ranges(url: str, *, timeout: float | None = None) -> RemoteInfo:
     return info
 
 
+@dataclass(frozen=True)
+class Media:
+    """The media resource behind a URL: itself, or what yt-dlp found on a platform page."""
+
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    #: for a platform page: (extractor, id, format_id), the stable part of its index key
+    page_id: tuple[str, str, str] | None = None
+
+
+_PLATFORM_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "dailymotion.com", "twitch.tv", "bilibili.com")
+_resolved: dict[str, Media] = {}
+
+
+def _looks_like_page(url: str, timeout: float) -> bool:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if any(host == h or host.endswith("." + h) for h in _PLATFORM_HOSTS):
+        return True
+    req = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "framesift"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - http(s) only (is_url)
+            return resp.headers.get("Content-Type", "").lower().startswith(("text/html", "application/xhtml"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False  # let the reader report the failure itself
+
+
+def resolve(url: str, *, timeout: float | None = None) -> Media:
+    """The media to read for ``url`` (cached per process).
+
+    A direct media URL is itself. A web page (``text/html``, or a known platform host) goes
+    through yt-dlp (the ``integrations`` extra), which picks one progressive http(s) format
+    (``best[protocol^=http]``): only that format is read, in place and by ranges like any URL,
+    never downloaded whole. Fails with one line when yt-dlp is missing or finds no video.
+    """
+    if url in _resolved:
+        return _resolved[url]
+    t = DEFAULT_TIMEOUT if timeout is None else timeout
+    if not _looks_like_page(url, t):
+        media = Media(url)
+    else:
+        from .._extras import require
+
+        yt_dlp = require("yt_dlp", "integrations", feature=f"{url}: reading a platform page")
+        opts = {
+            "quiet": True,
+            "no_warnings": True,
+            "noplaylist": True,
+            "format": "best[protocol^=http]/best",
+            "socket_timeout": t,
+        }
+        try:
+            with yt_dlp.YoutubeDL(opts) as ydl:
+                info = ydl.extract_info(url, download=False)
+        except Exception as exc:  # noqa: BLE001 - yt-dlp's errors all mean "no video here"
+            raise VideoError(f"{url}: no video found on the page ({str(exc).splitlines()[0][:160]})") from exc
+        if info.get("_type") == "playlist":
+            raise VideoError(f"{url}: is a playlist; pass one video's URL")
+        direct = info.get("url")
+        if not direct or not str(info.get("protocol", "https")).startswith("http"):
+            raise VideoError(f"{url}: the page offers no progressive http(s) video format (only streams)")
+        headers = tuple(sorted((str(k), str(v)) for k, v in (info.get("http_headers") or {}).items()))
+        media = Media(direct, headers, (str(info.get("extractor")), str(info.get("id")), str(info.get("format_id"))))
+    _resolved[url] = media
+    return media
+
+
 def remote_key(url: str, *, timeout: float | None = None) -> str:
-    """Index key of a URL: the URL with its validators and size (module docstring)."""
+    """Index key of a URL: the URL with its validators and size (module docstring).
+
+    A platform page is keyed by the page URL and yt-dlp's (extractor, id, format) plus the
+    media's size: its direct URL is usually signed and changes from one request to the next.
+    """
+    media = resolve(url, timeout=timeout)
+    if media.page_id is not None:
+        info = head(media.url, timeout=timeout)
+        h = hashlib.blake2b(digest_size=16)
+        h.update(f"framesift-page-v1\n{url}\n{media.page_id}\n{info.size}".encode())
+        return h.hexdigest()
     info = head(url, timeout=timeout)
     if info.etag is None and info.last_modified is None:
         raise VideoError(
@@ -126,6 +207,7 @@ def remote_key(url: str, *, timeout: float | None = None) -> str:
 def open_url(url: str, *, timeout: float | None = None) -> av.container.InputContainer:
     """Open a URL for reading through FFmpeg's http protocol, with timeouts and reconnection."""
     t = DEFAULT_TIMEOUT if timeout is None else timeout
+    media = resolve(url, timeout=t)
     micro = str(int(t * 1_000_000))
     options = {
         "rw_timeout": micro,  # no progress for this long: fail instead of hanging
@@ -135,8 +217,10 @@ def open_url(url: str, *, timeout: float | None = None) -> av.container.InputCon
         "reconnect_delay_max": "2",
         "seekable": "-1",  # let FFmpeg find out whether the server serves ranges
     }
+    if media.headers:  # what the platform needs to serve the media (User-Agent, Referer, ...)
+        options["headers"] = "".join(f"{k}: {v}\r\n" for k, v in media.headers)
     try:
-        return av.open(url, mode="r", options=options, metadata_errors="ignore", timeout=t)
+        return av.open(media.url, mode="r", options=options, metadata_errors="ignore", timeout=t)
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError, OSError) as exc:
         text = str(exc).split(":")[0].strip() if isinstance(exc, av.error.FFmpegError) else str(exc)
         raise VideoError(f"{url}: not a readable video ({text or type(exc).__name__})") from exc
