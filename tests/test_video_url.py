@@ -154,3 +154,19 @@ def test_a_web_page_without_yt_dlp_names_the_extra(served, monkeypatch):
     monkeypatch.setitem(sys.modules, "yt_dlp", None)  # as if not installed
     with pytest.raises(InputError, match=r"pip install 'framesift\[integrations\]'"):
         probe(srv.url("talk.html"))
+
+
+def test_cli_select_takes_a_url(served, capsys):
+    import json
+
+    from framesift.cli import main
+
+    start, local = served
+    srv = start(ranges=True)
+    assert main(["select", srv.url("clip.mp4"), "-b", "4", "--fps", "10", "--ocr", "off", "--no-cache", "--json"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert manifest["video"]["path"] == srv.url("clip.mp4") and len(manifest["frames"]) == 4
+    bare = start(ranges=False)
+    assert main(["select", bare.url("clip.mp4"), "-b", "4", "--ocr", "off", "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert "does not serve byte ranges" in err and "Traceback" not in err
