@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from framesift.bench.synth import make_video
+from framesift.bench.needle_video import make_video
 
 DATA = Path(__file__).resolve().parents[1] / "bench-data" / "decode"
 

@@ -1,6 +1,6 @@
 """Coarse-to-fine visual scoring against dense scoring with the same model, in one process.
 
-Videos: ``framesift.bench.synth`` long videos (real footage + rendered scenes, distractor text),
+Videos: ``framesift.bench.needle_video`` long videos (real footage + rendered scenes, distractor text),
 with planted text captions (~1 s) and flashes (2-4 frames), encoded once under
 ``/work/bench-data/c2f`` (never committed). Questions per video:
 
@@ -39,7 +39,7 @@ Methods, per question, selection by the project's ``mmr`` strategy on the result
 * ``c2f B, cached``: questions asked one after another, rows embedded for earlier questions
   reused (the index's job): embeddings charged per question, each question may spend B anew;
 * ``c2f B, cached + credit``: the same, with what ``select`` does: cached rows are credited up to
-  the first pass's share of B (:func:`~framesift.scoring.coarse_to_fine.question_budget`), so a
+  the first pass's share of B (:func:`~framesift.scoring.embed_budget.question_budget`), so a
   follow-up question computes at most B/5 new embeddings.
 
     python benchmarks/bench_coarse_to_fine.py            # 10- and 60-minute videos
@@ -60,15 +60,10 @@ from pathlib import Path
 import numpy as np
 
 import framesift
+from framesift.bench.needle_video import make_video, needle_suite
 from framesift.bench.random_models import save_random_model
-from framesift.bench.synth import make_video, needle_suite
-from framesift.scoring.coarse_to_fine import (
-    auto_embed_budget,
-    coarse_to_fine,
-    find_spans,
-    measure_embed_rate,
-    question_budget,
-)
+from framesift.scoring.coarse_to_fine import coarse_to_fine, find_spans
+from framesift.scoring.embed_budget import auto_embed_budget, measure_embed_rate, question_budget
 from framesift.selectors import run_strategy
 from framesift.signals.embedders import load_embedder
 from framesift.signals.embedders.onnx import export_onnx

@@ -14,7 +14,7 @@ load: what a CLI call costs) and the peak RSS of indexing ``--library`` short vi
 another (memory must stay flat: the peak after the last video against the peak after the first).
 
 The 60-minute video (640x360, 24 fps, sidecar subtitles) is generated with
-``framesift.bench.synth`` into ``--data`` on first use; videos are never committed.
+``framesift.bench.needle_video`` into ``--data`` on first use; videos are never committed.
 
     python benchmarks/bench_index.py [--data /work/bench-data/i5] [--queries 8] [--library 6]
 """
@@ -50,7 +50,7 @@ QUESTIONS = [
 
 
 def ensure_long(data: Path) -> Path:
-    from framesift.bench.synth import Needle, make_video
+    from framesift.bench.needle_video import Needle, make_video
 
     path = data / "long60.mp4"
     if path.with_suffix(".truth.json").exists():  # written last: the encode finished
@@ -88,7 +88,7 @@ print(json.dumps({"import": t1 - t0, "select": t2 - t1, "timings": sel.timings})
 _LIBRARY = r"""
 import json, resource, sys
 import framesift
-from framesift.index.library import index_video
+from framesift.library import index_video
 out = []
 for p in sys.argv[2:]:
     index_video(p, cache=sys.argv[1], ocr="auto")
@@ -160,7 +160,7 @@ def main() -> None:
         f"Fresh-process timings: {json.dumps(fresh['timings'])}",
     ]
     if args.library:
-        from framesift.bench.synth import make_video
+        from framesift.bench.needle_video import make_video
 
         lib = args.data / "library"
         paths = []

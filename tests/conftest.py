@@ -1,6 +1,6 @@
 """Shared pytest fixtures: small odd videos and a short synthetic needle video.
 
-Everything is generated into a session-scoped temporary folder by :mod:`framesift.bench.synth`
+Everything is generated into a session-scoped temporary folder by :mod:`framesift.bench.needle_video` and `_odd_videos.py`
 (nothing is read from outside the repository), once per test session and only when a test asks
 for it.
 """
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from framesift.bench.synth import ODD_KINDS, Needle, OddVideo, SynthVideo, make_odd_video, make_video
+from _odd_videos import ODD_KINDS, OddVideo, make_odd_video
+from framesift.bench.needle_video import Needle, SynthVideo, make_video
 
 # The needles of the synthetic video (24 fps, 30 s). The flash is a full-frame white flash so
 # tests can check brightness; the text needle is long enough (1 s) for OCR on a 1 fps grid.

@@ -343,7 +343,7 @@ def load_lvbench(path: Path, videos: Path | None) -> list[BenchItem]:
     ``time_reference`` becomes the evidence spans. Videos: ``<videos>/<key>.mp4``.
     """
     folder = videos or path.parent / "videos"
-    items = []
+    items: list[BenchItem] = []
     for n, row in enumerate(_read_jsonl(path), 1):
         _need(row, ("key", "qa"), path, f"line {n}")
         for q in row["qa"]:
@@ -600,7 +600,7 @@ def load_dataset(
     if kind is None:
         kind = _guess(path)
         if kind is None:
-            raise InputError(f"{path}: unknown dataset format (pass --kind, one of {', '.join(DATASETS)})")
+            raise InputError(f"{path}: unknown dataset format (pass kind, one of {', '.join(DATASETS)})", param="kind")
     if kind not in DATASETS:
         raise InputError(f"unknown dataset kind {kind!r} (expected one of {', '.join(DATASETS)})")
     try:

@@ -25,7 +25,7 @@ import io
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ __all__ = ["GroundingResult", "span_metrics", "run_grounding", "write_grounding_
 BASELINE = "uniform"
 
 
-def span_metrics(times: Sequence[float], spans: Sequence[tuple[float, float]]) -> dict[str, float]:
+def span_metrics(times: Iterable[float], spans: Sequence[tuple[float, float]]) -> dict[str, float]:
     """``recall``, ``coverage`` and ``in_evidence`` of frame ``times`` against evidence ``spans``."""
     t = np.asarray(list(times), dtype=np.float64)
     if not spans:
@@ -117,7 +117,7 @@ def run_grounding(
         get_strategy(s)
     budgets = sorted({int(b) for b in budgets})
     if not budgets or budgets[0] < 1:
-        raise InputError("--budgets must be whole numbers >= 1")
+        raise InputError("budgets must be whole numbers >= 1", param="budgets")
     skipped: dict[str, int] = defaultdict(int)
     by_video: dict[str, list[BenchItem]] = defaultdict(list)
     for it in items:

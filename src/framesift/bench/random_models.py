@@ -99,6 +99,9 @@ def save_random_model(
         CLIPImageProcessorPil,
         CLIPModel,
         CLIPProcessor,
+        PretrainedConfig,
+        PreTrainedModel,
+        ProcessorMixin,
         SiglipConfig,
         SiglipImageProcessorPil,
         SiglipModel,
@@ -119,6 +122,10 @@ def save_random_model(
             patch_size=8,
         )
         txt = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4)
+    # One name for either architecture: what follows only needs the base classes.
+    cfg: PretrainedConfig
+    model: PreTrainedModel
+    proc: ProcessorMixin
     if arch == "clip":
         tok = _clip_tokenizer()
         if not tiny:  # ViT-B/32 (openai/clip-vit-base-patch32)

@@ -58,6 +58,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._atomic import write_bytes_atomic
+from ..budget import TokenBudget
+from ..selectors import run_strategy
+from ..selectors.tokens import mixes_resolutions, run_at_tokens
 
 __all__ = [
     "FAMILIES",
@@ -128,7 +131,7 @@ def make_video(family: str, seed: int, duration: float | None = None, noise: flo
     while cuts[-1] < n:
         cuts.append(cuts[-1] + max(1, int(round(rng.lognormal(math.log(median_shot), 0.7)))))
     cuts[-1] = n
-    shot_scene = []
+    shot_scene: list[int] = []
     for i in range(len(cuts) - 1):
         if i >= 2 and rng.random() < 0.5:
             shot_scene.append(shot_scene[-2])  # cut back to the previous setup
@@ -240,9 +243,6 @@ def run_selection(name: str, video: SimVideo, budget: int, seed: int = 0, params
     more, smaller frames, so every strategy is compared at equal tokens. A pick counts as a hit
     whatever its resolution (the simulator has no pixels to lose).
     """
-    from ..budget import TokenBudget, mixes_resolutions, run_at_tokens
-    from ..selectors import run_strategy
-
     if mixes_resolutions(name):
         tokens = TokenBudget.of(1, TOKEN_FAMILY, TOKEN_NATIVE).cost_uniform(budget)
         run = run_at_tokens(

@@ -10,7 +10,7 @@ used to compare frame-only strategies with mixed-resolution ones.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -53,7 +53,7 @@ class TokenBudget:
         """Pixel size ``(width, height)`` the model sees at ``scale``."""
         return _size_at(self.family, self.native, float(scale))
 
-    def cost(self, scales: Sequence[float]) -> int:
+    def cost(self, scales: Iterable[float]) -> int:
         """Visual tokens of frames at these scales."""
         per_scale: dict[float, int] = {}
         for sc in scales:

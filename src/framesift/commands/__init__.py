@@ -1,7 +1,18 @@
-"""CLI commands beyond ``select``: one module per topic, each registering on :mod:`framesift.cli`'s
-``app`` or ``bench_app``. Importing this package registers them all (``cli`` does it last)."""
+"""The CLI commands: one module per topic, each registering on ``app`` or ``bench_app`` from
+:mod:`._shared`. Importing this package registers them all (:mod:`framesift.cli` does it).
 
-# One import per command module; keep the list sorted.
+``framesift --help`` lists commands in the order they register: the everyday ones first
+(``select``, ``strategies``, ``version``), then the rest sorted by module name. A new command is a
+new module here plus one import line below.
+"""
+
+from . import (
+    select,  # noqa: F401  (framesift select)
+    strategies,  # noqa: F401  (framesift strategies, version)
+)
+
+# isort: split
+# (registration order is the help's order: the two groups stay apart)
 from . import (
     bench,  # noqa: F401  (framesift bench make-needles, grounding, qa)
     index,  # noqa: F401  (framesift index, search, cache)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from ..cli import _parse_ocr, _Progress, bench_app, err
 from ..errors import InputError
+from ._shared import CliProgress, bench_app, err, parse_ocr
 
 _KIND_HELP = "Dataset format: needles, nextgqa, charades-sta, qvhighlights, lvbench, videomme, longvideobench, mlvu (default: detect)."
 
@@ -39,7 +39,7 @@ def make_needles_cmd(
     from ..bench.datasets import load_dataset
     from ..bench.needles import make_needles
 
-    with _Progress(enabled=not quiet) as progress:
+    with CliProgress(enabled=not quiet) as progress:
         make_needles(out, videos=videos, minutes=minutes, seed=seed, progress=progress)
     items = load_dataset(out, kind="needles")
     summary = {
@@ -81,8 +81,8 @@ def grounding_cmd(
         raise InputError("--strategies expects at least one strategy name")
     bud = _ints(budgets, "--budgets")
     items = load_dataset(dataset, kind=kind, videos=videos, limit=limit)
-    with _Progress(enabled=not quiet) as progress:
-        result = run_grounding(items, names, bud, fps=fps, ocr=_parse_ocr(ocr), progress=progress)
+    with CliProgress(enabled=not quiet) as progress:
+        result = run_grounding(items, names, bud, fps=fps, ocr=parse_ocr(ocr), progress=progress)
     write_grounding_report(result, out)
     if as_json:
         sys.stdout.write(
@@ -134,7 +134,7 @@ def qa_cmd(
     if budget < 1:
         raise InputError(f"--budget must be at least 1 (got {budget})")
     items = load_dataset(dataset, kind=kind, videos=videos, limit=limit)
-    with _Progress(enabled=not quiet) as progress:
+    with CliProgress(enabled=not quiet) as progress:
         res = run_qa(
             items,
             url=vlm_url,
@@ -149,7 +149,7 @@ def qa_cmd(
             timeout=timeout,
             retries=retries,
             fps=fps,
-            ocr=_parse_ocr(ocr),
+            ocr=parse_ocr(ocr),
             progress=progress,
         )
     if as_json:

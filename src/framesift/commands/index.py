@@ -9,57 +9,12 @@ import time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from ..cli import _parse_ocr, app, err
 from ..errors import InputError
+from ._shared import CliProgress, app, err, parse_ocr
 
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the per-video index.")
 app.add_typer(cache_app, name="cache")
-
-_STAGES = {"decode": "decoding candidates", "ocr": "reading on-screen text", "embed": "embedding frames"}
-
-
-class _LibraryProgress:
-    """An overall bar over videos plus per-stage bars of the current video (stderr, terminals only)."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled = enabled and err.is_terminal
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-            disable=not self.enabled,
-        )
-        self.overall = self.bar.add_task("videos", total=total)
-        self.stages: dict[str, int] = {}
-
-    def __enter__(self) -> _LibraryProgress:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)
-
-    def start(self, name: str) -> None:
-        for task in self.stages.values():
-            self.bar.remove_task(task)
-        self.stages.clear()
-        self.bar.update(self.overall, description=f"videos (now: {name})")
-
-    def advance(self) -> None:
-        self.bar.advance(self.overall)
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if stage not in self.stages:
-            self.stages[stage] = self.bar.add_task(f"  {_STAGES.get(stage, stage)}", total=total)
-        self.bar.update(self.stages[stage], completed=done, total=total)
 
 
 def _load_embedder(spec: str | None):
@@ -105,15 +60,15 @@ def index_cmd(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Analyse VIDEOS once and store what every later question needs (decode once, ask many times)."""
-    from ..index.library import index_video, resolve_videos
+    from ..library import index_video, resolve_videos
 
     paths = resolve_videos(videos)
     store = _store(cache)
     embedder = _load_embedder(model)
-    ocr_v = _parse_ocr(ocr)
+    ocr_v = parse_ocr(ocr)
     results = []
     t0 = time.perf_counter()
-    with _LibraryProgress(not quiet, len(paths)) as progress:
+    with CliProgress(not quiet, len(paths)) as progress:
         for p in paths:
             progress.start(p.name)
             r = index_video(p, cache=store, model=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress)
@@ -167,12 +122,12 @@ def search_cmd(
 ) -> None:
     """Rank moments across indexed videos for a text query (subtitles, on-screen text, visual)."""
     from ..export.files import format_time
-    from ..index.library import resolve_videos, search
+    from ..library import resolve_videos, search
 
     store = _store(cache)
     embedder = _load_embedder(model)
     paths = resolve_videos(videos) if videos else None
-    with _LibraryProgress(not quiet, len(paths) if paths else 0) as progress:
+    with CliProgress(not quiet, len(paths) if paths else 0) as progress:
         moments = search(
             paths,
             query,
@@ -182,7 +137,7 @@ def search_cmd(
             index_missing=not no_index,
             fps=fps,
             events=events,
-            ocr=_parse_ocr(ocr),
+            ocr=parse_ocr(ocr),
             thumbs_dir=thumbs,
             progress=lambda s, d, t: progress(s, d, t),
         )

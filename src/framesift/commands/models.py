@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from ..cli import app, err
+from ..errors import InputError
+from ._shared import app, err
 
 
 @app.command("models")
@@ -52,7 +53,6 @@ def export_onnx_cmd(
     debug: bool | None = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Export both towers of MODEL to ONNX (for `--model OUT`, run by onnxruntime)."""
-    from ..errors import InputError
     from ..signals.embedders import load_embedder
     from ..signals.embedders.hf import TransformersEmbedder
     from ..signals.embedders.onnx import export_onnx

@@ -11,8 +11,8 @@ from pathlib import Path
 import typer
 
 from .._atomic import write_text_atomic
-from ..cli import _Progress, bench_app, err
 from ..errors import InputError
+from ._shared import CliProgress, bench_app, err
 
 
 def _parse_list(value: str, what: str) -> list[str]:
@@ -75,7 +75,7 @@ def simulate_cmd(
 
     t0 = time.perf_counter()
     videos = sim.make_suite(per_family, seed=seed, families=fams, noise=noise)
-    with _Progress(enabled=not quiet) as progress:
+    with CliProgress(enabled=not quiet) as progress:
         rows = sim.simulate(videos, names, budget_list, seed=seed, progress=progress)
     out.mkdir(parents=True, exist_ok=True)
     report = sim.markdown_report(rows, budget_list, len(videos), per_family, noise=noise)

@@ -9,18 +9,17 @@ Renumbering picks 0..n-1 would make every selection look uniform to the model.
 from __future__ import annotations
 
 import base64
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from PIL import Image
 
+from .._imaging import clock, encode_jpeg, fit_within
 from ..errors import InputError
-
-if TYPE_CHECKING:
-    from ..api import Selection
+from ..frame import SelectedFrame
+from ..video.probe import VideoInfo
 
 __all__ = [
     "Pairing",
@@ -69,19 +68,18 @@ class TimedFrames:
     repeated: list[int] = field(default_factory=list)
 
 
-def require_images(sel: Selection) -> list[Image.Image]:
-    """The full-resolution images of the selection (fetched by ``select(..., fetch=True)``)."""
-    if not sel.frames:
+def require_images(frames: Sequence[SelectedFrame]) -> list[Image.Image]:
+    """The full-resolution images of the frames (fetched by ``select(..., fetch=True)``)."""
+    if not frames:
         raise InputError("the selection has no frames to hand to a model")
-    missing = [f.index for f in sel.frames if f.image is None]
-    if missing:
+    images = [f.image for f in frames]
+    if any(img is None for img in images):
         raise InputError("the selection holds no images (select(..., fetch=False)); select again with fetch=True")
-    return [f.image for f in sel.frames]  # type: ignore[misc]
+    return [img for img in images if img is not None]
 
 
-def source_timing(sel: Selection) -> SourceTiming:
+def source_timing(info: VideoInfo) -> SourceTiming:
     """Source fps, frame count and duration as probed (packet table, not the header alone)."""
-    info = sel.video
     fps = float(info.fps)
     if not (math.isfinite(fps) and fps > 0):
         raise InputError(
@@ -92,18 +90,18 @@ def source_timing(sel: Selection) -> SourceTiming:
     )
 
 
-def pair_frames(sel: Selection, pairing: str, positions: Sequence[int] | None = None) -> TimedFrames:
-    """The selection's frames in time order, grouped for a temporal patch size of 2 (see :data:`Pairing`).
+def pair_frames(frames: Sequence[SelectedFrame], pairing: str, positions: Sequence[int] | None = None) -> TimedFrames:
+    """The frames in time order, grouped for a temporal patch size of 2 (see :data:`Pairing`).
 
-    ``positions`` (indices into ``sel.frames``, in time order) restricts this to some frames: one
+    ``positions`` (indices into ``frames``, in time order) restricts this to some frames: one
     video of a mixed-resolution selection, paired and padded on its own.
     """
     if pairing not in PAIRINGS:
         raise InputError(f"pairing must be one of {', '.join(PAIRINGS)} (got {pairing!r})")
-    images = require_images(sel)
-    chosen = range(len(sel.frames)) if positions is None else positions
+    images = require_images(frames)
+    chosen = range(len(frames)) if positions is None else positions
     out = TimedFrames(images=[], indices=[], times=[])
-    for img, f in ((images[k], sel.frames[k]) for k in chosen):
+    for img, f in ((images[k], frames[k]) for k in chosen):
         copies = 2 if pairing == "duplicate" else 1
         for c in range(copies):
             if c:
@@ -121,15 +119,15 @@ def pair_frames(sel: Selection, pairing: str, positions: Sequence[int] | None = 
     return out
 
 
-def groups_by_size(sel: Selection) -> list[list[int]]:
-    """Positions of the selection's frames grouped by planned size (``width x height``), in time order.
+def groups_by_size(frames: Sequence[SelectedFrame]) -> list[list[int]]:
+    """Positions of the frames grouped by planned size (``width x height``), in time order.
 
     A Qwen video has one frame size, so a token-budgeted selection with several planned sizes is
     sent (and counted by :mod:`framesift.budget`) as one video per size. Groups are ordered by
     their first frame's time.
     """
     groups: dict[tuple[int, int], list[int]] = {}
-    for k, f in enumerate(sel.frames):
+    for k, f in enumerate(frames):
         groups.setdefault((int(f.width), int(f.height)), []).append(k)
     return sorted(groups.values(), key=lambda g: g[0])
 
@@ -139,24 +137,17 @@ def scale_to_max_side(img: Image.Image, max_side: int | None) -> Image.Image:
     if max_side is None or max(img.size) <= max_side:
         return img
     if max_side < 1:
-        raise InputError(f"max_side must be at least 1 (got {max_side})")
-    s = max_side / max(img.size)
-    return img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.Resampling.BICUBIC)
+        raise InputError(f"max_side must be at least 1 (got {max_side})", param="max_side")
+    return fit_within(img, max_side)
 
 
 def jpeg_base64(img: Image.Image, quality: int = 90) -> str:
     """Base64 (no data-URL prefix) of the image as a baseline JPEG."""
     if not 1 <= int(quality) <= 100:
         raise InputError(f"jpeg quality must be between 1 and 100 (got {quality})")
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, format="JPEG", quality=int(quality))
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(encode_jpeg(img, quality)).decode("ascii")
 
 
 def mmss(seconds: float) -> str:
     """``75.25`` -> ``"01:15.2"``; hours when needed. Gemini's docs ask for MM:SS in prompts."""
-    s = max(0.0, float(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    sec = math.floor(sec * 10) / 10  # truncate, so 59.97 never prints as 60.0
-    return f"{int(h)}:{int(m):02d}:{sec:04.1f}" if h >= 1 else f"{int(m):02d}:{sec:04.1f}"
+    return clock(seconds, 1, truncate=True)  # truncate, so 59.97 never prints as 60.0

@@ -9,31 +9,26 @@ is refused rather than overwritten.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
 from .._atomic import atomic_dir
+from .._imaging import clock, encode_jpeg
 from ..errors import InputError
-from .manifest import build_manifest
-
-if TYPE_CHECKING:
-    from ..api import Selection
+from ..frame import SelectedFrame
 
 __all__ = ["write_output_dir", "contact_sheet", "format_time"]
 
 
 def format_time(seconds: float) -> str:
     """``75.25`` -> ``"01:15.25"``; hours when needed (``"1:02:03.00"``)."""
-    sign = "-" if seconds < 0 else ""
-    s = round(abs(seconds), 2)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{sign}{int(h)}:{int(m):02d}:{sec:05.2f}" if h >= 1 else f"{sign}{int(m):02d}:{sec:05.2f}"
+    return clock(seconds, 2, signed=True)
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1
@@ -68,7 +63,9 @@ def _check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not _written_by_framesift(out):
-        raise InputError(f"{out}: directory is not empty and was not written by framesift; choose another --out")
+        raise InputError(
+            f"{out}: directory is not empty and was not written by framesift; choose another out", param="out"
+        )
 
 
 def _written_by_framesift(out: Path) -> bool:
@@ -79,20 +76,27 @@ def _written_by_framesift(out: Path) -> bool:
     return isinstance(m, dict) and "framesift_version" in m and "schema_version" in m
 
 
-def write_output_dir(sel: Selection, out: Path) -> Path:
-    """Write ``sel`` to ``out`` atomically (see module docstring). Returns ``out``."""
+def write_output_dir(
+    out: Path, frames: Sequence[SelectedFrame], manifest_for: Callable[[list[str]], dict[str, Any]]
+) -> Path:
+    """Write the frames' JPEGs, the contact sheet and the manifest to ``out`` atomically. Returns ``out``.
+
+    ``manifest_for(image_files)`` builds the manifest once the file names are known.
+    """
     out = Path(out)
     _check_target(out)
-    if any(f.image is None for f in sel.frames):
+    images = [f.image for f in frames]
+    if any(img is None for img in images):
         raise ValueError("selection has no images: call select(..., fetch=True)")
     with atomic_dir(out) as tmp:
         names = []
-        for k, f in enumerate(sel.frames):
+        for k, (f, img) in enumerate(zip(frames, images)):
             name = f"frame_{k:03d}_{f.index:07d}_{f.time:010.3f}s.jpg"
-            f.image.save(tmp / name, quality=92)
+            assert img is not None
+            (tmp / name).write_bytes(encode_jpeg(img, 92))
             names.append(name)
-        labels = [f"{format_time(f.time)}  #{f.index}" for f in sel.frames]
-        contact_sheet([f.image for f in sel.frames], labels).save(tmp / "contact_sheet.png")
-        manifest = build_manifest(sel, image_files=names)
+        labels = [f"{format_time(f.time)}  #{f.index}" for f in frames]
+        contact_sheet([img for img in images if img is not None], labels).save(tmp / "contact_sheet.png")
+        manifest = manifest_for(names)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._atomic import write_text_atomic
 from ..errors import InputError
 
-if TYPE_CHECKING:
-    from ..api import Selection
-
-__all__ = ["FORMATS", "check_format", "render_format", "write_json"]
+__all__ = ["FORMATS", "check_format", "write_json"]
 
 #: format name -> what it produces (for help and error messages).
 FORMATS: dict[str, str] = {
@@ -27,22 +24,8 @@ def check_format(name: str) -> str:
     """The format name, lower-cased, or an :class:`InputError` listing the allowed ones."""
     key = name.strip().lower()
     if key not in FORMATS:
-        raise InputError(f"--format must be one of {', '.join(FORMATS)} (got '{name}')")
+        raise InputError(f"format must be one of {', '.join(FORMATS)} (got '{name}')", param="format")
     return key
-
-
-def render_format(sel: Selection, name: str, question: str) -> Any:
-    """The JSON-serialisable structure of format ``name`` for ``sel`` and ``question``."""
-    key = check_format(name)
-    if key == "openai":
-        return sel.to_openai_messages(question)
-    if key == "vllm":
-        return sel.to_vllm_request(question)
-    if key == "qwen":
-        # JSON cannot hold PIL images: frames travel as JPEG data URLs, which qwen-vl-utils reads.
-        # (A token-budgeted selection goes to the Qwen family it was planned for.)
-        return sel.to_qwen_messages(question, frames="base64")
-    return sel.to_gemini_contents(question)
 
 
 def write_json(path: Path, data: Any) -> Path:

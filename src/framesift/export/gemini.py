@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..errors import InputError
+from ..frame import SelectedFrame
+from ..video.probe import VideoInfo
 from ._frames import jpeg_base64, mmss, require_images, scale_to_max_side, source_timing
-
-if TYPE_CHECKING:
-    from ..api import Selection
 
 __all__ = ["GEMINI_VIDEO_TYPES", "gemini_contents", "group_clips"]
 
@@ -76,7 +76,8 @@ def _video_mime(path: str, mime_type: str | None) -> str:
 
 
 def gemini_contents(
-    selection: Selection,
+    selected: Sequence[SelectedFrame],
+    video: VideoInfo,
     question: str,
     *,
     video_uri: str | None = None,
@@ -90,7 +91,8 @@ def gemini_contents(
     """``contents`` for ``models.generateContent`` (see the module docstring for the mapping).
 
     Args:
-        selection: a selection with images (``select(..., fetch=True)``).
+        selected: the chosen frames, with images (``select(..., fetch=True)``), in time order.
+        video: the video they come from (its file is sent for clips).
         question: the user's question, the last part.
         video_uri: a File API URI (``files.upload`` result) of the same video; without it the
             video bytes are sent inline when the request stays under ``inline_limit``.
@@ -105,10 +107,10 @@ def gemini_contents(
         raise InputError(f"clips must be auto, always or never (got {clips!r})")
     if not max_gap >= 0:
         raise InputError(f"max_gap must be >= 0 seconds (got {max_gap})")
-    timing = source_timing(selection)
-    images = require_images(selection)
+    timing = source_timing(video)
+    images = require_images(selected)
     # Gemini counts offsets from the start of playback: the first frame, not pts 0.
-    times = [f.time - timing.start_time for f in selection.frames]
+    times = [f.time - timing.start_time for f in selected]
     groups = group_clips(times, max_gap) if clips != "never" else [[k] for k in range(len(times))]
     runs = [g for g in groups if len(g) >= 2]
 
@@ -121,11 +123,11 @@ def gemini_contents(
 
     video_part: dict[str, Any] | None = None
     if runs:
-        mime = _video_mime(selection.video.path, mime_type)
+        mime = _video_mime(video.path, mime_type)
         if video_uri:
             video_part = {"fileData": {"fileUri": video_uri, "mimeType": mime}}
         elif mime in GEMINI_VIDEO_TYPES:
-            data = Path(selection.video.path).read_bytes()
+            data = Path(video.path).read_bytes()
             encoded = base64.b64encode(data).decode("ascii")
             lone = sum(len(image_b64(g[0])) for g in groups if len(g) == 1)
             if len(encoded) * len(runs) + lone <= inline_limit:
@@ -133,7 +135,7 @@ def gemini_contents(
         if video_part is None:
             if clips == "always":
                 raise InputError(
-                    f"{selection.video.path}: cannot send the video inline ({mime}, "
+                    f"{video.path}: cannot send the video inline ({mime}, "
                     f"{len(runs)} clip(s), limit {inline_limit} bytes); upload it and pass video_uri"
                 )
             groups = [[k] for k in range(len(times))]

@@ -6,35 +6,49 @@ or a changed meaning is a major bump.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
-from .. import __version__
-
-if TYPE_CHECKING:
-    from ..api import Selection
+from .._version import __version__
+from ..frame import SelectedFrame, TokenSpend
+from ..video.probe import VideoInfo
 
 SCHEMA_VERSION = "1.2"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
 
 
-def build_manifest(sel: Selection, image_files: list[str] | None = None) -> dict[str, Any]:
-    """The manifest of ``sel``; ``image_files`` (same order as frames) when images were written."""
-    frames = []
-    for k, f in enumerate(sel.frames):
+def build_manifest(
+    frames: Sequence[SelectedFrame],
+    video: VideoInfo,
+    *,
+    query: str,
+    strategy: str,
+    params: dict[str, Any],
+    budget: int,
+    tokens: TokenSpend | None,
+    num_candidates: int,
+    signals: dict[str, Any],
+    timings: dict[str, float],
+    notes: list[str],
+    image_files: list[str] | None = None,
+) -> dict[str, Any]:
+    """The manifest of a selection; ``image_files`` (same order as frames) when images were written."""
+    entries = []
+    for k, f in enumerate(frames):
         d = f.to_dict()
         if image_files is not None:
             d["file"] = image_files[k]
-        frames.append(d)
+        entries.append(d)
     return {
         "schema_version": SCHEMA_VERSION,
         "framesift_version": __version__,
-        "video": sel.video.to_dict(),
-        "query": sel.query,
-        "strategy": sel.strategy,
-        "params": sel.params,
-        "budget": {"frames": sel.budget, "spent": len(sel.frames)} | (sel.tokens or {}),
-        "num_candidates": sel.num_candidates,
-        "frames": frames,
-        "signals": sel.signals,
-        "timings": sel.timings,
-        "notes": sel.notes,
+        "video": video.to_dict(),
+        "query": query,
+        "strategy": strategy,
+        "params": params,
+        "budget": {"frames": budget, "spent": len(frames)} | (tokens.to_dict() if tokens is not None else {}),
+        "num_candidates": num_candidates,
+        "frames": entries,
+        "signals": signals,
+        "timings": timings,
+        "notes": notes,
     }

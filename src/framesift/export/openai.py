@@ -26,15 +26,16 @@ Limits, and why these defaults:
 from __future__ import annotations
 
 import base64
-import io
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from PIL import Image
 
+from .._imaging import clock, encode_jpeg, fit_within
 from ..errors import InputError
-
-if TYPE_CHECKING:
-    from ..api import Selection
+from ..frame import SelectedFrame
+from ..video.probe import VideoInfo
+from ._frames import require_images
 
 __all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_PAYLOAD_BYTES", "MIN_QUALITY", "openai_messages", "format_timestamp"]
 
@@ -47,27 +48,16 @@ _DETAILS = ("auto", "low", "high")
 
 def format_timestamp(seconds: float) -> str:
     """``H:MM:SS.s`` (hours only when needed): the form people and models read as a time."""
-    tenths = int(round(max(seconds, 0.0) * 10))
-    h, rem = divmod(tenths, 36000)
-    m, rem = divmod(rem, 600)
-    s = rem / 10
-    return f"{h}:{m:02d}:{s:04.1f}" if h else f"{m:02d}:{s:04.1f}"
+    return clock(seconds, 1)
 
 
 def _resized(img: Image.Image, max_side: int) -> Image.Image:
     img = img.convert("RGB")
-    if max_side and max(img.size) > max_side:
-        scale = max_side / max(img.size)
-        img = img.resize(
-            (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BICUBIC
-        )
-    return img
+    return fit_within(img, max_side) if max_side else img
 
 
 def _jpeg(img: Image.Image, quality: int) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=quality, optimize=True)
-    return buf.getvalue()
+    return encode_jpeg(img, quality, optimize=True)
 
 
 def _b64_len(n: int) -> int:
@@ -93,20 +83,9 @@ def _encode_all(images: list[Image.Image], max_side: int, quality: int) -> list[
         side = int(side * 0.75)
 
 
-def _frame_images(frames: list, video_path: str) -> list[Image.Image]:
-    missing = [f for f in frames if f.image is None]
-    if missing:
-        # Decode the chosen frames now (the same code path select(fetch=True) uses).
-        from ..api import _fetch_images
-        from ..video.probe import probe
-
-        info, table = probe(video_path)
-        _fetch_images(video_path, info, table, missing)
-    return [f.image for f in frames]
-
-
 def openai_messages(
-    selection: Selection,
+    selected: Sequence[SelectedFrame],
+    video: VideoInfo,
     question: str,
     *,
     max_side: int = 768,
@@ -121,7 +100,9 @@ def openai_messages(
     holding a base64 JPEG data URL, then ``question``. ``system`` adds a system message first.
 
     Args:
-        selection: a :class:`framesift.Selection`; frames without images are decoded here.
+        selected: the chosen frames, with images (:meth:`framesift.Selection.to_openai_messages`
+            decodes missing ones first).
+        video: the video they come from (its length goes in the preamble).
         question: the text placed after the frames (question, options, answer instructions).
         max_side: longest image side in pixels (0 keeps the full resolution).
         jpeg_quality: starting JPEG quality (1-95); lowered automatically to fit the payload cap.
@@ -134,17 +115,17 @@ def openai_messages(
         raise InputError(f"jpeg_quality must be between 1 and 95 (got {jpeg_quality})")
     if max_side < 0:
         raise InputError(f"max_side must be >= 0 (got {max_side})")
-    if len(selection.frames) > MAX_IMAGES:
-        raise InputError(f"{len(selection.frames)} frames exceed the {MAX_IMAGES}-image limit of one request")
-    frames = sorted(selection.frames, key=lambda f: f.time)
+    if len(selected) > MAX_IMAGES:
+        raise InputError(f"{len(selected)} frames exceed the {MAX_IMAGES}-image limit of one request")
+    frames = sorted(selected, key=lambda f: f.time)
     content: list[dict[str, Any]] = []
     if frames:
-        data = _encode_all(_frame_images(frames, selection.video.path), int(max_side), int(jpeg_quality))
+        data = _encode_all(require_images(frames), int(max_side), int(jpeg_quality))
         content.append(
             {
                 "type": "text",
                 "text": (
-                    f"These are {len(frames)} frames from a video of {selection.video.duration:.1f} seconds, in time order. "
+                    f"These are {len(frames)} frames from a video of {video.duration:.1f} seconds, in time order. "
                     "Each frame is preceded by its time in the video."
                 ),
             }

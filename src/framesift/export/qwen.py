@@ -35,16 +35,16 @@ family, so the processor's visual tokens are the plan's ``tokens_spent``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from PIL import Image
 
 from ..budget.families import get_family, qwen_smart_resize
 from ..errors import InputError
+from ..frame import SelectedFrame, TokenSpend
+from ..video.probe import VideoInfo
 from ._frames import Pairing, SourceTiming, TimedFrames, groups_by_size, jpeg_base64, mmss, pair_frames, source_timing
-
-if TYPE_CHECKING:
-    from ..api import Selection
 
 __all__ = ["QwenModel", "QWEN_MODELS", "qwen_frame_size", "qwen_inputs"]
 
@@ -85,7 +85,7 @@ def qwen_frame_size(
     if hi < lo:
         raise InputError(f"max_pixels ({hi}) must not be below min_pixels ({lo})")
     # The processors' smart_resize rounding, shared with the token budget's sizes.
-    return qwen_smart_resize(height, width, factor, lo, hi)
+    return qwen_smart_resize(height, width, factor, lo, int(hi))
 
 
 def _patch_fps(frames: TimedFrames) -> float:
@@ -98,9 +98,11 @@ def _patch_fps(frames: TimedFrames) -> float:
 
 
 def qwen_inputs(
-    selection: Selection,
+    selected: Sequence[SelectedFrame],
+    video: VideoInfo,
     question: str,
     *,
+    tokens: TokenSpend | None = None,
     model: QwenModel | None = None,
     pairing: Pairing = "pad",
     min_pixels: int | None = None,
@@ -128,7 +130,10 @@ def qwen_inputs(
       video; ``frame_size`` is None when there are several), ``visual_tokens`` and ``planned_tokens``.
 
     Args:
-        selection: a selection with images (``select(..., fetch=True)``).
+        selected: the chosen frames, with images (``select(..., fetch=True)``), in time order.
+        video: the video they come from (source fps and frame count).
+        tokens: what a token-budgeted selection spent; with planned frame sizes (``scale``), each
+            planned size becomes its own video.
         question: the user's question, placed after the video.
         model: ``"qwen3-vl"`` (32-pixel units) or ``"qwen2.5-vl"`` / ``"qwen2-vl"`` (28); default: the
             Qwen family a token-budgeted selection was planned for, else ``"qwen3-vl"``.
@@ -141,21 +146,21 @@ def qwen_inputs(
         system: an optional system message.
     """
     if model is None:
-        planned_for = (selection.tokens or {}).get("model_family")
+        planned_for = tokens.model_family if tokens is not None else None
         model = planned_for if planned_for in QWEN_MODELS else "qwen3-vl"  # type: ignore[assignment]
     if model not in QWEN_MODELS:
         raise InputError(f"model must be one of {', '.join(QWEN_MODELS)} (got {model!r})")
     if frames not in ("pil", "base64"):
         raise InputError(f"frames must be 'pil' or 'base64' (got {frames!r})")
-    timing = source_timing(selection)
+    timing = source_timing(video)
     patch = QWEN_MODELS[model]
     factor = patch * _MERGE
     qwen3 = model == "qwen3-vl"
     limits = {"min_pixels": min_pixels, "max_pixels": max_pixels, "total_pixels": total_pixels}
-    planned = selection.tokens is not None and any(f.scale is not None for f in selection.frames)
+    planned = tokens is not None and any(f.scale is not None for f in selected)
     if not planned:
         # No resolution plan: one video, sized by qwen-vl-utils' budget from the frames' size.
-        sent = pair_frames(selection, pairing)
+        sent = pair_frames(selected, pairing)
         w0, h0 = sent.images[0].size
         videos = [(sent, qwen_frame_size(h0, w0, len(sent.images), factor=factor, **limits))]
         exact = False
@@ -164,11 +169,11 @@ def qwen_inputs(
         # size becomes its own video (what framesift.budget counted); the planned sizes are kept
         # exactly when they were planned for this family and no pixel limits override them.
         family = get_family(model).name
-        exact = selection.tokens.get("model_family") == family and all(v is None for v in limits.values())
+        exact = tokens is not None and tokens.model_family == family and all(v is None for v in limits.values())
         videos = []
-        for group in groups_by_size(selection):
-            sent = pair_frames(selection, pairing, group)
-            f0 = selection.frames[group[0]]
+        for group in groups_by_size(selected):
+            sent = pair_frames(selected, pairing, group)
+            f0 = selected[group[0]]
             size = (
                 (int(f0.height), int(f0.width))
                 if exact
@@ -222,7 +227,7 @@ def qwen_inputs(
         "notes": notes,
     }
     if planned:
-        record.update(_plan_record(selection, model, videos, exact, notes))
+        record.update(_plan_record(tokens, model, videos, exact, notes))
     return {"messages": messages, "video_metadata": metadata, "processor_kwargs": processor_kwargs, "framesift": record}
 
 
@@ -273,11 +278,15 @@ def _concat(parts: list[TimedFrames]) -> TimedFrames:
 
 
 def _plan_record(
-    selection: Selection, model: str, videos: list[tuple[TimedFrames, tuple[int, int]]], exact: bool, notes: list[str]
+    tokens: TokenSpend | None,
+    model: str,
+    videos: list[tuple[TimedFrames, tuple[int, int]]],
+    exact: bool,
+    notes: list[str],
 ) -> dict[str, Any]:
     """What a token-budgeted selection became: one entry per video, and its tokens against the plan."""
     family = get_family(model)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for sent, (h, w) in videos:
         entries.append(
             {
@@ -288,8 +297,8 @@ def _plan_record(
             }
         )
     total = sum(e["visual_tokens"] for e in entries)
-    planned_tokens = (selection.tokens or {}).get("tokens_spent")
-    planned_family = (selection.tokens or {}).get("model_family")
+    planned_tokens = tokens.spent if tokens is not None else None
+    planned_family = tokens.model_family if tokens is not None else None
     if len(videos) > 1:
         sizes = ", ".join(f"{w}x{h}" for _, (h, w) in videos)
         notes.append(

@@ -23,25 +23,27 @@ frames (32 unless configured), which would silently cut longer selections.
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from PIL import Image
 
 from ..budget.families import QwenFamily, get_family
 from ..budget.plan import plan_frames
 from ..errors import InputError
+from ..frame import SelectedFrame, TokenSpend
+from ..video.probe import VideoInfo
 from ._frames import Pairing, TimedFrames, groups_by_size, jpeg_base64, pair_frames, scale_to_max_side, source_timing
-
-if TYPE_CHECKING:
-    from ..api import Selection
 
 __all__ = ["vllm_request"]
 
 
 def vllm_request(
-    selection: Selection,
+    selected: Sequence[SelectedFrame],
+    video: VideoInfo,
     question: str,
     *,
+    tokens: TokenSpend | None = None,
     model: str | None = None,
     pairing: Pairing = "pad",
     max_side: int | None = None,
@@ -51,7 +53,8 @@ def vllm_request(
     """The body of a ``POST /v1/chat/completions`` request to vLLM with the selection as one video.
 
     Args:
-        selection: a selection with images (``select(..., fetch=True)``).
+        selected: the chosen frames, with images (``select(..., fetch=True)``), in time order.
+        video: the video they come from (source fps and frame count).
         question: the user's question, sent after the video.
         model: the served model name (``"model"`` field); omitted when None.
         pairing: how frames are grouped into the 2-frame temporal patches of Qwen-family models
@@ -61,17 +64,19 @@ def vllm_request(
             processor resizes again to its own pixel limits; this only bounds the payload).
         jpeg_quality: JPEG quality of the frames.
         system: an optional system message.
+        tokens: what a token-budgeted selection spent (a mixed-resolution one is resized to
+            one size that fits it).
     """
-    timing = source_timing(selection)
-    frames = pair_frames(selection, pairing)
-    if len(groups_by_size(selection)) > 1:
-        _one_size(selection, frames)
-    parts = [jpeg_base64(scale_to_max_side(img, max_side), jpeg_quality) for img in frames.images]
+    timing = source_timing(video)
+    sent = pair_frames(selected, pairing)
+    if len(groups_by_size(selected)) > 1:
+        _one_size(selected, video, tokens, sent)
+    parts = [jpeg_base64(scale_to_max_side(img, max_side), jpeg_quality) for img in sent.images]
     n = len(parts)
     video_kwargs = {
         "num_frames": n,
         "fps": timing.fps,
-        "frames_indices": [int(i) for i in frames.indices],
+        "frames_indices": [int(i) for i in sent.indices],
         # vLLM rejects total_num_frames < frames sent (possible when pairing duplicates frames
         # of a very short video).
         "total_num_frames": max(timing.total_num_frames, n),
@@ -100,22 +105,23 @@ def vllm_request(
     return body
 
 
-def _one_size(selection: Selection, frames: TimedFrames) -> None:
+def _one_size(
+    picked: Sequence[SelectedFrame], video: VideoInfo, tokens: TokenSpend | None, frames: TimedFrames
+) -> None:
     """Resize a mixed-resolution selection's frames (in place) to one size that fits its token plan.
 
     See the module docstring for why vLLM cannot take one video per size.
     """
-    tokens = selection.tokens or {}
-    sizes = sorted({(int(f.width), int(f.height)) for f in selection.frames}, key=lambda s: s[0] * s[1])
+    sizes = sorted({(int(f.width), int(f.height)) for f in picked}, key=lambda s: s[0] * s[1])
     size = sizes[-1]
-    family = get_family(tokens["model_family"]) if tokens.get("model_family") else None
-    spent = tokens.get("tokens_spent")
+    family = get_family(tokens.model_family) if tokens is not None else None
+    spent = tokens.spent if tokens is not None else None
     if isinstance(family, QwenFamily) and spent:
         try:
             plan = plan_frames(
                 int(spent),
                 family,
-                (int(selection.video.width), int(selection.video.height)),
+                (int(video.width), int(video.height)),
                 num_frames=len(frames.images),
             )
             size = plan.sizes[0]

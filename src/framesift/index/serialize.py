@@ -11,14 +11,17 @@ import json
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .store import _vectors_column, _vectors_of, _write_parquet, read_parquet
-
-if TYPE_CHECKING:
-    from ..api import Analysis
+from ..analysis import Analysis
+from ..signals.ocr import OcrPool, OcrText
+from ..video.candidates import CandidateSet
+from ..video.decode import ReadPlan
+from ..video.probe import FrameTable, SubtitleStreamInfo, VideoInfo
+from ..video.subtitles import SubtitleLine, Subtitles
+from .parquet import read_parquet, vectors_column, vectors_of, write_parquet
 
 __all__ = ["write_analysis", "load_analysis", "text_items_of"]
 
@@ -44,9 +47,7 @@ def _info_to_json(info) -> dict[str, Any]:
     return d
 
 
-def _info_from_json(d: dict[str, Any], path: str):
-    from ..video.probe import SubtitleStreamInfo, VideoInfo
-
+def _info_from_json(d: dict[str, Any], path: str) -> VideoInfo:
     known = {f.name for f in dataclasses.fields(VideoInfo)}
     d = {k: v for k, v in d.items() if k in known}
     d["path"] = path
@@ -86,7 +87,7 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
                 )
                 if row_bytes
                 else pa.array([b""] * n, type=pa.binary()),
-                "features": _vectors_column(analysis.features.reshape(n, -1)),
+                "features": vectors_column(analysis.features.reshape(n, -1)),
             }
         ),
     }
@@ -111,10 +112,10 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
     texts = text_items_of(analysis)
     if texts:
         vecs = analysis.embed(texts)
-        tables["texts.parquet"] = pa.table({"text": pa.array(texts, type=pa.string()), "vector": _vectors_column(vecs)})
+        tables["texts.parquet"] = pa.table({"text": pa.array(texts, type=pa.string()), "vector": vectors_column(vecs)})
     files = {}
     for name, t in tables.items():
-        _write_parquet(t, folder / name, raw=("thumb",))
+        write_parquet(t, folder / name, raw=("thumb",))
         files[name] = (folder / name).stat().st_size
     pool = analysis.ocr_pool
     plan = cands.plan
@@ -149,13 +150,7 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
 
 
 def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
-    """Rebuild an :class:`~framesift.api.Analysis` from a verified entry folder."""
-    from ..api import Analysis
-    from ..signals.ocr import OcrPool, OcrText
-    from ..video.candidates import CandidateSet
-    from ..video.decode import ReadPlan
-    from ..video.probe import FrameTable
-    from ..video.subtitles import SubtitleLine, Subtitles
+    """Rebuild an :class:`~framesift.analysis.Analysis` from a verified entry folder."""
 
     info = _info_from_json(meta["info"], path)
     ft = read_parquet(folder / "frames.parquet")
@@ -192,7 +187,7 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
         events_found=int(cm["events_found"]),
         notes=list(cm["notes"]),
     )
-    features = _vectors_of(ct.column("features"), int(cm["features_dim"]))
+    features = vectors_of(ct.column("features"), int(cm["features_dim"]))
     subs = None
     if meta.get("subtitles") is not None:
         st = read_parquet(folder / "subtitles.parquet")
@@ -235,5 +230,5 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
     )
     if (folder / "texts.parquet").exists():
         tt = read_parquet(folder / "texts.parquet")
-        analysis.embed.add(tt.column("text").to_pylist(), _vectors_of(tt.column("vector")))
+        analysis.embed.add(tt.column("text").to_pylist(), vectors_of(tt.column("vector")))
     return analysis

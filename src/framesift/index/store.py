@@ -44,15 +44,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from .._atomic import fsync_dir, install_dir
+from ..analysis import Analysis
 from ..errors import InputError
 from .keys import content_hash, model_key, settings_key, subtitles_hash
-
-if TYPE_CHECKING:
-    from ..api import Analysis
+from .parquet import vectors_column, vectors_of, write_parquet
+from .serialize import load_analysis, write_analysis
 
 __all__ = ["SCHEMA_VERSION", "IndexStore", "VideoEntry", "EntrySummary", "default_cache_dir", "open_store"]
 
@@ -88,54 +89,6 @@ def _digest(path: Path) -> str:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_parquet(table, path: Path, raw: tuple[str, ...] = ()) -> None:
-    """Write with a CRC32 per page (verified on every read, for free) and fsync.
-
-    Columns in ``raw`` stay uncompressed: thumbnails barely compress and are then read with
-    one memory map instead of being decompressed on every ``select``."""
-    import pyarrow.parquet as pq
-
-    codecs = {name: ("none" if name in raw else "zstd") for name in table.column_names}
-    pq.write_table(table, path, compression=codecs, write_page_checksum=True)
-    with open(path, "rb") as f:
-        os.fsync(f.fileno())
-
-
-def read_parquet(path: Path):
-    """Read a file written by :func:`_write_parquet`, verifying its page checksums (raises if damaged)."""
-    import pyarrow.parquet as pq
-
-    return pq.read_table(path, memory_map=True, page_checksum_verification=True)
-
-
-def _vectors_column(arr: np.ndarray):
-    import pyarrow as pa
-
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    return pa.FixedSizeListArray.from_arrays(pa.array(arr.reshape(-1)), int(arr.shape[1]))
-
-
-def _vectors_of(col, dim: int | None = None) -> np.ndarray:
-    col = col.combine_chunks() if hasattr(col, "combine_chunks") else col
-    n = len(col)
-    flat = col.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    d = dim if dim is not None else (col.type.list_size if n else 0)
-    return flat.reshape(n, d) if n else np.zeros((0, d), np.float32)
 
 
 @dataclass(frozen=True)
@@ -370,12 +323,10 @@ class VideoEntry:
 
     def has_analysis(self) -> bool:
         meta = _read_meta(self.dir / "analysis")
-        return bool(meta) and meta.get("kind") == _KIND and meta.get("schema_version") == SCHEMA_VERSION
+        return meta is not None and meta.get("kind") == _KIND and meta.get("schema_version") == SCHEMA_VERSION
 
     def load_analysis(self, video: str | os.PathLike) -> Analysis | None:
         """The stored analysis with ``path`` set to ``video``, or None (absent, older, foreign or corrupt)."""
-        from .serialize import load_analysis
-
         adir = self.dir / "analysis"
         meta = _read_meta(adir)
         if meta is None:
@@ -404,8 +355,6 @@ class VideoEntry:
 
     def put_analysis(self, analysis: Analysis) -> None:
         """Write the analysis atomically (replacing an older, foreign or corrupt one)."""
-        from .serialize import write_analysis
-
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".tmp-{uuid.uuid4().hex}"
         tmp.mkdir()
@@ -420,12 +369,8 @@ class VideoEntry:
                     "settings": self.settings,
                 },
             )
-            _fsync_dir(tmp)
-            target = self.dir / "analysis"
-            if target.exists():
-                _remove_tree(target)
-            tmp.rename(target)
-            _fsync_dir(self.dir)
+            # A symlink swap: readers see the old analysis or the new one, never none.
+            install_dir(tmp, self.dir / "analysis")
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -463,17 +408,18 @@ class VideoEntry:
             else []
         )
 
-    def _put_part(self, model_id: str, prefix: str, table) -> None:
+    def _put_part(self, model_id: str, prefix: str, table: Any) -> None:
         mdir = self._model_dir(model_id, create=True)
+        assert mdir is not None  # create=True always gives a folder
         tmp = mdir / f".{prefix}-{uuid.uuid4().hex}.tmp"
         try:
-            _write_parquet(table, tmp)
+            write_parquet(table, tmp)
             final = mdir / f"{prefix}-{uuid.uuid4().hex[:12]}.{_digest(tmp)}.parquet"
             os.replace(tmp, final)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        _fsync_dir(mdir)
+        fsync_dir(mdir)
 
     def _read_parts(self, model_id: str, prefix: str) -> list:
         import pyarrow.parquet as pq
@@ -507,7 +453,7 @@ class VideoEntry:
             )
         if pos.size == 0:
             return
-        table = pa.table({"position": pa.array(pos.astype(np.int32)), "vector": _vectors_column(vec)})
+        table = pa.table({"position": pa.array(pos.astype(np.int32)), "vector": vectors_column(vec)})
         table = table.replace_schema_metadata(
             {"model_id": model_id, "dim": str(vec.shape[1]), "schema_version": str(SCHEMA_VERSION)}
         )
@@ -526,7 +472,7 @@ class VideoEntry:
                 if t.schema.field("vector").type.list_size == tables[-1].schema.field("vector").type.list_size
             ]
         pos = np.concatenate([t.column("position").to_numpy() for t in tables]).astype(np.int64)
-        vec = np.concatenate([_vectors_of(t.column("vector")) for t in tables])
+        vec = np.concatenate([vectors_of(t.column("vector")) for t in tables])
         # last write wins for positions written twice (two processes embedding the same frames)
         order = np.arange(len(pos))[::-1]
         _, first = np.unique(pos[order], return_index=True)

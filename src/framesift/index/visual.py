@@ -16,22 +16,18 @@ embedded before and never decodes the video (only the final fetch of the chosen 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
 
+from ..analysis import Analysis
+from ..progress import ProgressFn
 from ..signals.embedders import Embedder
 from ..signals.visual import VisualEmbeddings
 from ..video.images import JPEG_QUALITY, CandidateImages, decode_candidate_images
 from .store import VideoEntry
 
-if TYPE_CHECKING:
-    from ..api import Analysis
-
 __all__ = ["StoredImages", "attach_visual", "embed_all", "image_kind", "persist_visual"]
-
-ProgressFn = Callable[[str, int, int], None]
 
 
 def image_kind(side: int) -> str:
@@ -80,6 +76,7 @@ class StoredImages(CandidateImages):
                 todo = [k for k in range(len(self._want)) if k not in have]
                 if todo:
                     report = progress or (lambda stage, done, total: None)
+                    assert self.info is not None  # set by __init__ from the analysis
                     blobs = decode_candidate_images(
                         self._video,
                         self.info,
@@ -142,7 +139,7 @@ def attach_visual(
 def persist_visual(analysis: Analysis) -> int:
     """Write the rows embedded since the analysis was loaded to its entry; returns how many."""
     visual, entry = analysis.visual, analysis.entry
-    if visual is None or entry is None:
+    if visual is None or not isinstance(entry, VideoEntry):
         return 0
     pos = visual.unsaved()
     if pos.size:

@@ -132,7 +132,8 @@ def score_ocr(query: str, reads: Sequence[OcrText], embed) -> list[TextItem]:
     items = score_items(query, texts, embed)
     best: list[TextItem | None] = [None] * len(reads)
     for r, item in zip(owner, items):
-        if best[r] is None or item.score > best[r].score:
+        cur = best[r]
+        if cur is None or item.score > cur.score:
             best[r] = item
     return [b if b is not None else TextItem("", 0.0, 0.0) for b in best]
 

@@ -47,14 +47,8 @@ import numpy as np
 from ..signals.embedders.base import Embedder
 from ..signals.embedders.text import normalize
 from ..signals.visual import VisualEmbeddings
-from .coarse_to_fine import (
-    CoarseToFineConfig,
-    coarse_to_fine,
-    find_spans,
-    parse_embed_budget,
-    question_budget,
-    resolve_embed_budget,
-)
+from .coarse_to_fine import CoarseToFineConfig, coarse_to_fine, find_spans
+from .embed_budget import parse_embed_budget, plan_question_budget
 from .query import QueryPlan
 
 __all__ = [
@@ -124,11 +118,11 @@ def visual_channel_budgeted(
 
     Rows already in ``visual`` (an earlier question, or the on-disk index) are reused and never
     embedded again; they are credited against the question's budget up to the first pass's
-    share (:func:`~framesift.scoring.coarse_to_fine.question_budget`), so a follow-up question
+    share (:func:`~framesift.scoring.embed_budget.question_budget`), so a follow-up question
     computes at most a fifth of ``embed_budget`` anew. Rows embedded here are written into
     ``visual`` (through :meth:`VisualEmbeddings.ensure`), the one place the index saves them
     from. ``embed_budget``: embeddings this question may use (a number), ``"auto"`` (model speed and video length, with the span floor
-    of :func:`~framesift.scoring.coarse_to_fine.auto_embed_budget`) or ``"all"`` (dense: every
+    of :func:`~framesift.scoring.embed_budget.auto_embed_budget`) or ``"all"`` (dense: every
     candidate, as without a budget). The score of a candidate is its best cosine over the
     plan's phrase groups (each the renormalised mean of its phrases, :func:`group_vectors`).
     """
@@ -138,10 +132,8 @@ def visual_channel_budgeted(
     cached = np.flatnonzero(visual.mask)
     todo = n - len(cached)
     t0 = time.perf_counter()
-    extra: dict[str, Any] = {"embed_budget_spec": spec}
-    if spec == "auto" and todo > 0:
-        from .coarse_to_fine import AUTO_MINIMUM, measure_embed_rate
-
+    n_spans = None
+    if spec == "auto" and todo > 0:  # the span floor of auto
         spans = find_spans(
             times,
             features,
@@ -151,22 +143,9 @@ def visual_channel_budgeted(
             max_span_s=cfg.max_span_s,
         )
         n_spans = int(spans.max()) + 1 if len(spans) else 0
-        if todo <= AUTO_MINIMUM:
-            # auto never gives fewer than its minimum: the model's speed cannot change the
-            # budget, so skip the speed probe (a batch of noise images, more than a short
-            # video's own embeddings).
-            budget = todo
-            extra |= {"images_per_s": None, "spans_found": n_spans}
-        else:
-            rate = measure_embed_rate(embedder)
-            budget = resolve_embed_budget("auto", todo, duration_s, images_per_s=rate, spans=n_spans)
-            extra |= {"images_per_s": round(rate, 2), "spans_found": n_spans}
-    else:
-        budget = resolve_embed_budget(spec if spec != "auto" else 0, todo, duration_s)
-    asked = budget
-    if spec != "all":  # cached rows stand in for (part of) the first pass: the question costs less
-        budget = question_budget(budget, len(cached), coarse_share=cfg.coarse_share)
-        extra["cache_credit"] = asked - budget
+    budget, asked, extra = plan_question_budget(
+        spec, todo, len(cached), duration_s, embedder=embedder, spans=n_spans, coarse_share=cfg.coarse_share
+    )
     if not plan.groups:
         empty = VisualScores(
             np.full(n, np.nan, np.float32), np.zeros(n, np.float32), np.full(n, -1, np.int64), ~visual.mask

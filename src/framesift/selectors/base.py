@@ -13,7 +13,8 @@ A selector is a pure function of numpy arrays::
 Optional signal keyword arguments a selector may declare: ``events`` (``(N,)`` event strength,
 0 = no event), ``transient`` (``(N,)`` bool, momentary events) and ``tokens`` (below). Anything
 else it declares is a user parameter (exposed as ``--param name=value`` on the CLI). No I/O, no
-global state, deterministic for a given seed. Adding a strategy is one new file with one ``@register``.
+global state, deterministic for a given seed. Adding a strategy is one new file with one ``@register``
+and one import line in :mod:`framesift.selectors`.
 
 Token budgets and per-frame resolution. A selector that declares ``tokens`` receives a
 :class:`framesift.budget.TokenBudget` (or ``None`` when the budget is frames only) and may return
@@ -28,16 +29,14 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..budget.plan import TokenBudget
 from ..errors import InputError
-
-if TYPE_CHECKING:
-    from ..budget import TokenBudget
 
 __all__ = [
     "Picks",
@@ -63,7 +62,9 @@ class Picks:
     scales: tuple[float, ...] | None = None
 
     @staticmethod
-    def of(indices, role: str | list[str], scales=None) -> Picks:
+    def of(
+        indices: Sequence[int] | np.ndarray, role: str | list[str], scales: Sequence[float] | np.ndarray | None = None
+    ) -> Picks:
         """Sorted, de-duplicated picks (the first occurrence of a repeated index wins)."""
         idx = np.asarray(indices, dtype=np.int64)
         roles = [role] * len(idx) if isinstance(role, str) else list(role)
@@ -107,12 +108,11 @@ def register(name: str, *, summary: str, paper: str = "") -> Callable[[Callable[
 
 def list_strategies() -> list[Strategy]:
     """All registered strategies, by name."""
-    _load_builtin()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
 def get_strategy(name: str) -> Strategy:
-    _load_builtin()
+    """The strategy registered as ``name`` (importing :mod:`framesift.selectors` registers the built-ins)."""
     if name not in _REGISTRY:
         raise InputError(f"unknown strategy '{name}' (choose from: {', '.join(sorted(_REGISTRY))})")
     return _REGISTRY[name]
@@ -200,13 +200,7 @@ def run_strategy(
     assert np.all(np.diff(idx) > 0), f"{name} returned unsorted or repeated indices"
     assert picks.scales is None or len(picks.scales) == len(idx), f"{name} returned a scale count unlike its picks"
     if tokens is not None:
-        if picks.scales is None:
-            picks = Picks(indices=idx, roles=picks.roles, scales=(1.0,) * len(idx))
-        assert tokens.cost(picks.scales) <= tokens.limit, f"{name} spent more than {tokens.limit} tokens"
+        scales = picks.scales if picks.scales is not None else (1.0,) * len(idx)
+        picks = Picks(indices=idx, roles=picks.roles, scales=scales)
+        assert tokens.cost(scales) <= tokens.limit, f"{name} spent more than {tokens.limit} tokens"
     return picks
-
-
-def _load_builtin() -> None:
-    # Importing the package registers every built-in strategy (one module each).
-    # Strategies that can spend a token budget on mixed resolutions.
-    from . import aks, auto, bolt, clips, codec, context, fps, mdp3, mmr, qframe, tass, topk, uniform, videotree, zoom  # noqa: F401  # noqa: F401  (literature strategies, issue 4)  # noqa: F401

@@ -74,12 +74,12 @@ class KeyframeIndex:
         # in each is one reduceat over the non-empty ones.
         starts, ends = cross[:-1] + 1, cross[1:]
         keep = ends >= starts
-        best = [0]
+        heads = [0]
         if keep.any():
             st, en = starts[keep], ends[keep]
             seg_rank = np.minimum.reduceat(self.rank[: int(en[-1]) + 1], st)
-            best += self.order[seg_rank].tolist()
-        best = np.unique(np.asarray(best, dtype=np.int64))
+            heads += self.order[seg_rank].tolist()
+        best = np.unique(np.asarray(heads, dtype=np.int64))
         # A GOP boundary can fall just short of a cut and leave it inside a GOP whose keyframe is
         # a drift step: a cut always outranks a keyframe that was several times more predictable.
         chosen = np.zeros(n, dtype=bool)

@@ -149,12 +149,12 @@ def _select(
         best, cond = np.where(reach, new_best, -np.inf), new_cond
 
     picks: list[int] = []
-    j = k
+    col = k
     for parent, take, row, chosen, a in reversed(history):
-        c = int(take[j])
-        if c:
-            picks += idx[a + chosen[row[j], :c]].tolist()
-        j = int(parent[j])
+        n_take = int(take[col])
+        if n_take:
+            picks += idx[a + chosen[row[col], :n_take]].tolist()
+        col = int(parent[col])
     return Picks.of(picks, "relevance x diversity (DPP)")
 
 

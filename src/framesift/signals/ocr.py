@@ -171,7 +171,7 @@ class OcrPool:
         slots = self._slots
         self._heap, self._slots = [], None
         self.read_count = len(items)
-        if not items:
+        if not items or slots is None:  # slots exist once a frame was kept
             return []
         engine = get_ocr_engine("read")
         out: list[OcrText] = []

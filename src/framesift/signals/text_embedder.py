@@ -41,11 +41,14 @@ class TextEmbedder:
             self._model = SentenceTransformer(model_dir, device="cpu")
         except ImportError as exc:  # pragma: no cover - dependency declared in pyproject
             raise FramesiftError(f"text embedder unavailable: {exc}") from exc
-        self.dim = int(
+        dim = (
             self._model.get_embedding_dimension()
             if hasattr(self._model, "get_embedding_dimension")
             else self._model.get_sentence_embedding_dimension()
         )
+        if dim is None:  # sentence-transformers types it Optional: a model without a fixed output size
+            raise FramesiftError(f"text embedder {model_dir} reports no embedding size")
+        self.dim = int(dim)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:

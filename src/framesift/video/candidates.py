@@ -89,7 +89,7 @@ def _sample_plane(frame: av.VideoFrame, plane_index: int, size: tuple[int, int])
     plane = frame.planes[plane_index]
     w, h = size
     ph, pw = plane.height, plane.width
-    buf = np.frombuffer(plane, dtype=np.uint8)
+    buf = np.frombuffer(memoryview(plane), dtype=np.uint8)
     if buf.size != plane.line_size * ph:
         return None
     img = buf.reshape(ph, plane.line_size)[:, :pw]
@@ -106,8 +106,8 @@ def _yuv_blocks(frame: av.VideoFrame, size: tuple[int, int], grid: tuple[int, in
     Other pixel formats fall back to a swscale conversion to grey.
     """
     if frame.format.name.startswith(("yuv", "yuvj")) and len(frame.planes) >= 3:
-        planes = [_sample_plane(frame, k, size) for k in range(3)]
-        if all(p is not None for p in planes):
+        planes = [p for p in (_sample_plane(frame, k, size) for k in range(3)) if p is not None]
+        if len(planes) == 3:
             return np.stack([_blocks(p, grid) for p in planes])
     w, h = size
     grey = frame.reformat(width=w, height=h, format="gray", interpolation="AREA").to_ndarray().astype(np.float32)

@@ -174,7 +174,7 @@ def to_rgb(
     out_w, out_h = display_size(info, max_side)
     if info.rotation in (90, 270):
         out_w, out_h = out_h, out_w  # scale in stored orientation, rotate after
-    arr = frame.reformat(width=out_w, height=out_h, format=fmt, interpolation="AREA").to_ndarray()
+    arr: np.ndarray = frame.reformat(width=out_w, height=out_h, format=fmt, interpolation="AREA").to_ndarray()
     if info.rotation:
         # rotation is counter-clockwise degrees of the display matrix; np.rot90 k>0 is counter-clockwise.
         arr = np.ascontiguousarray(np.rot90(arr, k=info.rotation // 90))

@@ -24,7 +24,9 @@ import av
 import numpy as np
 from PIL import Image
 
-from .decode import to_rgb
+from .._imaging import encode_jpeg
+from ..errors import VideoError
+from .decode import iter_decoded, to_rgb
 from .probe import VideoInfo
 
 __all__ = ["CandidateImages", "JPEG_QUALITY", "decode_candidate_images"]
@@ -53,9 +55,7 @@ class CandidateImages:
 
     # -- storage ---------------------------------------------------------------------------------
     def add(self, index: int, rgb: np.ndarray) -> None:
-        buf = io.BytesIO()
-        Image.fromarray(rgb).save(buf, format="JPEG", quality=JPEG_QUALITY)
-        self.jpegs.append(buf.getvalue())
+        self.jpegs.append(encode_jpeg(Image.fromarray(rgb), JPEG_QUALITY))
         self.frame_index.append(int(index))
 
     def __len__(self) -> int:
@@ -101,8 +101,6 @@ def decode_candidate_images(
     :meth:`CandidateImages.offer`, for an analysis restored from the index that has no images at
     this size yet. Raises :class:`~framesift.errors.VideoError` if a frame cannot be decoded again.
     """
-    from ..errors import VideoError
-    from .decode import iter_decoded
 
     want = np.asarray(frame_index, dtype=np.int64)
     if want.size == 0:

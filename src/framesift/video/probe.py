@@ -190,7 +190,7 @@ def probe(path: str | os.PathLike) -> tuple[VideoInfo, FrameTable]:
     container = open_container(p)
     try:
         if not container.streams.video:
-            kinds = sorted({s.type for s in container.streams}) or ["none"]
+            kinds = sorted({str(s.type) for s in container.streams}) or ["none"]
             raise VideoError(f"{p}: no video stream (streams: {', '.join(kinds)})")
         stream = container.streams.video[0]
         tb = stream.time_base or Fraction(1, 90000)

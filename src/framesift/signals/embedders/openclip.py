@@ -14,7 +14,7 @@ the offset (``round((h - crop) / 2)``), unlike ``transformers``' floor.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
@@ -74,7 +74,7 @@ class OpenClipEmbedder(BatchedImageEncoder):
         cfg = dict(getattr(model.visual, "preprocess_cfg", {}) or {})
         size = cfg.get("size", 224)
         size = int(size[0] if isinstance(size, (tuple, list)) else size)
-        mode = "squash" if cfg.get("resize_mode") == "squash" else "shortest_edge"
+        mode: Literal["squash", "shortest_edge"] = "squash" if cfg.get("resize_mode") == "squash" else "shortest_edge"
         self.prep = ImagePrep(
             mode=mode,
             size=size,
@@ -109,7 +109,8 @@ class OpenClipEmbedder(BatchedImageEncoder):
         for i, t in enumerate(texts):
             parts = [t]
             if callable(encode) and len(encode(t)) + 2 > self.context:
-                parts, cur = [], []
+                parts = []
+                cur: list[str] = []
                 for w in t.split():
                     if cur and len(encode(" ".join([*cur, w]))) + 2 > self.context:
                         parts.append(" ".join(cur))

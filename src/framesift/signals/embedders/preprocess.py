@@ -71,6 +71,7 @@ class ImagePrep:
         size = _as_dict(getattr(proc, "size", None))
         if not getattr(proc, "do_resize", True):
             raise ValueError("image processors that do not resize are not supported")
+        mode: Literal["squash", "shortest_edge"]
         if size.get("shortest_edge"):
             mode, side = "shortest_edge", int(size["shortest_edge"])
         elif size.get("height") and size.get("width"):
@@ -141,8 +142,8 @@ def _as_dict(v: Any) -> dict[str, Any]:
 
 def _triple(v: Any) -> tuple[float, float, float]:
     if isinstance(v, (int, float)):
-        return (float(v),) * 3  # type: ignore[return-value]
-    t = tuple(float(x) for x in v)
+        return (float(v), float(v), float(v))
+    t = [float(x) for x in v]
     if len(t) != 3:
         raise ValueError(f"expected 3 channel values, got {v}")
-    return t  # type: ignore[return-value]
+    return (t[0], t[1], t[2])

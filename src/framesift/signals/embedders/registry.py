@@ -92,7 +92,8 @@ def _hub_path(repo: str) -> tuple[Path, str]:
             raise InputError(
                 f"model '{repo}' is not in the Hugging Face cache and could not be downloaded ({reason}); "
                 f"download it where the hub is reachable (huggingface-cli download {repo} --local-dir DIR) "
-                "and pass --model DIR"
+                "and pass that folder as model (--model DIR)",
+                param="model",
             ) from exc
     if not (path / "config.json").is_file():
         raise InputError(f"model '{repo}': the hub snapshot has no config.json (not a transformers checkpoint)")
@@ -113,7 +114,7 @@ def _load(spec: str, threads: int | None, batch_size: int) -> Embedder:
     from .onnx import OnnxEmbedder, is_onnx_export
 
     if not spec:
-        raise InputError("--model is empty")
+        raise InputError("model is empty", param="model")
     if spec.startswith("open_clip:"):
         from .openclip import OpenClipEmbedder
 
@@ -189,10 +190,10 @@ def list_models(dirs: list[str | os.PathLike] | tuple = ()) -> list[ModelEntry]:
         )
         for spec, desc in KNOWN_MODELS.items()
     ]
-    for repo, p in sorted(cached.items()):
-        if repo not in KNOWN_MODELS:
+    for repo_id, p in sorted(cached.items()):
+        if repo_id not in KNOWN_MODELS:
             backend, desc = _describe_dir(Path(p)) or ("transformers", "")
-            entries.append(ModelEntry(repo, desc, True, p, backend))
+            entries.append(ModelEntry(repo_id, desc, True, p, backend))
     for d in dirs:
         base = Path(d).expanduser()
         candidates = [base] + (sorted(c for c in base.iterdir() if c.is_dir()) if base.is_dir() else [])

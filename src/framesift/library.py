@@ -19,24 +19,30 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
-from ..errors import InputError
-from ..signals.embedders import Embedder
-from .store import IndexStore, VideoEntry, open_store
+from ._atomic import write_bytes_atomic
+from ._imaging import encode_jpeg
+from .analysis import Analysis, AnalysisOptions, OcrSetting
+from .errors import InputError
+from .index.cached import cached_analysis
+from .index.store import IndexStore, VideoEntry, open_store
+from .index.visual import embed_all
+from .progress import ProgressFn
+from .scoring.relevance import best_text_channel, score_text
+from .signals.embedders import Embedder, load_embedder
+from .video.decode import iter_decoded, to_rgb
 
 __all__ = ["IndexResult", "Moment", "VIDEO_SUFFIXES", "index_video", "resolve_videos", "search"]
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv", ".flv")
 _RRF_K = 60
-
-ProgressFn = Callable[[str, int, int], None]
 
 
 def resolve_videos(paths: Iterable[str | os.PathLike]) -> list[Path]:
@@ -69,7 +75,7 @@ class IndexResult:
     seconds: float = 0.0
     entry: VideoEntry | None = field(default=None, repr=False)
     #: the analysis as loaded or built (dropped by callers that index many videos)
-    analysis: Any = field(default=None, repr=False)
+    analysis: Analysis | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,26 +92,22 @@ class IndexResult:
 def index_video(
     video: str | os.PathLike,
     *,
-    cache: Any = True,
+    cache: bool | str | os.PathLike[str] | IndexStore = True,
     model: str | Embedder | None = None,
-    subtitles: str | os.PathLike | None = None,
+    subtitles: str | os.PathLike[str] | None = None,
     fps: float = 1.0,
     events: bool = True,
-    ocr: Any = "auto",
+    ocr: OcrSetting = "auto",
     progress: ProgressFn | None = None,
 ) -> IndexResult:
     """Make sure ``video`` is in the index: its analysis, plus with ``model`` (a spec for
     :func:`~framesift.signals.embedders.load_embedder` or an Embedder) the model-size images and
     the embeddings of *all* candidates, through the same :func:`framesift.analyze` path ``select``
     uses (rows are written as they are computed: a killed run resumes with the missing ones)."""
-    from ..api import analyze
-    from .visual import embed_all
-
     t0 = time.perf_counter()
-    store = open_store(cache if cache is not False else True)
-    analysis = analyze(
-        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=store
-    )
+    options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles)
+    store = _store(cache)
+    analysis = cached_analysis(video, store, options, model=model, progress=progress)
     entry = analysis.entry
     if "index_write" not in analysis.timings:
         status = "cached"
@@ -125,7 +127,7 @@ def index_video(
         embedded=embedded,
         model_id=analysis.visual.model_id if analysis.visual is not None else None,
         seconds=time.perf_counter() - t0,
-        entry=entry,
+        entry=entry if isinstance(entry, VideoEntry) else None,
         analysis=analysis,
     )
 
@@ -195,12 +197,12 @@ def search(
     query: str,
     *,
     top: int = 10,
-    cache: Any = True,
+    cache: bool | str | os.PathLike[str] | IndexStore = True,
     model: str | Embedder | None = None,
     index_missing: bool = True,
     fps: float = 1.0,
     events: bool = True,
-    ocr: Any = "auto",
+    ocr: OcrSetting = "auto",
     min_gap_s: float = 5.0,
     thumbs_dir: str | os.PathLike | None = None,
     progress: ProgressFn | None = None,
@@ -213,17 +215,12 @@ def search(
     yet are embedded first (unless ``index_missing`` is False). Returns at most ``top`` moments, best first, each with a
     thumbnail JPEG written under ``thumbs_dir`` (default: ``<cache>/thumbs``).
     """
-    from ..api import _score_text, _Timer
-
     if not isinstance(query, str) or not query.strip():
-        raise InputError("search needs a non-empty --query")
+        raise InputError("search needs a non-empty query", param="query")
     if top < 1:
-        raise InputError(f"--top must be at least 1 (got {top})")
-    from ..signals.embedders import load_embedder
-
+        raise InputError(f"top must be at least 1 (got {top})", param="top")
     embedder = load_embedder(model) if model is not None else None
-    store = open_store(cache if cache is not False else True)
-    assert store is not None
+    store = _store(cache)
     targets = _targets(store, videos, fps=fps, events=events, ocr=ocr)
     scored: list[_Scored] = []
     for k, (path, entry) in enumerate(targets):
@@ -233,17 +230,8 @@ def search(
             analysis = entry.load_analysis(path or "")
         if analysis is None:
             continue
-        channels, ev = _score_text(query, analysis, _Timer())
-        evidence: list[str | None] = [None] * len(analysis.candidates)
-        best = np.zeros(len(analysis.candidates), np.float32)
-        for name, which, texts in (
-            ("subtitle", ev.sub_which, [ln.text for ln in ev.sub_lines]),
-            ("ocr", ev.ocr_which, [it.text for it in ev.ocr_items]),
-        ):
-            if which is None:
-                continue
-            for j in np.flatnonzero((which >= 0) & (channels[name] > best)):
-                evidence[j], best[j] = texts[int(which[j])], channels[name][j]
+        channels, ev = score_text(query, analysis)
+        evidence = ev.best_text(channels, len(analysis.candidates))
         scored.append(
             _Scored(
                 path=str(path),
@@ -269,17 +257,12 @@ def search(
         # Rank by the cosine itself, whatever its sign: CLIP-family cosines of a good match can be
         # negative for some models, and only their order matters for the fusion.
         for rank, (vh, sk, pos, val) in enumerate(hits, 1):
-            s = by_entry.get((vh, sk))
-            if s is not None and pos < len(s.times):
-                s.channels["visual"][pos] = val
-                s.visual_rank[pos] = rank
+            hit = by_entry.get((vh, sk))
+            if hit is not None and pos < len(hit.times):
+                hit.channels["visual"][pos] = val
+                hit.visual_rank[pos] = rank
     # Library-wide fusion: text = best text channel (as in select); visual fused by rank.
-    text = [
-        np.max(np.stack([s.channels[c] for c in ("subtitle", "ocr") if c in s.channels]), axis=0)
-        if any(c in s.channels for c in ("subtitle", "ocr"))
-        else np.zeros(len(s.times), np.float32)
-        for s in scored
-    ]
+    text = [best_text_channel(s.channels, len(s.times)) for s in scored]
     sizes = [len(s.times) for s in scored]
     flat_text = np.concatenate(text)
     if embedder is not None:
@@ -320,9 +303,17 @@ def search(
     return moments
 
 
+def _store(cache: bool | str | os.PathLike[str] | IndexStore) -> IndexStore:
+    """The store ``cache`` names; corpus tasks always use one (``False`` means the default)."""
+    store = open_store(cache if cache is not False else True)
+    assert store is not None
+    return store
+
+
 def _targets(store: IndexStore, videos, *, fps, events, ocr) -> list[tuple[str | None, VideoEntry]]:
     if videos is None or (not isinstance(videos, (str, os.PathLike)) and len(videos) == 0):
-        out, seen = [], set()
+        out: list[tuple[str | None, VideoEntry]] = []
+        seen: set[str] = set()
         for s in store.entries():
             if s.valid and s.video_hash not in seen:
                 seen.add(s.video_hash)
@@ -334,10 +325,6 @@ def _targets(store: IndexStore, videos, *, fps, events, ocr) -> list[tuple[str |
 
 def _write_thumbnails(moments: list[Moment], found, root: Path, side: int = 320) -> None:
     """One JPEG per moment (320 px from the video; the stored 64-px thumbnail if the video is gone)."""
-    from PIL import Image
-
-    from ..video.decode import iter_decoded, to_rgb
-
     root.mkdir(parents=True, exist_ok=True)
     loaded: dict[int, Any] = {}
     for m, (_, s, k) in zip(moments, found):
@@ -358,7 +345,5 @@ def _write_thumbnails(moments: list[Moment], found, root: Path, side: int = 320)
                     img = Image.fromarray(analysis.candidates.thumbs[k])
             if img is None:
                 continue
-            tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
-            img.save(tmp, format="JPEG", quality=88)
-            os.replace(tmp, out)
+            write_bytes_atomic(out, encode_jpeg(img, 88))
         m.thumbnail = str(out)

@@ -15,7 +15,8 @@ import av
 import numpy as np
 import pytest
 
-from framesift.bench.synth import _paint_frame_id, frame_id_from_pixels, write_srt
+from _odd_videos import _paint_frame_id, frame_id_from_pixels
+from framesift.bench.transcript import write_srt
 from framesift.errors import InputError, VideoError
 from framesift.video.candidates import extract_candidates
 from framesift.video.decode import _SEEK_OVERHEAD_FRAMES, ReadPlan, iter_decoded, plan_reads, to_rgb

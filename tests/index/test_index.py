@@ -19,10 +19,10 @@ import pytest
 
 import framesift
 from framesift.api import analyze, select_from
-from framesift.bench.synth import Needle, make_video
+from framesift.bench.needle_video import Needle, make_video
 from framesift.errors import InputError
 from framesift.index import IndexStore, content_hash
-from framesift.index.library import index_video, search
+from framesift.library import index_video, search
 
 SRC = str(Path(framesift.__file__).resolve().parents[1])
 
@@ -158,12 +158,14 @@ def test_round_trip_gives_the_same_selection(tmp_path, needle_video):
 
 
 def test_select_on_an_indexed_video_only_fetches_frames(tmp_path, library, monkeypatch):
-    import framesift.api as api
+    import framesift.analysis as analysis_mod
+    import framesift.selection as selection_mod
+    import framesift.video.fetch as fetch_mod
 
     video = library[1]
     cold = framesift.select(video, "What is the vault code?", 4, cache=tmp_path, ocr=False)
     calls = {"iter_decoded": 0}
-    real_iter = api.iter_decoded
+    real_iter = fetch_mod.iter_decoded
 
     def forbidden(*a, **k):
         raise AssertionError("the video was probed or decoded although it is indexed")
@@ -172,10 +174,11 @@ def test_select_on_an_indexed_video_only_fetches_frames(tmp_path, library, monke
         calls["iter_decoded"] += 1
         yield from real_iter(*a, **k)
 
-    monkeypatch.setattr(api, "probe", forbidden)
-    monkeypatch.setattr(api, "extract_candidates", forbidden)
-    monkeypatch.setattr(api, "load_subtitles", forbidden)
-    monkeypatch.setattr(api, "iter_decoded", counting)
+    monkeypatch.setattr(analysis_mod, "probe", forbidden)
+    monkeypatch.setattr(selection_mod, "probe", forbidden)
+    monkeypatch.setattr(analysis_mod, "extract_candidates", forbidden)
+    monkeypatch.setattr(analysis_mod, "load_subtitles", forbidden)
+    monkeypatch.setattr(fetch_mod, "iter_decoded", counting)
     warm = framesift.select(video, "What is the vault code?", 4, cache=tmp_path, ocr=False, fetch=True)
     assert warm.indices == cold.indices
     assert all(f.image is not None and f.image.size == (320, 180) for f in warm.frames)
@@ -407,8 +410,10 @@ def test_index_with_a_model_then_visual_search(tmp_path, quiet_clip, tiny_onnx):
 
 
 def test_select_with_model_and_cache_twice_decodes_and_embeds_nothing_new(tmp_path, quiet_clip, tiny_onnx, monkeypatch):
-    import framesift.api as api
+    import framesift.analysis as analysis_mod
+    import framesift.selection as selection_mod
     import framesift.video.decode as decode
+    import framesift.video.fetch as fetch_mod
     from framesift.signals.embedders import load_embedder
 
     emb = load_embedder(str(tiny_onnx("clip")))
@@ -431,9 +436,10 @@ def test_select_with_model_and_cache_twice_decodes_and_embeds_nothing_new(tmp_pa
         yield from real_iter(*a, **k)
 
     for name in ("probe", "extract_candidates", "load_subtitles"):
-        monkeypatch.setattr(api, name, forbidden)
+        monkeypatch.setattr(analysis_mod, name, forbidden)
+    monkeypatch.setattr(selection_mod, "probe", forbidden)
     monkeypatch.setattr(decode, "iter_decoded", forbidden)  # what the image completion would use
-    monkeypatch.setattr(api, "iter_decoded", counting)  # the final fetch
+    monkeypatch.setattr(fetch_mod, "iter_decoded", counting)  # the final fetch
     seen["images"] = 0
     warm = framesift.select(quiet_clip, q, 4, cache=tmp_path, ocr=False, model=emb, fetch=True)
     assert seen["images"] == 0 and fetches["n"] == 1

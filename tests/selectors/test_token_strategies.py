@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from framesift.budget import TokenBudget, frames_for_tokens, run_at_tokens
+from framesift.budget import TokenBudget, frames_for_tokens
 from framesift.errors import InputError
 from framesift.selectors import Picks, run_strategy
+from framesift.selectors.tokens import run_at_tokens
 
 NATIVE = (1280, 720)
 

@@ -8,14 +8,15 @@ result says what was spent, so a table can show frames and tokens side by side.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..selectors.base import Picks, get_strategy, run_strategy
-from .families import ModelFamily, Size
-from .plan import TokenBudget
+from ..budget.families import ModelFamily, Size
+from ..budget.plan import TokenBudget
+from .base import Picks, get_strategy, run_strategy
 
 __all__ = ["TokenRun", "run_at_tokens", "mixes_resolutions"]
 
@@ -42,8 +43,6 @@ class TokenRun:
 
 def mixes_resolutions(name: str) -> bool:
     """Whether strategy ``name`` takes a token budget itself (declares ``tokens``)."""
-    import inspect
-
     return "tokens" in inspect.signature(get_strategy(name).fn).parameters
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import framesift
 from _colour import ColourEmbedder
-from framesift.bench.synth import encode_rgb
+from _encode import encode_rgb
 from framesift.cli import main
 from framesift.signals.embedders import load_embedder
 from framesift.signals.visual import VisualEmbeddings

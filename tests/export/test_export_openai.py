@@ -31,7 +31,7 @@ def _images(msgs):
 
 
 def test_each_image_follows_its_true_time(selection):
-    msgs = openai_messages(selection, "What happens?", system="Be brief.")
+    msgs = openai_messages(selection.frames, selection.video, "What happens?", system="Be brief.")
     assert msgs[0] == {"role": "system", "content": "Be brief."}
     assert msgs[-1]["role"] == "user" and msgs[-1]["content"][-1] == {"type": "text", "text": "What happens?"}
     imgs = _images(msgs)
@@ -46,25 +46,28 @@ def test_each_image_follows_its_true_time(selection):
 
 def test_max_side_and_frames_without_images(selection):
     for f in selection.frames:
-        f.image = None  # decoded again from the video by the exporter
-    imgs = _images(openai_messages(selection, "q", max_side=200, detail="low"))
+        f.image = None  # decoded again from the video by Selection.to_openai_messages (exporters never decode)
+    imgs = _images(selection.to_openai_messages("q", max_side=200, detail="low"))
     assert [im.size for _, im, _ in imgs] == [(200, 112)] * 5
     assert all(p["image_url"]["detail"] == "low" for _, _, p in imgs)
 
 
 def test_payload_cap_shrinks_images_not_frames(selection, monkeypatch):
-    full = sum(len(p["image_url"]["url"]) for _, _, p in _images(openai_messages(selection, "q", max_side=0)))
+    full = sum(
+        len(p["image_url"]["url"])
+        for _, _, p in _images(openai_messages(selection.frames, selection.video, "q", max_side=0))
+    )
     monkeypatch.setattr(oai, "MAX_PAYLOAD_BYTES", full // 6)
-    imgs = _images(openai_messages(selection, "q", max_side=0))
+    imgs = _images(openai_messages(selection.frames, selection.video, "q", max_side=0))
     assert len(imgs) == 5
     assert sum(len(p["image_url"]["url"]) - len("data:image/jpeg;base64,") for _, _, p in imgs) <= full // 6
 
 
 def test_bad_options(selection):
     with pytest.raises(InputError, match="detail"):
-        openai_messages(selection, "q", detail="huge")
+        openai_messages(selection.frames, selection.video, "q", detail="huge")
     with pytest.raises(InputError, match="jpeg_quality"):
-        openai_messages(selection, "q", jpeg_quality=0)
+        openai_messages(selection.frames, selection.video, "q", jpeg_quality=0)
 
 
 def test_format_timestamp():

@@ -16,15 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from framesift.errors import InputError
-from framesift.scoring.coarse_to_fine import (
-    CoarseToFineConfig,
+from framesift.scoring.coarse_to_fine import CoarseToFineConfig, coarse_to_fine, find_spans
+from framesift.scoring.embed_budget import (
     auto_embed_budget,
-    coarse_to_fine,
-    find_spans,
     measure_embed_rate,
     parse_embed_budget,
     resolve_embed_budget,
 )
+from framesift.scoring.query import plan_query
+from framesift.scoring.visual_relevance import visual_channel_budgeted
+from framesift.signals.visual import VisualEmbeddings
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -267,10 +268,23 @@ def test_parse_and_resolve_embed_budget():
         resolve_embed_budget("auto", 3600, 3600.0)
 
 
-def test_score_visual_through_the_embedder_protocol():
-    """Glue: text query + images by position -> budgeted scores; exact rows match the embedder."""
-    from framesift.scoring.coarse_to_fine import score_visual
+class _ArrayImages:
+    """Candidate images held as arrays (what ``CandidateImages.get`` returns), counting requests."""
 
+    def __init__(self, images: np.ndarray) -> None:
+        self.images = images
+        self.asked: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def get(self, positions):
+        self.asked.extend(int(p) for p in positions)
+        return [self.images[p] for p in positions]
+
+
+def test_budgeted_visual_channel_through_the_embedder_protocol():
+    """Glue: text query + images by position -> budgeted scores; exact rows match the embedder."""
     e = _NumpyEmbedder()
     rng = np.random.default_rng(0)
     n = 300
@@ -278,19 +292,20 @@ def test_score_visual_through_the_embedder_protocol():
     base = rng.integers(0, 256, size=(30, 64, 64, 3))
     images = np.clip(base[shot] + rng.normal(0, 4, size=(n, 64, 64, 3)), 0, 255).astype(np.uint8)
     feats = _unit(images[:, ::8, ::8].reshape(n, -1).astype(np.float32) - 128)
-    asked: list[int] = []
+    plan = plan_query("a question", expand_query=False)
 
-    def images_at(pos):
-        asked.extend(int(p) for p in pos)
-        return [images[p] for p in pos]
+    def channel(embed_budget):
+        store = _ArrayImages(images)
+        visual = VisualEmbeddings.empty(e, store)  # type: ignore[arg-type]  # any object with len() and get()
+        scores, account = visual_channel_budgeted(
+            visual, plan, e, np.arange(n, dtype=float), feats, duration_s=300.0, embed_budget=embed_budget
+        )
+        return scores, account, store.asked
 
-    res = score_visual(
-        e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0, embed_budget=40
-    )
-    assert res.spent == len(asked) <= 40
+    res, account, asked = channel(40)
+    assert account["frames_embedded"] == len(asked) <= 40
     truth = e.encode_images(list(images)) @ e.encode_texts(["a question"])[0]
-    np.testing.assert_allclose(res.scores[res.embedded], truth[res.embedded], atol=1e-5)
-    dense = score_visual(
-        e, ["a question"], images_at, np.arange(n, dtype=float), feats, duration_s=300.0, embed_budget=None
-    )
-    assert dense.embedded.all()
+    exact = ~res.estimated
+    np.testing.assert_allclose(res.cosine[exact], truth[exact], atol=1e-5)
+    dense, _, _ = channel("all")
+    assert not dense.estimated.any()

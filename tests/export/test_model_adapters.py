@@ -42,7 +42,7 @@ import torch
 from PIL import Image
 
 import framesift
-from framesift.bench.synth import frame_id_from_pixels
+from _odd_videos import frame_id_from_pixels
 from framesift.budget import count_tokens
 from framesift.errors import InputError
 from framesift.export.gemini import gemini_contents, group_clips
@@ -186,7 +186,7 @@ def _vllm_load(body: dict) -> tuple[np.ndarray, dict]:
 
 
 def test_vllm_request_carries_true_indices_and_source_fps(cfr_sel, cfr_video):
-    body = vllm_request(cfr_sel, "What happens?", model="Qwen/Qwen3-VL-2B-Instruct")
+    body = cfr_sel.to_vllm_request("What happens?", model="Qwen/Qwen3-VL-2B-Instruct")
     json.dumps(body)  # the request is plain JSON
     assert body["model"] == "Qwen/Qwen3-VL-2B-Instruct"
     assert body["messages"][-1]["content"][-1] == {"type": "text", "text": "What happens?"}
@@ -202,7 +202,7 @@ def test_vllm_request_carries_true_indices_and_source_fps(cfr_sel, cfr_video):
 
 
 def test_vllm_metadata_gives_qwen3_markers_at_the_true_times(cfr_sel):
-    frames, meta = _vllm_load(vllm_request(cfr_sel, "q"))
+    frames, meta = _vllm_load(cfr_sel.to_vllm_request("q"))
     md = VideoMetadata(
         **{k: meta[k] for k in ("total_num_frames", "fps", "duration", "video_backend", "frames_indices")}
     )
@@ -217,13 +217,13 @@ def test_vllm_metadata_gives_qwen3_markers_at_the_true_times(cfr_sel):
 def test_vllm_sends_more_than_the_default_32_frames(cfr_video):
     sel = framesift.select(cfr_video.path, "", 40, strategy="uniform", fps=20, ocr=False)
     assert len(sel.frames) == 40
-    frames, meta = _vllm_load(vllm_request(sel, "q", max_side=64))
+    frames, meta = _vllm_load(sel.to_vllm_request("q", max_side=64))
     assert len(frames) == 40 and meta["frames_indices"] == sel.indices
     assert max(frames.shape[1:3]) == 64
 
 
 def test_vllm_duplicate_pairing_gives_each_pick_its_own_marker(cfr_sel):
-    frames, meta = _vllm_load(vllm_request(cfr_sel, "q", pairing="duplicate"))
+    frames, meta = _vllm_load(cfr_sel.to_vllm_request("q", pairing="duplicate"))
     assert len(frames) == 10
     md = VideoMetadata(
         total_num_frames=meta["total_num_frames"], fps=meta["fps"], frames_indices=meta["frames_indices"]
@@ -235,7 +235,7 @@ def test_vllm_duplicate_pairing_gives_each_pick_its_own_marker(cfr_sel):
 
 
 def test_qwen_metadata_gives_markers_at_the_true_times(cfr_sel):
-    q = qwen_inputs(cfr_sel, "What happens?")
+    q = cfr_sel.to_qwen_messages("What happens?")
     json.dumps({k: v for k, v in q.items() if k != "messages"})
     element = q["messages"][-1]["content"][0]
     assert element["type"] == "video" and len(element["video"]) == 6
@@ -251,7 +251,7 @@ def test_qwen_metadata_gives_markers_at_the_true_times(cfr_sel):
 
 
 def test_qwen_vl_utils_reads_the_element_but_renumbers_frames(cfr_sel, qwen_vl_utils):
-    q = qwen_inputs(cfr_sel, "q", frames="base64")
+    q = cfr_sel.to_qwen_messages("q", frames="base64")
     json.dumps(q)
     _, videos, kwargs = qwen_vl_utils.process_vision_info(
         q["messages"], return_video_kwargs=True, return_video_metadata=True, image_patch_size=16
@@ -304,7 +304,7 @@ def test_qwen_frame_size_stays_within_limits():
 
 
 def test_qwen25_uses_28px_units_mean_spacing_and_text_times(cfr_sel):
-    q = qwen_inputs(cfr_sel, "q", model="qwen2.5-vl")
+    q = cfr_sel.to_qwen_messages("q", model="qwen2.5-vl")
     element = q["messages"][-1]["content"][0]
     h, w = element["resized_height"], element["resized_width"]
     assert h % 28 == 0 and w % 28 == 0
@@ -322,7 +322,7 @@ def test_qwen25_uses_28px_units_mean_spacing_and_text_times(cfr_sel):
 
 def test_qwen_notes_delayed_start(delayed_video):
     sel = framesift.select(delayed_video.path, "", 4, strategy="uniform", ocr=False)
-    q = qwen_inputs(sel, "q")
+    q = sel.to_qwen_messages("q")
     assert any("starts at 2.000s" in n for n in q["framesift"]["notes"])
     # index / fps counts from the first frame: the markers are the times minus the start.
     frames = np.stack([np.asarray(im) for im in q["messages"][-1]["content"][0]["video"]])
@@ -332,11 +332,15 @@ def test_qwen_notes_delayed_start(delayed_video):
 
 def test_adapters_refuse_a_selection_without_images(cfr_video):
     sel = framesift.select(cfr_video.path, "", 3, strategy="uniform", ocr=False, fetch=False)
-    for call in (lambda: vllm_request(sel, "q"), lambda: qwen_inputs(sel, "q"), lambda: gemini_contents(sel, "q")):
+    for call in (
+        lambda: vllm_request(sel.frames, sel.video, "q"),
+        lambda: qwen_inputs(sel.frames, sel.video, "q"),
+        lambda: gemini_contents(sel.frames, sel.video, "q"),
+    ):
         with pytest.raises(InputError, match="fetch=True"):
             call()
     with pytest.raises(InputError, match="pairing"):
-        vllm_request(framesift.select(cfr_video.path, "", 2, strategy="uniform", ocr=False), "q", pairing="pairs")
+        framesift.select(cfr_video.path, "", 2, strategy="uniform", ocr=False).to_vllm_request("q", pairing="pairs")
 
 
 # --------------------------------------------------------------------------- Gemini
@@ -358,7 +362,7 @@ def test_gemini_clips_and_images_validate_against_the_sdk(cfr_video):
     sel = framesift.select(cfr_video.path, "", 100, strategy="uniform", fps=10, ocr=False)  # all candidates
     sel.frames = [f for f in sel.frames if round(f.time, 2) in (0.0, 0.1, 0.2, 0.3, 2.5)]
     assert len(sel.frames) == 5
-    contents = gemini_contents(sel, "What is shown?", max_gap=0.5)
+    contents = sel.to_gemini_contents("What is shown?", max_gap=0.5)
     json.dumps(contents)
     parsed = [genai_types.Content.model_validate(c) for c in contents]
     parts = parsed[0].parts
@@ -381,36 +385,40 @@ def test_gemini_clips_and_images_validate_against_the_sdk(cfr_video):
 def test_gemini_file_uri_and_fallbacks(cfr_video, subs_video):
     sel = framesift.select(cfr_video.path, "", 4, strategy="uniform", fps=10, ocr=False)
     uri = "https://generativelanguage.googleapis.com/v1beta/files/abc123"
-    c = gemini_contents(sel, "q", video_uri=uri, max_gap=1.0)
+    c = sel.to_gemini_contents("q", video_uri=uri, max_gap=1.0)
     vids = [p for p in c[0]["parts"] if "videoMetadata" in p]
     assert len(vids) == 1 and vids[0]["fileData"] == {"fileUri": uri, "mimeType": "video/mp4"}
     # Inline limit too small: every pick becomes an image (auto) or it is refused (always).
-    c = gemini_contents(sel, "q", max_gap=1.0, inline_limit=1000)
+    c = sel.to_gemini_contents("q", max_gap=1.0, inline_limit=1000)
     assert sum("inlineData" in p for p in c[0]["parts"]) == 4 and not any("videoMetadata" in p for p in c[0]["parts"])
     with pytest.raises(InputError, match="video_uri"):
-        gemini_contents(sel, "q", max_gap=1.0, inline_limit=1000, clips="always")
-    assert not any("videoMetadata" in p for p in gemini_contents(sel, "q", clips="never")[0]["parts"])
+        sel.to_gemini_contents("q", max_gap=1.0, inline_limit=1000, clips="always")
+    assert not any("videoMetadata" in p for p in sel.to_gemini_contents("q", clips="never")[0]["parts"])
     # The limit counts the lone images too: room for the video alone is not enough.
     mixed = framesift.select(cfr_video.path, "", 100, strategy="uniform", fps=10, ocr=False)
     mixed.frames = [f for f in mixed.frames if round(f.time, 2) in (0.0, 0.1, 2.5)]
     video_b64 = len(base64.b64encode(Path(cfr_video.path).read_bytes()))
     assert any(
         "videoMetadata" in p
-        for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10**6)[0]["parts"]
+        for p in mixed.to_gemini_contents("q", max_gap=0.5, inline_limit=video_b64 + 10**6)[0]["parts"]
     )
     assert not any(
-        "videoMetadata" in p for p in gemini_contents(mixed, "q", max_gap=0.5, inline_limit=video_b64 + 10)[0]["parts"]
+        "videoMetadata" in p
+        for p in mixed.to_gemini_contents("q", max_gap=0.5, inline_limit=video_b64 + 10)[0]["parts"]
     )
     # Matroska is not a Gemini video type: images, unless a URI is given.
     mkv = framesift.select(subs_video.path, "", 3, strategy="uniform", fps=10, ocr=False)
-    assert not any("videoMetadata" in p for p in gemini_contents(mkv, "q", max_gap=5)[0]["parts"])
+    assert not any("videoMetadata" in p for p in mkv.to_gemini_contents("q", max_gap=5)[0]["parts"])
 
 
 # --------------------------------------------------------------------------- Selection methods
 
 
 def test_selection_methods_call_the_adapters(cfr_sel):
-    assert cfr_sel.to_vllm_request("q")["media_io_kwargs"] == vllm_request(cfr_sel, "q")["media_io_kwargs"]
+    assert (
+        cfr_sel.to_vllm_request("q")["media_io_kwargs"]
+        == vllm_request(cfr_sel.frames, cfr_sel.video, "q")["media_io_kwargs"]
+    )
     assert cfr_sel.to_qwen_messages("q", model="qwen2.5-vl")["framesift"]["model"] == "qwen2.5-vl"
     assert cfr_sel.to_gemini_contents("q")[0]["parts"][-1] == {"text": "q"}
 
@@ -523,7 +531,7 @@ def test_qwen_mixed_selection_is_one_video_per_planned_size(mixed_sels, case):
     sel = mixed_sels[case]
     family = case[1]
     patch = 16 if family == "qwen3-vl" else 14
-    q = qwen_inputs(sel, "q", model=family)
+    q = sel.to_qwen_messages("q", model=family)
     json.dumps({k: v for k, v in q.items() if k != "messages"})
     elements = [c for c in q["messages"][-1]["content"] if c["type"] == "video"]
     by_size: dict[tuple[int, int], list] = {}
@@ -557,7 +565,7 @@ def test_qwen_mixed_selection_is_one_video_per_planned_size(mixed_sels, case):
 
 def test_qwen_vl_utils_loads_each_planned_video_unchanged(mixed_sels, qwen_vl_utils):
     sel = mixed_sels[("qframe", "qwen3-vl")]
-    q = qwen_inputs(sel, "q", model="qwen3-vl", frames="base64")
+    q = sel.to_qwen_messages("q", model="qwen3-vl", frames="base64")
     json.dumps(q)
     _, videos, _ = qwen_vl_utils.process_vision_info(
         q["messages"], return_video_kwargs=True, return_video_metadata=True, image_patch_size=16
@@ -570,7 +578,7 @@ def test_qwen_vl_utils_loads_each_planned_video_unchanged(mixed_sels, qwen_vl_ut
 
 def test_qwen_mixed_selection_for_another_family_is_fitted_and_says_so(mixed_sels):
     sel = mixed_sels[("clips", "qwen2.5-vl")]  # planned in 28-px units, sent to Qwen3-VL (32-px)
-    q = qwen_inputs(sel, "q", model="qwen3-vl")
+    q = sel.to_qwen_messages("q", model="qwen3-vl")
     assert q["framesift"]["sizes"] == "fitted"
     assert any("planned for qwen2.5-vl" in n for n in q["framesift"]["notes"])
     elements = [c for c in q["messages"][-1]["content"] if c["type"] == "video"]
@@ -586,7 +594,7 @@ def test_qwen_mixed_selection_for_another_family_is_fitted_and_says_so(mixed_sel
 
 def test_qwen_duplicate_pairing_of_a_plan_reports_the_extra_tokens(mixed_sels):
     sel = mixed_sels[("qframe", "qwen3-vl")]
-    q = qwen_inputs(sel, "q", model="qwen3-vl", pairing="duplicate")
+    q = sel.to_qwen_messages("q", model="qwen3-vl", pairing="duplicate")
     assert q["framesift"]["visual_tokens"] > sel.tokens["tokens_spent"]
     assert any(f"the plan counted {sel.tokens['tokens_spent']}" in n for n in q["framesift"]["notes"])
 
@@ -594,7 +602,7 @@ def test_qwen_duplicate_pairing_of_a_plan_reports_the_extra_tokens(mixed_sels):
 def test_vllm_mixed_selection_is_one_video_within_the_plan(mixed_sels):
     sel = mixed_sels[("qframe", "qwen3-vl")]
     with pytest.warns(UserWarning, match="one set of video metadata per request"):
-        body = vllm_request(sel, "q")
+        body = sel.to_vllm_request("q")
     frames, meta = _vllm_load(body)  # stacks: every frame has the same size
     assert meta["frames_indices"] == sel.indices + ([sel.indices[-1]] if len(sel.indices) % 2 else [])
     t, gh, gw = _patch_grid(frames, meta, 16)
@@ -607,10 +615,10 @@ def test_vllm_mixed_selection_is_one_video_within_the_plan(mixed_sels):
     # A selection without a plan is unchanged: no warning.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        vllm_request(framesift.select(sel.video.path, "", 4, strategy="uniform", fps=10, ocr=False), "q")
+        framesift.select(sel.video.path, "", 4, strategy="uniform", fps=10, ocr=False).to_vllm_request("q")
 
 
 def test_qwen_default_model_is_the_planned_family(mixed_sels, cfr_sel):
-    q = qwen_inputs(mixed_sels[("clips", "qwen2.5-vl")], "q")
+    q = mixed_sels[("clips", "qwen2.5-vl")].to_qwen_messages("q")
     assert q["framesift"]["model"] == "qwen2.5-vl" and q["framesift"]["sizes"] == "planned"
-    assert qwen_inputs(cfr_sel, "q")["framesift"]["model"] == "qwen3-vl"  # no plan: as before
+    assert cfr_sel.to_qwen_messages("q")["framesift"]["model"] == "qwen3-vl"  # no plan: as before

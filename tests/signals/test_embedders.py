@@ -168,7 +168,7 @@ def test_uncached_hub_id_offline_is_one_clear_line(tmp_path):
         os.environ,
         HF_HOME=str(tmp_path / "hf"),
         HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}",
-        PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"),
+        PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"),
     )
     env.pop("HF_HUB_OFFLINE", None)
     run = "import sys; from framesift.cli import main; sys.exit(main(sys.argv[1:]))"

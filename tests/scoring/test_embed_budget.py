@@ -17,10 +17,10 @@ import pytest
 
 import framesift
 from _colour import ColourEmbedder
-from framesift.bench.synth import encode_rgb
+from _encode import encode_rgb
 from framesift.cli import main
 from framesift.errors import InputError
-from framesift.scoring.coarse_to_fine import auto_embed_budget, question_budget
+from framesift.scoring.embed_budget import auto_embed_budget, question_budget
 from framesift.scoring.query import plan_query
 from framesift.scoring.visual_relevance import visual_channel_budgeted
 from framesift.signals.embedders import load_embedder
@@ -171,7 +171,7 @@ def test_bad_embed_budget_is_one_line_and_exit_2(shots_video, tiny_models, capsy
         )
         err = capsys.readouterr().err.strip()
         assert "--embed-budget" in err and len(err.splitlines()) == 1 and "Traceback" not in err
-    with pytest.raises(InputError, match="embed-budget"):
+    with pytest.raises(InputError, match="embed_budget"):  # the library names the Python parameter
         framesift.select(shots_video, "x", 4, model=str(tiny_models["clip"]), embed_budget="many", ocr=False)
 
 

@@ -25,9 +25,8 @@ from framesift.bench.datasets import load_dataset
 from framesift.bench.grounding import run_grounding, write_grounding_report
 from framesift.bench.needles import make_needles
 from framesift.bench.qa import ServerError, chat_completion
-from framesift.export.openai import openai_messages
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1]))
 from _tiny_vlm import build_tiny_llava  # noqa: E402
 
 
@@ -139,7 +138,7 @@ def test_server_sees_the_images(server, needle_set):
     tokens = []
     for frames in (0, 2):
         sel_k = sel if frames else type(sel)(**{**sel.__dict__, "frames": []})
-        body = {"model": model, "messages": openai_messages(sel_k, it.prompt()), "max_tokens": 2}
+        body = {"model": model, "messages": sel_k.to_openai_messages(it.prompt()), "max_tokens": 2}
         tokens.append(chat_completion(url, body)["usage"]["prompt_tokens"])
     # each 56x56 image becomes 16 <image> tokens in this LLaVA, plus its timestamp text
     assert tokens[1] - tokens[0] >= 2 * 16

@@ -1,0 +1,128 @@
+"""The result of a selection, and its hand-over to models and files.
+
+:class:`Selection` is the record :func:`framesift.select` returns: frames in time order plus
+what produced them. Its ``to_*`` methods delegate down to :mod:`framesift.export`, which works on
+frames plus :class:`~framesift.video.probe.VideoInfo` and never sees a Selection (the
+supervision ``Dataset.as_coco`` habit).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .export.files import write_output_dir
+from .export.formats import check_format
+from .export.gemini import gemini_contents
+from .export.manifest import build_manifest
+from .export.openai import openai_messages
+from .export.qwen import qwen_inputs
+from .export.vllm import vllm_request
+from .frame import SelectedFrame, TokenSpend
+from .video.fetch import fetch_images
+from .video.probe import FrameTable, VideoInfo, probe
+
+__all__ = ["Selection"]
+
+
+@dataclass
+class Selection:
+    """The result of :func:`framesift.select`: frames in time order plus what produced them."""
+
+    video: VideoInfo
+    query: str
+    strategy: str
+    params: dict[str, Any]
+    budget: int
+    frames: list[SelectedFrame]
+    signals: dict[str, Any]
+    timings: dict[str, float]
+    notes: list[str]
+    num_candidates: int
+    #: Under a token budget: what was spent (``sel.tokens["tokens_spent"]`` still works).
+    tokens: TokenSpend | None = None
+    #: The frame table of ``video`` when known, so missing images are fetched without a re-probe.
+    table: FrameTable | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.budget < 1:
+            raise ValueError(f"Selection.budget must be >= 1 (got {self.budget})")
+
+    @property
+    def indices(self) -> list[int]:
+        return [f.index for f in self.frames]
+
+    @property
+    def times(self) -> list[float]:
+        return [f.time for f in self.frames]
+
+    def to_manifest(self, image_files: list[str] | None = None) -> dict[str, Any]:
+        """The versioned JSON manifest (``schema_version``); ``image_files`` when images were written."""
+        return build_manifest(
+            self.frames,
+            self.video,
+            query=self.query,
+            strategy=self.strategy,
+            params=self.params,
+            budget=self.budget,
+            tokens=self.tokens,
+            num_candidates=self.num_candidates,
+            signals=self.signals,
+            timings=self.timings,
+            notes=self.notes,
+            image_files=image_files,
+        )
+
+    def fetch(self) -> None:
+        """Decode the full-resolution images of frames that have none (``select(..., fetch=False)``)."""
+        missing = [f for f in self.frames if f.image is None]
+        if not missing:
+            return
+        table = self.table
+        if table is None:
+            _, table = probe(self.video.path)
+        fetch_images(self.video.path, self.video, table, missing)
+
+    def to_openai_messages(self, question: str, **options: Any) -> list[dict[str, Any]]:
+        """OpenAI-compatible chat messages: JPEG data URLs, each after a text timestamp.
+
+        Frames without images are decoded first (see :mod:`framesift.export.openai` for options).
+        """
+        self.fetch()
+        return openai_messages(self.frames, self.video, question, **options)
+
+    def to_vllm_request(self, question: str, **options: Any) -> dict[str, Any]:
+        """vLLM chat request: one video of the frames, with true ``frames_indices`` and source fps."""
+        return vllm_request(self.frames, self.video, question, tokens=self.tokens, **options)
+
+    def to_qwen_messages(self, question: str, **options: Any) -> dict[str, Any]:
+        """transformers / qwen-vl-utils inputs: messages, true ``video_metadata``, processor kwargs."""
+        return qwen_inputs(self.frames, self.video, question, tokens=self.tokens, **options)
+
+    def to_gemini_contents(self, question: str, **options: Any) -> list[dict[str, Any]]:
+        """Gemini ``contents``: contiguous picks as clips (offsets + fps), lone picks as images."""
+        return gemini_contents(self.frames, self.video, question, **options)
+
+    def to_format(self, name: str, question: str) -> Any:
+        """The JSON-serialisable model input of format ``name`` (``framesift select --format``)."""
+        key = check_format(name)
+        if key == "openai":
+            return self.to_openai_messages(question)
+        if key == "vllm":
+            return self.to_vllm_request(question)
+        if key == "qwen":
+            # JSON cannot hold PIL images: frames travel as JPEG data URLs, which qwen-vl-utils reads.
+            # (A token-budgeted selection goes to the Qwen family it was planned for.)
+            return self.to_qwen_messages(question, frames="base64")
+        return self.to_gemini_contents(question)
+
+    def save(self, out_dir: str | os.PathLike[str]) -> Path:
+        """Write JPEGs, ``manifest.json`` and ``contact_sheet.png`` to ``out_dir`` atomically."""
+        return write_output_dir(Path(out_dir), self.frames, lambda names: self.to_manifest(image_files=names))
+
+
+def render_format(sel: Selection, name: str, question: str) -> Any:
+    """``sel.to_format(name, question)`` (the CLI's ``--format``)."""
+    return sel.to_format(name, question)
