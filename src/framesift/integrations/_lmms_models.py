@@ -23,6 +23,8 @@ from .qwen_vl_utils import FrameSifter
 __all__ = ["FramesiftQwen2_5_VL", "FramesiftQwen3VL", "sifter_from_model_args"]
 
 _SWAP_LOCK = threading.Lock()
+#: the module-level name the stock wrappers call
+_NAME = "process_vision_info"
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -90,12 +92,12 @@ def _embed_budget(value: Any) -> int | str:
 def _swapped(module: ModuleType, sifter: FrameSifter) -> Iterator[None]:
     # one generate_until at a time per process: the swap is of a module global
     with _SWAP_LOCK:
-        saved = module.process_vision_info
-        module.process_vision_info = sifter
+        saved = getattr(module, _NAME)
+        setattr(module, _NAME, sifter)
         try:
             yield
         finally:
-            module.process_vision_info = saved
+            setattr(module, _NAME, saved)
 
 
 class FramesiftQwen3VL(_chat_qwen3_vl.Qwen3_VL):
@@ -107,7 +109,7 @@ class FramesiftQwen3VL(_chat_qwen3_vl.Qwen3_VL):
         self.framesift = sifter_from_model_args(kwargs)
         super().__init__(**kwargs)
 
-    def generate_until(self, requests):  # type: ignore[override]
+    def generate_until(self, requests):
         with _swapped(_chat_qwen3_vl, self.framesift):
             return super().generate_until(requests)
 
@@ -121,6 +123,6 @@ class FramesiftQwen2_5_VL(_chat_qwen2_5_vl.Qwen2_5_VL):
         self.framesift = sifter_from_model_args(kwargs)
         super().__init__(**kwargs)
 
-    def generate_until(self, requests):  # type: ignore[override]
+    def generate_until(self, requests):
         with _swapped(_chat_qwen2_5_vl, self.framesift):
             return super().generate_until(requests)

@@ -84,6 +84,7 @@ def smart_nframes(ele: dict[str, Any], total_frames: int, video_fps: float) -> i
     """
     if "fps" in ele and "nframes" in ele:
         raise InputError("a video element takes either 'fps' or 'nframes', not both", param="conversations")
+    n: float
     if "nframes" in ele:
         n = round(float(ele["nframes"]) / _FRAME_FACTOR) * _FRAME_FACTOR
     else:
@@ -340,7 +341,7 @@ class FrameSifter:
             strategy=cfg.strategy,
             params=cfg.params,
             fetch=True,
-            embed_budget=cfg.embed_budget,  # type: ignore[arg-type]
+            embed_budget=cfg.embed_budget,
         )
         if not sel.frames:
             raise InputError(f"{path}: framesift selected no frame", param="conversations")

@@ -30,6 +30,7 @@ from typing import Any
 
 import av
 
+from .._extras import require
 from ..errors import VideoError
 
 __all__ = ["Media", "RemoteInfo", "head", "is_url", "open_url", "remote_key", "require_ranges", "resolve"]
@@ -155,8 +156,6 @@ def resolve(url: str, *, timeout: float | None = None) -> Media:
     if not _looks_like_page(url, t):
         media = Media(url)
     else:
-        from .._extras import require
-
         yt_dlp = require("yt_dlp", "integrations", feature=f"{url}: reading a platform page")
         opts = {
             "quiet": True,
