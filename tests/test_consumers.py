@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from framesift.bench.synth import frame_id_from_pixels
+from _odd_videos import frame_id_from_pixels
 from framesift.integrations.qwen_vl_utils import FrameSifter
 
 pytestmark = pytest.mark.consumers

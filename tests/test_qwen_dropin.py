@@ -13,7 +13,7 @@ import pytest
 import torch
 from PIL import Image
 
-from framesift.bench.synth import frame_id_from_pixels
+from _odd_videos import frame_id_from_pixels
 from framesift.errors import InputError
 from framesift.integrations.qwen_vl_utils import FrameSifter, fetch_image, question_of, smart_nframes
 

@@ -14,7 +14,7 @@ import pytest
 
 import framesift
 from _http_server import serve
-from framesift.bench.synth import frame_id_from_pixels
+from _odd_videos import frame_id_from_pixels
 from framesift.errors import InputError, VideoError
 from framesift.video import remote
 from framesift.video.probe import probe
