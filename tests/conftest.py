@@ -27,6 +27,35 @@ NEEDLE_VIDEO_NEEDLES: tuple[Needle, ...] = (
 )
 
 
+def _torchvision_imports() -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec("torchvision") is None:
+        return False
+    try:
+        import torchvision  # noqa: F401  (a torchvision built for another torch fails here)
+    except Exception:
+        return False
+    return True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``consumers`` run the consumers' own code, which needs torchvision.
+
+    torchvision cannot import beside the main environment's torch 2.13.0 (CPU); ``.ci/run``
+    runs these tests in its second environment (torch 2.14.1 + torchvision 0.29.1).
+    """
+    if _torchvision_imports():
+        return
+    skip = pytest.mark.skip(
+        reason="consumers' environment only (torchvision; torch 2.14.1 + torchvision 0.29.1, "
+        "the second run of .ci/run: python -m pytest -m consumers)"
+    )
+    for item in items:
+        if "consumers" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _private_index_cache(tmp_path_factory: pytest.TempPathFactory):
     """Keep the CLI's per-video index (on by default) out of the user's cache directory."""

@@ -202,16 +202,16 @@ def test_cli_models_and_export(tiny_models, tmp_path, capsys):
     assert {str(tiny_models[a]) for a in ARCHS} <= {e.path for e in entries}
 
 
+@pytest.mark.consumers  # open_clip needs torchvision: CI's second environment
 def test_open_clip_backend():
-    try:
-        import open_clip  # noqa: F401
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"open_clip cannot be imported in this environment (no torchvision for torch 2.13): {exc!r:.120}")
     from framesift.signals.embedders.openclip import OpenClipEmbedder
 
     emb = OpenClipEmbedder("open_clip:ViT-B-32")  # architecture only, random weights (no download)
     v = emb.encode_images(_images()[:2])
     assert v.shape == (2, emb.dim)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    t = emb.encode_texts(["a red square", "a blue circle"])
+    assert t.shape == (2, emb.dim)
 
 
 def test_open_clip_spec_without_open_clip_is_input_error():

@@ -128,6 +128,9 @@ def run_grounding(
         else:
             by_video[it.video].append(it)
     if not by_video:
+        withheld = next((it.meta["spans_withheld"] for it in items if "spans_withheld" in it.meta), None)
+        if withheld:
+            raise InputError(withheld)
         detail = "; ".join(f"{v} {k}" for k, v in skipped.items())
         raise InputError(f"no question can be scored ({detail})")
     report = progress or (lambda stage, done, total: None)

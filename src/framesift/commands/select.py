@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 @app.command("select")
 def select_cmd(
-    video: Path = typer.Argument(..., help="The video file.", show_default=False),
+    # a str, not a Path: Path() folds "http://" into "http:/" (videos by URL, framesift.video.remote)
+    video: str = typer.Argument(..., help="The video file, or an http(s) URL.", show_default=False),
     query: str = typer.Option("", "--query", "-q", help="The question the frames should answer."),
     budget: int | None = typer.Option(
         None,

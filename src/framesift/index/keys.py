@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, VideoError
+from ..video.remote import is_url, remote_key
 from ..video.subtitles import find_sidecar
 
 __all__ = ["SIGNALS", "content_hash", "settings_key", "model_key", "normalise_ocr"]
@@ -32,7 +33,12 @@ _CHUNK = 64 * 1024
 
 
 def content_hash(path: str | os.PathLike) -> str:
-    """Hex digest of a file's size and sampled byte ranges (see module docstring)."""
+    """Hex digest of a file's size and sampled byte ranges (see module docstring).
+
+    A URL is keyed by its HTTP validators and size instead (:func:`framesift.video.remote.remote_key`).
+    """
+    if is_url(path):
+        return remote_key(str(path))
     p = Path(path)
     try:
         size = p.stat().st_size

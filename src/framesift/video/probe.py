@@ -19,6 +19,7 @@ import av
 import numpy as np
 
 from ..errors import VideoError
+from .remote import is_url, open_url, require_ranges
 
 __all__ = ["FrameTable", "SubtitleStreamInfo", "VideoInfo", "probe", "open_container"]
 
@@ -122,7 +123,12 @@ class VideoInfo:
 
 
 def open_container(path: str | os.PathLike) -> av.container.InputContainer:
-    """Open a media file, turning every way it can fail into one readable :class:`VideoError`."""
+    """Open a media file, turning every way it can fail into one readable :class:`VideoError`.
+
+    An ``http(s)://`` URL is read in place with range requests (:mod:`framesift.video.remote`).
+    """
+    if is_url(path):
+        return open_url(str(path))
     p = Path(path)
     if not p.exists():
         raise VideoError(f"{p}: no such file")
@@ -178,7 +184,9 @@ def probe(path: str | os.PathLike) -> tuple[VideoInfo, FrameTable]:
 
     Raises :class:`VideoError` for a missing, empty, unreadable or audio-only file.
     """
-    p = Path(path)
+    p = str(path) if is_url(path) else Path(path)  # Path() would fold "http://" into "http:/"
+    if isinstance(p, str):
+        require_ranges(p)  # once per probe: a server without ranges cannot be read in place
     container = open_container(p)
     try:
         if not container.streams.video:

@@ -18,6 +18,7 @@ import av
 
 from ..errors import SubtitleError
 from .probe import VideoInfo
+from .remote import is_url, open_url
 
 __all__ = ["SubtitleLine", "Subtitles", "find_sidecar", "read_subtitle_file", "read_embedded", "load_subtitles"]
 
@@ -114,7 +115,7 @@ def read_subtitle_file(path: str | os.PathLike) -> Subtitles:
 
 def read_embedded(video_path: str | os.PathLike, stream_index: int) -> Subtitles:
     """Read the text subtitle stream ``stream_index`` (container-wide index) of a video."""
-    container = av.open(str(video_path), metadata_errors="ignore")
+    container = open_url(str(video_path)) if is_url(video_path) else av.open(str(video_path), metadata_errors="ignore")
     try:
         stream = next(s for s in container.streams.subtitles if s.index == stream_index)
         lines = _read_stream(container, stream, f"{video_path} stream #{stream_index}")
@@ -125,6 +126,8 @@ def read_embedded(video_path: str | os.PathLike, stream_index: int) -> Subtitles
 
 def find_sidecar(video_path: str | os.PathLike) -> Path | None:
     """A subtitle file beside the video with the same stem (``talk.srt``, ``talk.en.vtt``, ...)."""
+    if is_url(video_path):
+        return None  # no folder to look in; pass subtitles= explicitly for a URL
     p = Path(video_path)
     for suffix in SIDECAR_SUFFIXES:
         exact = p.with_suffix(suffix)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..._atomic import atomic_dir
+from ..._extras import require
 from ...devices import ort_providers
 from ...errors import InputError
 from .base import BatchedImageEncoder
@@ -114,6 +115,9 @@ class OnnxEmbedder(BatchedImageEncoder):
 def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: int = 17) -> Path:
     """Export a :class:`~.hf.TransformersEmbedder` to ``out_dir`` (written to a temp dir, then renamed)."""
     import torch
+
+    # torch.onnx.export serialises through the onnx package, which only the [visual] extra brings
+    require("onnx", "visual", feature="ONNX export")
 
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from ..._extras import require
 from ...devices import torch_device
 from ...errors import InputError
 from .base import BatchedImageEncoder
@@ -53,6 +54,9 @@ class OpenClipEmbedder(BatchedImageEncoder):
     backend = "open_clip"
 
     def __init__(self, spec: str, *, batch_size: int = 16, threads: int | None = None, device: str = "auto") -> None:
+        # a missing package names its extra; any other import failure (torchvision built for
+        # another torch) keeps its cause in the message below
+        require("open_clip", "openclip", feature=f"model '{spec}'", param="model")
         try:
             import open_clip
             import torch
