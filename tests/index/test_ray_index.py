@@ -67,9 +67,13 @@ def test_ray_matches_serial_survives_a_killed_worker_and_keeps_the_index_consist
     got = framesift.index_videos(videos, cache=ray_root, ray=True, ray_cpus=1)
     assert not ray.is_initialized()  # the cluster it started is shut down again
 
-    # every video's first worker was killed mid-decode, and its task ran again to the end
-    killed = sorted(p.name for p in faults.iterdir())
-    assert killed == sorted(v.name + ".killed" for v in videos)
+    # every worker that decoded was killed mid-decode once, and its task ran again to the end. The
+    # copy of clip0 shares clip0's entry: whichever of the two runs second may find the entry built
+    # and never decode (then it is never killed), so only one of them is sure to be.
+    killed = {p.name for p in faults.iterdir()}
+    assert "clip1.mp4.killed" in killed
+    assert killed & {"clip0.mp4.killed", "clip0-copy.mp4.killed"}
+    assert killed <= {v.name + ".killed" for v in videos}
     assert [Path(r.video).name for r in got] == [v.name for v in videos]
     # two workers on one entry: exactly one built it, the other found it
     statuses = {Path(r.video).name: r.status for r in got}
