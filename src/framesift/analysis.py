@@ -168,6 +168,8 @@ def run_analysis(
     notes.extend(info.warnings)
     with timer.stage("subtitles"):
         subs = load_subtitles(video, info, options.subtitles)
+    if subs is not None:
+        notes.extend(subs.notes)
     ocr_frames = options.ocr_frames(info.duration)
     pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
     images = CandidateImages(info, embedder.image_size) if embedder is not None else None

@@ -19,6 +19,7 @@ from .budget import TokenBudget, get_family
 from .errors import InputError
 from .explain import describe_frames, signals_summary, visual_summary
 from .frame import SelectedFrame, TokenSpend
+from .limits import check_query_text
 from .index import IndexStore, open_store
 from .index.cached import cached_analysis
 from .index.visual import persist_visual
@@ -54,6 +55,7 @@ def _check_budget(budget: int | None, budget_tokens: int | None) -> None:
 def _check_query(query: object) -> None:
     if not isinstance(query, str):
         raise InputError("query must be text", param="query")
+    check_query_text(query)
 
 
 def analyze(
@@ -128,7 +130,7 @@ def select_from(
     channels, evidence = score_text(parsed.text() if parsed.changed else query, analysis, timer)
     plan: QueryPlan | None = None
     embedding: dict[str, Any] | None = None
-    if analysis.visual is not None and query.strip():
+    if analysis.visual is not None and _has_words(query):
         plan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
         notes.extend(plan.notes)
         evidence.visual, embedding = score_visual(analysis, plan, spec, timer, progress)
@@ -173,6 +175,12 @@ def select_from(
     sel.signals = signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
     sel.signals["visual_model"] = visual_summary(analysis.visual, plan, channels, embedding)
     return sel
+
+
+def _has_words(text: str) -> bool:
+    """Whether a question holds anything an image-text encoder can match (letters or digits);
+    a question of punctuation alone ("...", "?!") leaves the visual channel out."""
+    return any(ch.isalnum() for ch in text)
 
 
 def _apply_scales(frames: list[SelectedFrame], picks: Picks, tokens: TokenBudget) -> TokenSpend:

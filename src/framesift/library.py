@@ -31,7 +31,7 @@ from ._atomic import write_bytes_atomic
 from ._imaging import encode_jpeg
 from .analysis import Analysis, AnalysisOptions, OcrSetting
 from .errors import InputError
-from .index.cached import cached_analysis
+from .index.cached import CACHE_ERROR, cached_analysis
 from .index.store import IndexStore, VideoEntry, open_store
 from .index.visual import embed_all
 from .progress import ProgressFn
@@ -108,6 +108,8 @@ def index_video(
     options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles)
     store = _store(cache)
     analysis = cached_analysis(video, store, options, model=model, progress=progress)
+    if CACHE_ERROR in analysis.memo:  # storing is all indexing is for: here it is the error
+        raise InputError(str(analysis.memo[CACHE_ERROR]))
     entry = analysis.entry
     if "index_write" not in analysis.timings:
         status = "cached"
@@ -117,7 +119,10 @@ def index_video(
         status = "indexed"
     embedded = 0
     if analysis.visual is not None:
-        embedded = embed_all(analysis, progress=progress)
+        try:
+            embedded = embed_all(analysis, progress=progress)
+        except OSError as exc:
+            raise InputError(f"{store.root}: index cannot be written ({exc.strerror or exc})") from exc
         if embedded and status == "cached":
             status = "indexed"
     return IndexResult(

@@ -11,6 +11,7 @@ sparse decoder plans its seeks with, plus packet sizes (a compressed-domain chan
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +19,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import VideoError
+from ..errors import InputError, VideoError
+from ..limits import check_regular_file
 
 __all__ = ["FrameTable", "SubtitleStreamInfo", "VideoInfo", "probe", "open_container"]
 
@@ -124,11 +126,12 @@ class VideoInfo:
 def open_container(path: str | os.PathLike) -> av.container.InputContainer:
     """Open a media file, turning every way it can fail into one readable :class:`VideoError`."""
     p = Path(path)
-    if not p.exists():
-        raise VideoError(f"{p}: no such file")
-    if p.is_dir():
-        raise VideoError(f"{p}: is a directory, not a video file")
-    if p.stat().st_size == 0:
+    try:
+        # Before FFmpeg opens it: a FIFO would block and a device would never end.
+        st = check_regular_file(p, "video file")
+    except InputError as exc:
+        raise VideoError(str(exc)) from None
+    if st.st_size == 0:
         raise VideoError(f"{p}: file is empty")
     try:
         return av.open(str(p), mode="r", metadata_errors="ignore")
@@ -137,7 +140,13 @@ def open_container(path: str | os.PathLike) -> av.container.InputContainer:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).split(":")[0] if isinstance(exc, av.error.FFmpegError) else str(exc)
+    """FFmpeg's reason in words ("Invalid data found when processing input"), without its errno
+    (``[Errno 1094995529]`` is a four-character code that means nothing to a person) or the path."""
+    if isinstance(exc, av.error.FFmpegError):
+        text = exc.strerror or str(exc).split(":")[0]
+        text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(text))
+    else:
+        text = str(exc)
     return text.strip() or type(exc).__name__
 
 
