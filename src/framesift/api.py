@@ -19,10 +19,10 @@ from .budget import TokenBudget, get_family
 from .errors import InputError
 from .explain import describe_frames, signals_summary, visual_summary
 from .frame import SelectedFrame, TokenSpend
-from .limits import check_query_text
 from .index import IndexStore, open_store
 from .index.cached import cached_analysis
 from .index.visual import persist_visual
+from .limits import check_query_text
 from .progress import ProgressFn
 from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query

@@ -70,9 +70,7 @@ def check_regular_file(path: str | os.PathLike[str], what: str, *, param: str | 
 def check_query_text(query: str, *, param: str = "query") -> None:
     """A question must be valid Unicode text (no lone surrogates) and at most :data:`MAX_QUERY_CHARS`."""
     if len(query) > MAX_QUERY_CHARS:
-        raise InputError(
-            f"{param} is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}", param=param
-        )
+        raise InputError(f"{param} is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}", param=param)
     try:
         query.encode("utf-8")
     except UnicodeEncodeError:

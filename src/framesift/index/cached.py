@@ -76,9 +76,7 @@ def cached_analysis(
                     try:
                         attach_visual(analysis, entry, embedder, decoded=analysis.visual.images)
                     except OSError as exc:  # the analysis is stored; the images are not (decoded again later)
-                        analysis.notes.append(
-                            f"could not store the model-size images in the index ({_reason(exc)})"
-                        )
+                        analysis.notes.append(f"could not store the model-size images in the index ({_reason(exc)})")
                 analysis.timings["index_write"] = round(time.perf_counter() - t1, 4)
                 if miss and miss != "absent":
                     analysis.notes.append(f"index entry rebuilt ({miss})")

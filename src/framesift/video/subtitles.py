@@ -161,11 +161,11 @@ def _bounded(subs: Subtitles, info: VideoInfo) -> Subtitles:
     notes = list(subs.notes)
     dropped = len(subs.lines) - len(kept)
     if dropped:
-        notes.append(f"{subs.source}: {dropped} subtitle cues start after the video ends ({end:.1f} s) and were dropped")
-    if len(kept) > MAX_SUBTITLE_CUES:
         notes.append(
-            f"{subs.source}: {len(kept):,} subtitle cues; only the first {MAX_SUBTITLE_CUES:,} are used"
+            f"{subs.source}: {dropped} subtitle cues start after the video ends ({end:.1f} s) and were dropped"
         )
+    if len(kept) > MAX_SUBTITLE_CUES:
+        notes.append(f"{subs.source}: {len(kept):,} subtitle cues; only the first {MAX_SUBTITLE_CUES:,} are used")
         kept = kept[:MAX_SUBTITLE_CUES]
     if not dropped and len(kept) == len(subs.lines) and notes == list(subs.notes):
         return subs
