@@ -30,7 +30,7 @@ from PIL import Image
 from ._atomic import write_bytes_atomic
 from ._imaging import encode_jpeg
 from .analysis import Analysis, AnalysisOptions, OcrSetting
-from .errors import InputError
+from .errors import InputError, os_reason
 from .index.cached import CACHE_ERROR, cached_analysis
 from .index.store import IndexStore, VideoEntry, open_store
 from .index.visual import embed_all
@@ -122,7 +122,7 @@ def index_video(
         try:
             embedded = embed_all(analysis, progress=progress)
         except OSError as exc:
-            raise InputError(f"{store.root}: index cannot be written ({exc.strerror or exc})") from exc
+            raise InputError(f"{store.root}: index cannot be written ({os_reason(exc)})") from exc
         if embedded and status == "cached":
             status = "indexed"
     return IndexResult(

@@ -8,6 +8,7 @@ is refused rather than overwritten.
 
 from __future__ import annotations
 
+import errno
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .._atomic import atomic_dir
 from .._imaging import clock, encode_jpeg
-from ..errors import InputError
+from ..errors import InputError, os_reason
 from ..frame import SelectedFrame
 
 __all__ = ["write_output_dir", "contact_sheet", "format_time"]
@@ -144,6 +145,10 @@ def write_output_dir(
 
 
 def _why(exc: OSError) -> str:
-    """The reason of a failed write in words, with the path it failed on when that is not ``out``."""
-    reason = exc.strerror or type(exc).__name__
-    return f"{reason}: {exc.filename}" if exc.filename and ".partial" not in str(exc.filename) else reason
+    """Why a write under ``out`` failed, in words, naming the path it failed on when that is a
+    parent (a regular file where a folder should be) rather than a temporary file."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR) and exc.filename:
+        return f"{exc.filename} is a file, not a folder"
+    reason = os_reason(exc)
+    name = str(exc.filename or "")
+    return f"{reason}: {name}" if name and ".partial" not in name else reason

@@ -11,6 +11,7 @@ import time
 from contextlib import ExitStack
 
 from ..analysis import Analysis, AnalysisOptions, run_analysis
+from ..errors import os_reason
 from ..progress import ProgressFn
 from ..signals.embedders import Embedder, load_embedder
 from .store import IndexStore
@@ -22,14 +23,12 @@ __all__ = ["CACHE_ERROR", "cached_analysis"]
 CACHE_ERROR = "index_write_error"
 
 
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
-
-
 def _unstored(analysis: Analysis, store: IndexStore, exc: OSError) -> Analysis:
     """Record that the index could not take this analysis: the answer stands, the cache is lost."""
-    analysis.notes.append(f"the index at {store.root} cannot be written ({_reason(exc)}); this analysis was not stored")
-    analysis.memo[CACHE_ERROR] = f"{store.root}: index cannot be written ({_reason(exc)})"
+    analysis.notes.append(
+        f"the index at {store.root} cannot be written ({os_reason(exc)}); this analysis was not stored"
+    )
+    analysis.memo[CACHE_ERROR] = f"{store.root}: index cannot be written ({os_reason(exc)})"
     analysis.entry = None
     return analysis
 
@@ -76,7 +75,7 @@ def cached_analysis(
                     try:
                         attach_visual(analysis, entry, embedder, decoded=analysis.visual.images)
                     except OSError as exc:  # the analysis is stored; the images are not (decoded again later)
-                        analysis.notes.append(f"could not store the model-size images in the index ({_reason(exc)})")
+                        analysis.notes.append(f"could not store the model-size images in the index ({os_reason(exc)})")
                 analysis.timings["index_write"] = round(time.perf_counter() - t1, 4)
                 if miss and miss != "absent":
                     analysis.notes.append(f"index entry rebuilt ({miss})")

@@ -182,6 +182,72 @@ def _read_packets(container: av.container.InputContainer, stream: av.VideoStream
     return pts, key, size, truncated
 
 
+def _header_seconds(
+    container: av.container.InputContainer, stream: av.VideoStream, tb: Fraction
+) -> tuple[float | None, float | None]:
+    """The duration the container header and the stream header claim (None where absent or absurd)."""
+    cont = container.duration / 1_000_000 if container.duration and container.duration > 0 else None
+    strm = float(stream.duration * tb) if stream.duration and stream.duration > 0 else None
+    return cont, strm
+
+
+#: A gap between packet times this many typical frame intervals wide (and at least this many
+#: seconds) splits the timeline: what lies across it is a damaged timestamp, not video.
+_GAP_FRAMES, _GAP_MIN_S = 50.0, 10.0
+
+
+def _cross_check(
+    pts: np.ndarray,
+    times: np.ndarray,
+    key: np.ndarray,
+    size: np.ndarray,
+    tb: Fraction,
+    headers: tuple[float | None, float | None],
+    warnings: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cross-check packet times against each other and against the container and stream headers.
+
+    A damaged sample table (mp4 ``stts``/``ctts``/``elst`` in the ``moov``) shows in two ways:
+
+    * a few packets far from all the others (a start of -132,435 s, an end days away): the
+      longest run of packets without such a gap is the video, the rest are dropped;
+    * evenly wrong spacing (every frame 1 s apart in a 3 s file): when the container and the
+      stream header agree with each other and the packets span more than twice what they say,
+      the packet times keep their order and are scaled onto the headers' duration (``pts``
+      stay as stored: decoded frames are found in the table by them).
+
+    Both come with a warning; times are otherwise exactly what the packets say.
+    """
+    n = len(times)
+    if n > 2:
+        deltas = np.diff(times)
+        typical = float(np.median(deltas[deltas > 0])) if np.any(deltas > 0) else 0.0
+        limit = max(_GAP_MIN_S, _GAP_FRAMES * typical)
+        cuts = np.flatnonzero(deltas > limit)
+        if cuts.size:
+            bounds = np.concatenate([[0], cuts + 1, [n]])
+            lengths = np.diff(bounds)
+            k = int(np.argmax(lengths))
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            dropped = n - (hi - lo)
+            warnings.append(f"{dropped} packets carry timestamps far from the others (damaged index?) and were ignored")
+            pts, times, key, size = pts[lo:hi], times[lo:hi], key[lo:hi], size[lo:hi]
+            n = len(times)
+    cont, strm = headers
+    if n > 1 and cont and strm and abs(cont - strm) <= 0.25 * max(cont, strm):
+        claimed = max(cont, strm)
+        span = float(times[-1] - times[0]) * n / (n - 1)
+        if span > 2.0 * claimed + 1.0:
+            scale = claimed / span
+            # Only the times: decoded frames are matched to the table by their (damaged) pts.
+            times = times[0] + (times - times[0]) * scale
+            warnings.append(
+                f"packet timestamps span {span:.1f} s but the container and stream say {claimed:.1f} s "
+                "(damaged index?); frame times were scaled to fit"
+            )
+    return pts, times, key, size
+
+
 def probe(path: str | os.PathLike) -> tuple[VideoInfo, FrameTable]:
     """Read a video's facts and its frame table. Costs one demux pass and one decoded frame.
 
@@ -237,6 +303,9 @@ def probe(path: str | os.PathLike) -> tuple[VideoInfo, FrameTable]:
             key_arr[0] = True
 
         times = pts_arr.astype(np.float64) * float(tb)
+        pts_arr, times, key_arr, size_arr = _cross_check(
+            pts_arr, times, key_arr, size_arr, tb, _header_seconds(container, stream, tb), warnings
+        )
         n = len(times)
         deltas = np.diff(times)
         if n > 1:
