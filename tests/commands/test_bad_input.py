@@ -279,7 +279,17 @@ def test_cues_after_the_end_are_dropped_with_a_note(capsys, odd_video, tmp_path,
     cues += [(_ts(10 + k), _ts(10.5 + k), f"cue {k} long after the end") for k in range(3000)]
     subs = _srt(tmp_path / "late.srt", cues)
     code, out, lines = run(
-        capsys, "select", odd_video("cfr").path, "-q", "door", "--subtitles", subs, "--json", "--quiet", "--cache", cache
+        capsys,
+        "select",
+        odd_video("cfr").path,
+        "-q",
+        "door",
+        "--subtitles",
+        subs,
+        "--json",
+        "--quiet",
+        "--cache",
+        cache,
     )
     assert code == 0, lines
     m = true_manifest(out, 3.0)
