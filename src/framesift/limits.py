@@ -32,8 +32,8 @@ MAX_QUERY_CHARS = 20_000
 #: The largest subtitle file read (bytes); FFmpeg parses the whole file before the first cue.
 MAX_SUBTITLE_BYTES = 16 * 1024 * 1024
 #: The most cues kept from one track (after cues beyond the video's end are dropped); every cue
-#: is embedded by the text model, so this bounds that cost too.
-MAX_SUBTITLE_CUES = 50_000
+#: is embedded by the text model, so this bounds that cost too (ten hours at a cue every 2 s).
+MAX_SUBTITLE_CUES = 20_000
 
 
 def check_regular_file(path: str | os.PathLike[str], what: str, *, param: str | None = None) -> os.stat_result:
