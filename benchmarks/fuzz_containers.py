@@ -69,6 +69,7 @@ def main() -> int:
             base_seed=a.seed,
             args=[*args, "--ocr", "off"],
             on_case=tick,
+            main=cli,
         )
         text = run_fuzz(
             [sd for sd, (k, _) in zip(seeds, SEEDS) if k == "text"],
@@ -77,6 +78,7 @@ def main() -> int:
             base_seed=a.seed,
             args=[*args, "--ocr", "auto"],
             on_case=tick,
+            main=cli,
         )
         report.outcomes.extend(text.outcomes)
         wall = time.perf_counter() - t1

@@ -10,6 +10,7 @@ import random
 import pytest
 
 from framesift.bench.fuzz import MUTATIONS, check_manifest, mutate, run_fuzz
+from framesift.cli import main
 
 #: Cases per seed: the two plain fixtures without OCR (about 0.3 s a case), the text fixture
 #: with OCR and the text model on (a few seconds a case): about 90 s on a loaded 2-core box.
@@ -55,8 +56,11 @@ def test_seeded_fuzz_of_small_videos_ends_in_0_or_2(odd_video, tmp_path):
         work,
         base_seed=12,
         args=[*common, "--ocr", "off"],
+        main=main,
     )
-    text = run_fuzz([(odd_video("text").path, 3.0)], TEXT_CASES, work, base_seed=12, args=[*common, "--ocr", "auto"])
+    text = run_fuzz(
+        [(odd_video("text").path, 3.0)], TEXT_CASES, work, base_seed=12, args=[*common, "--ocr", "auto"], main=main
+    )
     outcomes = plain.outcomes + text.outcomes
     assert len(outcomes) == 2 * PLAIN_CASES + TEXT_CASES
     assert {o.case.mutation for o in text.outcomes} == set(MUTATIONS)

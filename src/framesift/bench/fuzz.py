@@ -8,7 +8,7 @@ PySceneDetect / FFmpeg fuzzing practice of mutating valid seeds rather than gene
 byte flips (bit rot), deletions and duplications of a byte range (a bad copy, a resumed
 download), and truncation (a download cut short).
 
-The runner calls :func:`framesift.cli.main` in-process (models load once for thousands of cases)
+The runner calls :func:`framesift.cli.main` (the caller passes it in) in-process (models load once for thousands of cases)
 with a per-case alarm, so a hang is reported as one instead of stalling the run.
 """
 
@@ -131,13 +131,12 @@ def run_case(
     max_duration: float,
     args: Sequence[str] = (),
     timeout_s: float = 120.0,
-    main: Callable[[list[str]], int] | None = None,
+    main: Callable[[list[str]], int],
 ) -> FuzzOutcome:
-    """Write the damaged copy into ``workdir``, run ``framesift select`` on it and judge the end."""
-    if main is None:
-        from ..cli import main as cli_main
+    """Write the damaged copy into ``workdir``, run ``framesift select`` on it and judge the end.
 
-        main = cli_main
+    ``main`` is :func:`framesift.cli.main` (passed in: ``bench`` sits below the CLI's layer).
+    """
     rng = random.Random(f"{case.seed_path.name}:{case.mutation}:{case.seed}")
     damaged = workdir / f"fuzz_{case.mutation}_{case.seed}{case.seed_path.suffix}"
     damaged.write_bytes(mutate(case.seed_path.read_bytes(), case.mutation, rng))
@@ -195,6 +194,7 @@ def run_fuzz(
     args: Sequence[str] = (),
     timeout_s: float = 120.0,
     on_case: Callable[[FuzzOutcome], None] | None = None,
+    main: Callable[[list[str]], int],
 ) -> FuzzReport:
     """``cases_per_seed`` damaged copies of each ``(seed file, its duration)``, the mutations in
     turn; a copy may hold at most twice its seed's duration plus a second (duplications)."""
@@ -202,7 +202,7 @@ def run_fuzz(
     for path, duration in seeds:
         for k in range(cases_per_seed):
             case = FuzzCase(Path(path), MUTATIONS[k % len(MUTATIONS)], base_seed + k)
-            o = run_case(case, workdir, max_duration=2 * duration + 1.0, args=args, timeout_s=timeout_s)
+            o = run_case(case, workdir, max_duration=2 * duration + 1.0, args=args, timeout_s=timeout_s, main=main)
             report.outcomes.append(o)
             if on_case is not None:
                 on_case(o)
