@@ -304,7 +304,10 @@ def search(
                 video_hash=s.entry.video_hash,
             )
         )
-    _write_thumbnails(moments, found, thumbs_root)
+    try:
+        _write_thumbnails(moments, found, thumbs_root)
+    except OSError:  # a thumbnail folder that cannot be written costs the thumbnails, not the moments
+        pass
     return moments
 
 
