@@ -237,7 +237,7 @@ def _fail_on_nth_save(monkeypatch, n):
 def test_failure_midway_leaves_nothing_behind(tmp_path, monkeypatch):
     calls = _fail_on_nth_save(monkeypatch, 3)
     # The write error becomes one InputError line naming the folder (issue 12: exit 2, not 1).
-    with pytest.raises(InputError, match=r"out: cannot write the output folder \(disk full\)"):
+    with pytest.raises(InputError, match=r"out: cannot write the output folder \(disk full"):
         _selection(5).save(tmp_path / "out")
     assert calls["n"] == 3
     assert not (tmp_path / "out").exists()
