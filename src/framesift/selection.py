@@ -21,6 +21,7 @@ from .export.openai import openai_messages
 from .export.qwen import qwen_inputs
 from .export.vllm import vllm_request
 from .frame import SelectedFrame, TokenSpend
+from .report_data import ReportData
 from .video.fetch import fetch_images
 from .video.probe import FrameTable, VideoInfo, probe
 
@@ -45,6 +46,8 @@ class Selection:
     tokens: TokenSpend | None = None
     #: The frame table of ``video`` when known, so missing images are fetched without a re-probe.
     table: FrameTable | None = field(default=None, repr=False)
+    #: The per-candidate curves and per-pick words the HTML report draws (manifest key ``report``).
+    report: ReportData | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.budget < 1:
@@ -73,6 +76,7 @@ class Selection:
             timings=self.timings,
             notes=self.notes,
             image_files=image_files,
+            report=self.report.to_dict() if self.report is not None else None,
         )
 
     def fetch(self) -> None:

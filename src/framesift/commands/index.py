@@ -59,6 +59,14 @@ def index_cmd(
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with a result per video."),
+    ray: str | None = typer.Option(
+        None,
+        "--ray",
+        help="Index on Ray, one task per video: 'local' starts a local cluster, else a Ray address "
+        "('auto', ray://host:10001). Needs framesift[ray]; --cache must be shared by the workers.",
+    ),
+    ray_cpus: float = typer.Option(1.0, "--ray-cpus", help="CPUs per Ray task (one task per video)."),
+    ray_gpus: float = typer.Option(0.0, "--ray-gpus", help="GPUs per Ray task."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -68,20 +76,43 @@ def index_cmd(
     ``error`` in ``--json``) and the others are indexed all the same. Exit code: 0 when every
     video is in the index, 3 when some are and some failed, 2 when none could be indexed.
     """
-    from ..library import index_video, resolve_videos
+    from ..library import index_video, index_videos, resolve_videos
 
     paths = resolve_videos(videos)
     store = _store(cache)
-    embedder = _load_embedder(model)
     ocr_v = parse_ocr(ocr)
+    t0 = time.perf_counter()
+    if ray is not None:
+        results = index_videos(
+            paths,
+            cache=store,
+            model=model,
+            fps=fps,
+            events=events,
+            ocr=ocr_v,
+            ray=True if ray.strip().lower() in ("", "local") else ray.strip(),
+            ray_cpus=ray_cpus,
+            ray_gpus=ray_gpus,
+        )
+        if not quiet:
+            for r in results:
+                err.print(
+                    f"{r.status:>8}  {r.video}  ({r.candidates} candidates, {r.seconds:.1f}s on Ray)",
+                    highlight=False,
+                    markup=False,
+                )
+        _report_index([r.to_dict() for r in results], [], len(paths), store, t0, as_json, quiet)
+        return
+    embedder = _load_embedder(model)
     rows: list[dict] = []
     failed: list[str] = []
-    t0 = time.perf_counter()
     with CliProgress(not quiet, len(paths)) as progress:
         for p in paths:
             progress.start(p.name)
             try:
-                r = index_video(p, cache=store, model=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress)
+                r = index_video(
+                    p, cache=store, model=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress, asr=asr
+                )
             except FramesiftError as exc:  # one bad file must not stop the rest of the library
                 message = cli_message(exc)
                 failed.append(message)
@@ -100,8 +131,15 @@ def index_cmd(
                     highlight=False,
                     markup=False,
                 )
+    _report_index(rows, failed, len(paths), store, t0, as_json, quiet)
+
+
+def _report_index(
+    rows: list[dict], failed: list[str], total: int, store, t0: float, as_json: bool, quiet: bool
+) -> None:
+    """The report (``--json``: one object, whole whatever failed), then the exit code's error."""
     ok = len(rows) - len(failed)
-    if as_json:  # the report stays whole whatever failed
+    if as_json:
         _emit(
             {
                 "cache": str(store.root),
@@ -121,9 +159,9 @@ def index_cmd(
             markup=False,
         )
     if failed and not ok:
-        if len(paths) == 1:
+        if total == 1:
             raise InputError(failed[0])
-        raise InputError(f"none of the {len(paths)} videos could be indexed (first: {failed[0]})")
+        raise InputError(f"none of the {total} videos could be indexed (first: {failed[0]})")
     if failed:
         raise typer.Exit(PARTIAL_EXIT)
 

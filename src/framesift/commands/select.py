@@ -85,6 +85,12 @@ def select_cmd(
         help="With --model: candidates the visual channel may embed (coarse-to-fine; the rest "
         "are estimated): N, auto (scaled to video length and model speed) or all (dense).",
     ),
+    device: str = typer.Option(
+        "auto", "--device", help="Visual model, OCR and decoding: auto (a GPU where usable), cpu or cuda[:N]."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write a self-contained HTML report (timeline, curves, picks) to this file."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -119,7 +125,7 @@ def select_cmd(
             events=events,
             ocr=parse_ocr(ocr),
             seed=seed,
-            fetch=out is not None or fmt is not None,
+            fetch=out is not None or fmt is not None or report is not None,
             progress=progress,
             model=model,
             expand=expand,
@@ -127,6 +133,7 @@ def select_cmd(
             rewrite_model=rewrite_model,
             cache=False if no_cache else (cache or True),
             embed_budget=embed_spec,
+            device=device,
         )
     model_input = None
     if fmt is not None:
@@ -137,6 +144,10 @@ def select_cmd(
         sel.save(out, extra_json={f"{fmt}.json": model_input} if model_input is not None else None)
         if as_json:  # the very manifest written there, per-frame file names included
             manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
+    if report is not None:
+        from ..export.report import write_report
+
+        write_report(report, sel.to_manifest(), [f.image for f in sel.frames])
     if as_json:
         if manifest is None:
             manifest = sel.to_manifest()

@@ -13,7 +13,7 @@ from .._version import __version__
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 
-SCHEMA_VERSION = "1.2"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
+SCHEMA_VERSION = "1.3"  # 1.3: optional `report` (per-candidate curves, events, spans, words per pick: the HTML report); 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
 
 
 def build_manifest(
@@ -30,6 +30,7 @@ def build_manifest(
     timings: dict[str, float],
     notes: list[str],
     image_files: list[str] | None = None,
+    report: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a selection; ``image_files`` (same order as frames) when images were written."""
     entries = []
@@ -51,4 +52,4 @@ def build_manifest(
         "signals": signals,
         "timings": timings,
         "notes": notes,
-    }
+    } | ({"report": report} if report is not None else {})

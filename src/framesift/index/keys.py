@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import InputError, VideoError
 from ..limits import MAX_SUBTITLE_BYTES, check_regular_file
+from ..video.subtitles import find_sidecar
 
 __all__ = ["SIGNALS", "content_hash", "settings_key", "model_key", "normalise_ocr"]
 
@@ -85,7 +86,6 @@ def settings_key(*, fps: float, events: bool, ocr: Any, subtitles_hash: str | No
 def subtitles_hash(video: str | os.PathLike, explicit: str | os.PathLike | None) -> str | None:
     """Hash of the subtitle file :func:`~framesift.video.subtitles.load_subtitles` would read first
     (embedded streams are part of the video's content hash already)."""
-    from ..video.subtitles import find_sidecar
 
     path = Path(explicit) if explicit is not None else find_sidecar(video)
     if path is None:
