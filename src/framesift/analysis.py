@@ -22,8 +22,10 @@ from ._timer import StageTimer
 from .errors import InputError
 from .progress import ProgressFn, report_to
 from .signals.embedders import Embedder, load_embedder
+from .signals.hearing import Hearing, hear
 from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
+from .signals.speech import normalise_asr
 from .signals.text_embedder import EmbeddingMemo
 from .signals.visual import VisualEmbeddings
 from .video.candidates import CandidateSet, extract_candidates
@@ -46,12 +48,17 @@ class AnalysisOptions:
         events: scan every frame for momentary events (flashes, brief captions).
         ocr: ``"auto"``, a number of frames to read (>= 0), or ``False``.
         subtitles: a subtitle file; None: a sidecar or an embedded stream when present.
+        asr: speech recognition (:mod:`framesift.signals.hearing`): ``"auto"``, ``"off"`` or a
+            faster-whisper model (size name, hub id or CTranslate2 directory).
+        asr_device: ``cpu``, ``cuda`` or ``auto`` for the speech model (not part of the key).
     """
 
     fps: float = 1.0
     events: bool = True
     ocr: OcrSetting = "auto"
     subtitles: str | None = None
+    asr: str = "auto"
+    asr_device: str = "cpu"
 
     def __post_init__(self) -> None:
         try:
@@ -65,6 +72,9 @@ class AnalysisOptions:
             raise InputError(f"ocr must be 'auto', False or a number of frames >= 0 (got {ocr!r})", param="ocr")
         if self.subtitles is not None and not isinstance(self.subtitles, str):
             object.__setattr__(self, "subtitles", os.fspath(self.subtitles))
+        object.__setattr__(self, "asr", normalise_asr(self.asr))
+        if self.asr_device not in ("cpu", "cuda", "auto"):
+            raise InputError(f"asr_device must be cpu, cuda or auto (got {self.asr_device!r})", param="asr_device")
 
     @classmethod
     def of(
@@ -74,9 +84,18 @@ class AnalysisOptions:
         events: bool = True,
         ocr: OcrSetting = "auto",
         subtitles: str | os.PathLike[str] | None = None,
+        asr: str | bool | None = "auto",
+        asr_device: str = "cpu",
     ) -> AnalysisOptions:
         """Options from the keyword arguments of :func:`framesift.analyze` / :func:`framesift.select`."""
-        return cls(fps=fps, events=bool(events), ocr=ocr, subtitles=os.fspath(subtitles) if subtitles else None)
+        return cls(
+            fps=fps,
+            events=bool(events),
+            ocr=ocr,
+            subtitles=os.fspath(subtitles) if subtitles else None,
+            asr=asr,  # type: ignore[arg-type]
+            asr_device=asr_device,
+        )
 
     def ocr_frames(self, duration_s: float) -> int:
         """How many frames OCR reads for a video of this length (0: OCR off)."""
@@ -88,7 +107,7 @@ class AnalysisOptions:
 
     def key_args(self) -> dict[str, Any]:
         """The settings as the index's entry key takes them."""
-        return {"fps": self.fps, "events": self.events, "ocr": self.ocr, "subtitles": self.subtitles}
+        return {"fps": self.fps, "events": self.events, "ocr": self.ocr, "subtitles": self.subtitles, "asr": self.asr}
 
 
 class StoredEntry(Protocol):
@@ -127,14 +146,22 @@ class Analysis:
     #: Query-free products of later stages, computed once per analysis on first use (e.g. the
     #: coarse-to-fine spans); never stored in the index.
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: What the audio gave: transcript (speech channel), sound onsets (:mod:`framesift.signals.hearing`).
+    hearing: Hearing | None = None
+    #: Whether this analysis was read from the index (the manifest's ``signals.speech.from_index``).
+    from_index: bool = False
 
 
 def _uncovered_subtitle_times(subs: Subtitles | None, info: VideoInfo, fps: float) -> list[float]:
     """Midpoints of cues too short to contain a grid sample, so every cue has a candidate."""
     if subs is None:
         return []
+    return _uncovered_cue_times(subs.lines, info, fps)
+
+
+def _uncovered_cue_times(lines, info: VideoInfo, fps: float) -> list[float]:
     out = []
-    for ln in subs.lines:
+    for ln in lines:
         first = math.ceil((ln.start - info.start_time) * fps - 1e-9)
         last = math.floor((ln.end - info.start_time) * fps + 1e-9)
         if last < first:
@@ -175,6 +202,12 @@ def run_analysis(
         subs = load_subtitles(video, info, options.subtitles)
     if subs is not None:
         notes.extend(subs.notes)
+    with timer.stage("audio"):  # before the video pass: speech cues and sound onsets add candidates
+        hearing = hear(
+            video, info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device, progress=report
+        )
+    notes.extend(hearing.notes)
+    speech_cues = hearing.transcript.cues if hearing.transcript is not None else ()
     ocr_frames = options.ocr_frames(info.duration)
     pool = OcrPool(info, ocr_frames, device=device) if ocr_frames > 0 else None
     if pool is not None and pool.note:
@@ -186,11 +219,13 @@ def run_analysis(
             info,
             table,
             fps=options.fps,
-            extra_times=_uncovered_subtitle_times(subs, info, options.fps),
+            extra_times=_uncovered_subtitle_times(subs, info, options.fps)
+            + _uncovered_cue_times(speech_cues, info, options.fps),
             events=options.events,
             taps=[t for t in (pool, images) if t is not None],
             progress=lambda d, t: report("decode", d, t),
             device=device,
+            audio_events=[(o.time, o.rise_db / 15.0, o.transient) for o in hearing.onsets],
         )
     notes.extend(cands.notes)
     if len(cands) == 0:
@@ -214,4 +249,5 @@ def run_analysis(
         timings=dict(timer.timings),
         notes=notes,
         visual=visual,
+        hearing=hearing,
     )

@@ -18,7 +18,7 @@ from .analysis import Analysis, AnalysisOptions, OcrSetting, run_analysis
 from .budget import TokenBudget, get_family
 from .devices import check_device
 from .errors import InputError
-from .explain import describe_frames, signals_summary, visual_summary
+from .explain import attach_text, audio_summary, describe_frames, signals_summary, speech_summary, visual_summary
 from .frame import SelectedFrame, TokenSpend
 from .index import IndexStore, open_store
 from .index.cached import cached_analysis
@@ -71,6 +71,8 @@ def analyze(
     progress: ProgressFn | None = None,
     cache: CacheSpec = False,
     device: str = "auto",
+    asr: str | bool | None = "auto",
+    asr_device: str = "cpu",
 ) -> Analysis:
     """Probe, decode candidates, compute features and read on-screen text: the query-free part.
 
@@ -88,9 +90,13 @@ def analyze(
 
     ``device`` (``auto``, ``cpu``, ``cuda[:N]``): where the visual model, OCR and decoding run
     (:func:`framesift.analysis.run_analysis`).
+    ``asr``: speech recognition (:mod:`framesift.signals.hearing`): ``"auto"`` (the offline
+    default model when the ``speech`` extra is installed, the file has audio and no subtitles),
+    ``"off"``, or a faster-whisper model (``"small"``, ``"large-v3"``, a CTranslate2 directory);
+    ``asr_device``: ``cpu``, ``cuda`` or ``auto``. The transcript is part of the stored analysis.
     """
     device = check_device(device)
-    options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles)
+    options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles, asr=asr, asr_device=asr_device)
     store = open_store(cache)
     if store is not None:
         return cached_analysis(video, store, options, model=model, progress=progress, device=device)
@@ -161,6 +167,7 @@ def select_from(
         notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
     frames = describe_frames(picks.indices, picks.roles, cands, channels, fused, evidence, info)
     spend = _apply_scales(frames, picks, tokens) if tokens is not None else None
+    attach_text(frames, analysis)
     sel = Selection(
         video=info,
         query=query,
@@ -197,6 +204,8 @@ def select_from(
     _persist_visual(analysis, timer, notes)
     sel.signals = signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
     sel.signals["visual_model"] = visual_summary(analysis.visual, plan, channels, embedding)
+    sel.signals["speech"] = speech_summary(analysis, channels)
+    sel.signals["audio_events"] = audio_summary(analysis)
     return sel
 
 
@@ -256,6 +265,8 @@ def select(
     progress: ProgressFn | None = None,
     cache: CacheSpec = False,
     device: str = "auto",
+    asr: str | bool | None = "auto",
+    asr_device: str = "cpu",
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -292,6 +303,9 @@ def select(
         progress: optional callback ``(stage, done, total)``.
         cache: reuse / fill the per-video index (see :func:`analyze`).
         device: ``auto``, ``cpu`` or ``cuda[:N]`` for the visual model, OCR and decoding (see :func:`analyze`).
+        asr: speech recognition: ``"auto"``, ``"off"`` or a faster-whisper model (see :func:`analyze`);
+            what is said becomes the ``speech`` channel and each frame's nearby words.
+        asr_device: ``cpu``, ``cuda`` or ``auto`` for the speech model.
     """
     # Everything that can be checked without the video fails before decoding.
     _check_budget(budget, budget_tokens)
@@ -310,6 +324,8 @@ def select(
         progress=progress,
         cache=cache,
         device=device,
+        asr=asr,
+        asr_device=asr_device,
     )
     return select_from(
         analysis,

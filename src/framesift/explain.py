@@ -7,6 +7,8 @@ when no channel did. The signal summary says which channels were available and u
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -51,6 +53,12 @@ def _evidence_text(pos: int, channels: dict[str, np.ndarray], ev: Evidence) -> s
     if best_channel == "subtitle" and ev.sub_which is not None and ev.sub_which[pos] >= 0:
         ln = ev.sub_lines[int(ev.sub_which[pos])]
         return f"subtitle {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {quote(ln.text)}"
+    if best_channel == "speech" and ev.speech_which is not None and ev.speech_which[pos] >= 0:
+        ln = ev.speech_lines[int(ev.speech_which[pos])]
+        heard = heard_words(ln, ev.query_words, ev.speech_words)
+        return f"speech {ln.start:.1f}-{ln.end:.1f}s matches the query ({score:.2f}): {quote(ln.text)}" + (
+            f" (heard {heard})" if heard else ""
+        )
     if best_channel == "ocr" and ev.ocr_which is not None and ev.ocr_which[pos] >= 0:
         item = ev.ocr_items[int(ev.ocr_which[pos])]
         return f"on-screen text matches the query ({score:.2f}): {quote(item.text)}"
@@ -63,6 +71,8 @@ def reason_for(pos: int, role: str, cands: CandidateSet, channels: dict[str, np.
     parts: list[str] = []
     if role == "relevance":
         parts.append(evidence or "highest relevance")
+    elif role == "momentary event" and cands.source[pos] == "audio":
+        parts.append(f"momentary event: sudden sound ({float(cands.change[pos]) * 15:.0f} dB above the last seconds)")
     elif role == "momentary event":
         parts.append(f"momentary event: sudden change ({float(cands.change[pos]):.1f}x threshold) that reverts quickly")
     elif role == "coverage":
@@ -174,10 +184,113 @@ def signals_summary(
             "frames_scanned": cands.frames_decoded,
         },
         "visual_model": dict(NO_VISUAL_MODEL),
-        "text_embedder": (TEXT_EMBEDDER if {"subtitle", "ocr"} & set(channels) else None),
+        "text_embedder": (TEXT_EMBEDDER if {"subtitle", "ocr", "speech"} & set(channels) else None),
         "candidates": {
             "count": len(cands),
-            "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle")},
+            "by_source": {s: int((cands.source == s).sum()) for s in ("grid", "event", "subtitle", "audio")},
             "read_plan": cands.plan.mode,
         },
     }
+
+
+#: Text within this many seconds of a frame is "near" it (``frame.text``).
+NEARBY_S = 4.0
+
+
+def nearby_text(
+    time: float,
+    *,
+    subtitles: Sequence[Any] = (),
+    speech: Sequence[Any] = (),
+    ocr: Sequence[Any] = (),
+    window_s: float = NEARBY_S,
+) -> list[dict[str, Any]]:
+    """Text items within ``window_s`` of ``time``, nearest first: ``{"channel", "start", "end", "text"}``.
+
+    ``subtitles`` / ``speech``: cues with ``start``, ``end``, ``text``; ``ocr``: reads with
+    ``time`` and ``lines`` (on screen from that frame on; given with the read frame's time).
+    """
+    out: list[tuple[float, dict[str, Any]]] = []
+    for channel, cues in (("subtitle", subtitles), ("speech", speech)):
+        for c in cues:
+            gap = max(c.start - time, time - c.end, 0.0)
+            if gap <= window_s:
+                out.append(
+                    (
+                        gap,
+                        {
+                            "channel": channel,
+                            "start": round(float(c.start), 3),
+                            "end": round(float(c.end), 3),
+                            "text": c.text,
+                        },
+                    )
+                )
+    # the last read at or before the frame (what is on screen), and reads just after it
+    for r in ocr:
+        gap = abs(r.time - time)
+        if gap <= window_s and r.lines:
+            out.append(
+                (
+                    gap,
+                    {
+                        "channel": "ocr",
+                        "start": round(float(r.time), 3),
+                        "end": round(float(r.time), 3),
+                        "text": " / ".join(r.lines),
+                    },
+                )
+            )
+    out.sort(key=lambda p: (p[0], p[1]["start"]))
+    return [d for _, d in out]
+
+
+def heard_words(cue: Any, query_words: list[str], words: tuple) -> str:
+    """The query's words as heard inside ``cue``, with their times: ``"door" at 13.5s, ...``."""
+    if not query_words or not words:
+        return ""
+    hits = []
+    lo = bisect.bisect_left([w.start for w in words], cue.start - 0.01)
+    for w in words[lo:]:
+        if w.start > cue.end + 0.01:
+            break
+        token = "".join(ch for ch in w.text.lower() if ch.isalnum())
+        if token and any(
+            token == q or (len(q) >= 4 and token.startswith(q[:-1] if q.endswith("e") else q)) for q in query_words
+        ):
+            hits.append(f'"{w.text.strip(".,?!;:")}" at {w.start:.1f}s')
+        if len(hits) >= 3:
+            break
+    return ", ".join(hits)
+
+
+def speech_summary(analysis: Any, channels: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The manifest's ``signals.speech``: model, language, seconds of speech, cost, from the index or not."""
+    used = "speech" in channels and float(channels["speech"].max()) > 0
+    if analysis.hearing is None:
+        return {"available": False, "used": False, "model": None, "note": "audio not analysed", "from_index": False}
+    return analysis.hearing.speech_report(used=used, from_index=analysis.from_index)
+
+
+def audio_summary(analysis: Any) -> dict[str, Any]:
+    """The manifest's ``signals.audio_events``: sudden sounds found and used as candidates."""
+    h = analysis.hearing
+    if h is None or not h.decoded:
+        return {"available": False, "used": False, "found": 0}
+    return {
+        "available": True,
+        "used": analysis.candidates.audio_events > 0,
+        "found": len(h.onsets),
+        "transient": sum(1 for o in h.onsets if o.transient),
+        "audio_seconds": round(h.audio_seconds, 2),
+        "decode_seconds": round(h.decode_seconds, 3),
+    }
+
+
+def attach_text(frames: list, analysis: Any) -> None:
+    """Give each frame the subtitle / speech / on-screen text near it, with times (``frame.text``)."""
+    subs = analysis.subtitles.lines if analysis.subtitles else ()
+    h = analysis.hearing
+    cues = h.transcript.cues if h is not None and h.transcript is not None else ()
+    for f in frames:
+        f.text = nearby_text(f.time, subtitles=subs, speech=cues, ocr=analysis.ocr_reads)

@@ -38,6 +38,9 @@ class SelectedFrame:
     #: Under a token budget: the side length relative to the model family's default frame size
     #: (``width x height`` is then the size the model sees, and the size the image is fetched at).
     scale: float | None = None
+    #: Subtitle / speech / on-screen text near this frame, nearest first: ``{"channel", "start",
+    #: "end", "text"}`` (:mod:`framesift.export.context`); adapters put it beside the frame.
+    text: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if int(self.index) < 0:
@@ -49,15 +52,19 @@ class SelectedFrame:
 
     def to_dict(self) -> dict[str, Any]:
         """The frame's entry in the manifest (``frames[k]``), without the image."""
-        return {
-            "index": self.index,
-            "time": round(self.time, 6),
-            "scores": {k: v if isinstance(v, bool) else round(float(v), 4) for k, v in self.scores.items()},
-            "reason": self.reason,
-            "role": self.role,
-            "source": self.source,
-            "resolution": [self.width, self.height],
-        } | ({"scale": round(self.scale, 4)} if self.scale is not None else {})
+        return (
+            {
+                "index": self.index,
+                "time": round(self.time, 6),
+                "scores": {k: v if isinstance(v, bool) else round(float(v), 4) for k, v in self.scores.items()},
+                "reason": self.reason,
+                "role": self.role,
+                "source": self.source,
+                "resolution": [self.width, self.height],
+            }
+            | ({"scale": round(self.scale, 4)} if self.scale is not None else {})
+            | ({"text": self.text} if self.text else {})
+        )
 
 
 @dataclass(frozen=True)

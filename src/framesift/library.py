@@ -101,13 +101,14 @@ def index_video(
     events: bool = True,
     ocr: OcrSetting = "auto",
     progress: ProgressFn | None = None,
+    asr: str | bool | None = "auto",
 ) -> IndexResult:
     """Make sure ``video`` is in the index: its analysis, plus with ``model`` (a spec for
     :func:`~framesift.signals.embedders.load_embedder` or an Embedder) the model-size images and
     the embeddings of *all* candidates, through the same :func:`framesift.analyze` path ``select``
     uses (rows are written as they are computed: a killed run resumes with the missing ones)."""
     t0 = time.perf_counter()
-    options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles)
+    options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles, asr=asr)
     store = _store(cache)
     analysis = cached_analysis(video, store, options, model=model, progress=progress)
     if CACHE_ERROR in analysis.memo:  # storing is all indexing is for: here it is the error

@@ -109,18 +109,19 @@ class Selection:
         """Gemini ``contents``: contiguous picks as clips (offsets + fps), lone picks as images."""
         return gemini_contents(self.frames, self.video, question, **options)
 
-    def to_format(self, name: str, question: str) -> Any:
-        """The JSON-serialisable model input of format ``name`` (``framesift select --format``)."""
+    def to_format(self, name: str, question: str, **context: Any) -> Any:
+        """The JSON-serialisable model input of format ``name`` (``framesift select --format``);
+        ``context`` / ``context_tokens``: the words near the frames (:mod:`framesift.export.context`)."""
         key = check_format(name)
         if key == "openai":
-            return self.to_openai_messages(question)
+            return self.to_openai_messages(question, **context)
         if key == "vllm":
-            return self.to_vllm_request(question)
+            return self.to_vllm_request(question, **context)
         if key == "qwen":
             # JSON cannot hold PIL images: frames travel as JPEG data URLs, which qwen-vl-utils reads.
             # (A token-budgeted selection goes to the Qwen family it was planned for.)
-            return self.to_qwen_messages(question, frames="base64")
-        return self.to_gemini_contents(question)
+            return self.to_qwen_messages(question, frames="base64", **context)
+        return self.to_gemini_contents(question, **context)
 
     def save(self, out_dir: str | os.PathLike[str], *, extra_json: dict[str, Any] | None = None) -> Path:
         """Write JPEGs, ``manifest.json`` and ``contact_sheet.png`` (with ``extra_json`` files,

@@ -285,10 +285,10 @@ class Session:
             for ln in subs.lines if subs is not None else ():
                 if ln.end >= start and ln.start <= end:
                     out.append(Words(float(ln.start), float(ln.end), "subtitle", ln.text))
-            # The speech channel (ASR transcript) lands with its own issue; take its segments when
-            # an analysis carries them, in the same shape as subtitle cues (start, end, text).
-            speech = getattr(self.analysis, "speech", None)
-            for seg in getattr(speech, "lines", None) or getattr(speech, "segments", None) or ():
+            # What was said (the ASR transcript), as the sentence-sized cues the speech channel scores.
+            hearing = self.analysis.hearing
+            transcript = hearing.transcript if hearing is not None else None
+            for seg in transcript.cues if transcript is not None else ():
                 if seg.end >= start and seg.start <= end:
                     out.append(Words(float(seg.start), float(seg.end), "speech", seg.text))
             for read in self.analysis.ocr_reads:

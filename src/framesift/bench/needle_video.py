@@ -34,7 +34,7 @@ import numpy as np
 
 # The pieces: corpus (text banks), render (fonts, labels), scenes (footage, rendered shots),
 # overlays (distractor text, needles), transcript (the .srt); this module composes them.
-from .corpus import FLASH_FACTS, SUBTITLE_FACTS, TEXT_FACTS
+from .corpus import FILLER_LINES, FLASH_FACTS, SUBTITLE_FACTS, TEXT_FACTS
 from .overlays import _ClockOverlay, _draw_flash, _make_overlays, _needle_patch, _parse_flash
 from .scenes import (
     _FootageScene,
@@ -46,6 +46,7 @@ from .scenes import (
     _SlideScene,
     footage_clips,
 )
+from .speech_synth import filler_speech_plan, mix_track, mux_audio
 from .transcript import _transcript, write_srt
 from .truth import _KINDS, Needle, NeedleKind, SynthVideo
 
@@ -73,7 +74,7 @@ def _snap(n: Needle, rate: Fraction) -> Needle:
     half a frame either side, so that "frame time inside the span" picks exactly those frames
     even when a reader's frame times carry float rounding from the container's time base.
     """
-    if n.kind == "subtitle":
+    if n.kind in ("subtitle", "speech"):
         return Needle(n.kind, round(n.start, 3), round(n.end, 3), n.content, n.question)
     i0, i1 = _frame_span(n.start, n.end, rate)
     return Needle(n.kind, max(float((i0 - 0.5) / rate), 0.0), float((i1 - 0.5) / rate), n.content, n.question)
@@ -94,6 +95,7 @@ def make_video(
     subtitles: bool = True,
     crf: int = 28,
     preset: str = "ultrafast",
+    speech: bool = False,
 ) -> SynthVideo:
     """Render and encode a synthetic video with ``needles`` at their times; write its ground truth.
 
@@ -103,7 +105,9 @@ def make_video(
     installed (a warning, and rendered scenes only, when they are not). ``preset`` is the x264
     preset (``ultrafast`` keeps an hour of 640x360 to a few minutes on 2 cores; ``veryfast``
     makes files about a third smaller). Text and flash needles are snapped to the frame grid; the
-    returned :class:`SynthVideo` holds the snapped times.
+    returned :class:`SynthVideo` holds the snapped times. ``speech`` (implied by a ``speech``
+    needle) adds an AAC audio track of filler talk, the spoken needles and noise
+    (:mod:`framesift.bench.speech_synth`); a speech needle's span is when its sentence is heard.
     """
     path = Path(path)
     if duration <= 0 or fps <= 0 or width < 16 or height < 16:
@@ -131,7 +135,7 @@ def make_video(
     # Needle renderings are fixed up front so that frame i's needle lookup is a dict access.
     needle_draw: dict[int, Any] = {}
     for k, n in enumerate(snapped):
-        if n.kind == "subtitle":
+        if n.kind in ("subtitle", "speech"):
             continue
         nrng = np.random.default_rng([seed, 2, k])
         i0, i1 = _frame_span(n.start, n.end, rate)
@@ -153,6 +157,10 @@ def make_video(
 
     overlays_truth: list[tuple[float, float, str]] = []
     path.parent.mkdir(parents=True, exist_ok=True)
+    speech = speech or any(n.kind == "speech" for n in snapped)
+    final_path = path
+    if speech:  # the video is encoded first, then muxed with the audio track into ``path``
+        path = path.with_name(path.stem + ".video-tmp" + path.suffix)
     container = av.open(str(path), "w")
     try:
         stream = container.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": preset})
@@ -206,6 +214,22 @@ def make_video(
     finally:
         container.close()
 
+    spoken: list[tuple[float, float, str]] = []
+    if speech:
+        needles_said = [(n.start, n.content) for n in snapped if n.kind == "speech"]
+        busy = [(n.start, n.end) for n in snapped if n.kind == "speech"]
+        plan = filler_speech_plan(np.random.default_rng([seed, 5]), duration, busy, FILLER_LINES) + needles_said
+        samples, spoken = mix_track(float(num_frames / rate), plan, seed=seed)
+        mux_audio(path, samples, final_path)
+        path.unlink()
+        path = final_path
+        heard = {(round(s0, 3), txt): e for s0, e, txt in spoken}
+        snapped = [
+            Needle(n.kind, n.start, round(heard[(round(n.start, 3), n.content)], 3), n.content, n.question)
+            if n.kind == "speech"
+            else n
+            for n in snapped
+        ]
     sv = SynthVideo(
         path=path,
         subtitles=srt_path,
@@ -219,6 +243,7 @@ def make_video(
         gop=gop,
         seed=seed,
         overlays=overlays_truth,
+        speech=spoken,
     )
     path.with_suffix(".truth.json").write_text(json.dumps(sv.to_json(), indent=1), encoding="utf-8")
     return sv
@@ -250,7 +275,8 @@ def needle_suite(
     for k in kinds:
         if k not in _KINDS:
             raise ValueError(f"unknown needle kind {k!r}")
-    banks = {"text": TEXT_FACTS, "subtitle": SUBTITLE_FACTS, "flash": FLASH_FACTS}
+    # spoken needles state the same kind of facts, said instead of written
+    banks = {"text": TEXT_FACTS, "subtitle": SUBTITLE_FACTS, "flash": FLASH_FACTS, "speech": SUBTITLE_FACTS}
     n_default = max(1, math.ceil(duration / 300.0))
     plan: list[tuple[NeedleKind, float, str, str]] = []  # (kind, length, content, question)
     for k in kinds:
@@ -262,6 +288,8 @@ def needle_suite(
                 ln = float(rng.uniform(0.8, 1.2))
             elif k == "subtitle":
                 ln = float(rng.uniform(1.5, 3.0))
+            elif k == "speech":
+                ln = 0.075 * len(content) + 0.5  # espeak-ng at 165 wpm; the real span is set when spoken
             else:
                 ln = float(int(rng.integers(2, 5)) / rate)
             plan.append((cast(NeedleKind, k), ln, content, question))  # k was checked against _KINDS above
@@ -294,7 +322,7 @@ def needle_suite(
     for s, _e, pi in placed:
         kind, ln, content, question = plan[pi]
         needle = Needle(kind, round(s, 3), round(s + ln, 3), content, question)
-        if kind != "subtitle":  # snapped here already, so make_video's snap leaves it unchanged
+        if kind not in ("subtitle", "speech"):  # snapped here already, so make_video's snap leaves it unchanged
             i0 = math.ceil(s * rate)
             needle = _snap(
                 Needle(kind, float(i0 / rate), float((i0 + max(1, round(ln * rate))) / rate), content, question), rate

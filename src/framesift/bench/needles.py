@@ -39,7 +39,7 @@ __all__ = ["MANIFEST_NAME", "FORMAT", "make_needles", "read_needle_items"]
 MANIFEST_NAME = "needles.json"
 FORMAT = "framesift-needles"
 SCHEMA_VERSION = 1
-_BANKS = {"text": TEXT_FACTS, "subtitle": SUBTITLE_FACTS, "flash": FLASH_FACTS}
+_BANKS = {"text": TEXT_FACTS, "subtitle": SUBTITLE_FACTS, "flash": FLASH_FACTS, "speech": SUBTITLE_FACTS}
 
 
 def _mmss(t: float) -> str:
@@ -81,9 +81,13 @@ def make_needles(
     minutes: float = 10.0,
     seed: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
+    speech: bool = False,
+    per_kind: int | None = None,
 ) -> Path:
     """Generate ``videos`` videos of ``minutes`` minutes with needles and write the dataset to ``out``.
 
+    ``speech``: spoken-fact needles instead of subtitle ones (espeak-ng speech mixed with filler
+    talk and noise in an audio track, no subtitle sidecar; needs ``espeak-ng``).
     Returns ``out``. ``out`` must not exist or be an empty folder (an existing dataset is not
     overwritten by accident).
     """
@@ -103,10 +107,17 @@ def make_needles(
         for v in range(videos):
             vseed = seed * 1000 + v
             try:
-                needles = needle_suite(vseed, duration)
+                kinds = ("text", "speech", "flash") if speech else ("text", "subtitle", "flash")
+                needles = needle_suite(vseed, duration, kinds, per_kind=per_kind)
             except ValueError as exc:
                 raise InputError(f"minutes {minutes}: {exc}", param="minutes") from exc
-            sv = make_video(tmp / "videos" / f"needles_{v:03d}.mp4", duration=duration, needles=needles, seed=vseed)
+            sv = make_video(
+                tmp / "videos" / f"needles_{v:03d}.mp4",
+                duration=duration,
+                needles=needles,
+                seed=vseed,
+                subtitles=not speech,
+            )
             rel = f"videos/{sv.path.name}"
             entries.append(
                 {

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-NeedleKind = Literal["text", "subtitle", "flash"]
-_KINDS = ("text", "subtitle", "flash")
+NeedleKind = Literal["text", "subtitle", "flash", "speech"]
+_KINDS = ("text", "subtitle", "flash", "speech")
 
 # --------------------------------------------------------------------------------------------
 # Ground truth
@@ -54,6 +54,8 @@ class SynthVideo:
     seed: int = 0
     # Persistent distractor text: (start, end, text) -- text that is on screen but answers nothing.
     overlays: list[tuple[float, float, str]] = field(default_factory=list)
+    # Everything said in the audio track: (start, end, text) -- filler talk and speech needles.
+    speech: list[tuple[float, float, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Ground truth as a JSON-ready dict; file names are relative to the truth file's folder."""
@@ -70,4 +72,5 @@ class SynthVideo:
             "needles": [asdict(n) for n in self.needles],
             "shots": [{"start": s, "end": e, "kind": k} for s, e, k in self.shots],
             "overlays": [{"start": s, "end": e, "text": t} for s, e, t in self.overlays],
+            "speech": [{"start": s, "end": e, "text": t} for s, e, t in self.speech],
         }

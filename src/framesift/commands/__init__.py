@@ -22,5 +22,6 @@ from . import (
     report,  # noqa: F401  (framesift report MANIFEST)
     serve,  # noqa: F401  (framesift serve)
     simulate,  # noqa: F401  (framesift bench simulate)
+    transcribe,  # noqa: F401  (framesift transcribe)
     watch,  # noqa: F401  (framesift watch SOURCE: live streams)
 )

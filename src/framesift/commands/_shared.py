@@ -59,7 +59,13 @@ err = Console(stderr=True, emoji=False)
 # Progress
 # --------------------------------------------------------------------------------------------
 
-_STAGE_LABEL = {"decode": "decoding candidates", "ocr": "reading on-screen text", "embed": "embedding candidates"}
+_STAGE_LABEL = {
+    "transcribe": "transcribing speech",
+    "audio": "decoding audio",
+    "decode": "decoding candidates",
+    "ocr": "reading on-screen text",
+    "embed": "embedding candidates",
+}
 
 
 class CliProgress:

@@ -31,6 +31,11 @@ def make_needles_cmd(
     videos: int = typer.Option(3, "--videos", "-n", help="Number of videos."),
     minutes: float = typer.Option(10.0, "--minutes", "-m", help="Length of each video in minutes."),
     seed: int = typer.Option(0, "--seed", help="Seed: same seed, same videos and questions."),
+    speech: bool = typer.Option(
+        False,
+        "--speech",
+        help="Spoken facts (espeak-ng speech + filler talk + noise, no subtitles) instead of subtitle facts.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a summary as one JSON object on stdout."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -40,14 +45,14 @@ def make_needles_cmd(
     from ..bench.needles import make_needles
 
     with CliProgress(enabled=not quiet) as progress:
-        make_needles(out, videos=videos, minutes=minutes, seed=seed, progress=progress)
+        make_needles(out, videos=videos, minutes=minutes, seed=seed, progress=progress, speech=speech)
     items = load_dataset(out, kind="needles")
     summary = {
         "dataset": str(out / "needles.json"),
         "videos": videos,
         "minutes": minutes,
         "questions": len(items),
-        "kinds": {k: sum(1 for i in items if i.meta["kind"] == k) for k in ("text", "subtitle", "flash")},
+        "kinds": {k: sum(1 for i in items if i.meta["kind"] == k) for k in ("text", "subtitle", "flash", "speech")},
     }
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")

@@ -58,6 +58,9 @@ def index_cmd(
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate (frames per second)."),
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
+    asr: str = typer.Option(
+        "auto", "--asr", help="Speech recognition: auto, off, or a faster-whisper model (small, large-v3, a dir)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with a result per video."),
     ray: str | None = typer.Option(
         None,

@@ -57,6 +57,14 @@ def select_cmd(
     fps: float = typer.Option(1.0, "--fps", help="Candidate sampling rate (frames per second)."),
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
+    asr: str = typer.Option(
+        "auto", "--asr", help="Speech recognition: auto, off, or a faster-whisper model (small, large-v3, a dir)."
+    ),
+    asr_device: str = typer.Option("cpu", "--asr-device", help="Device of the speech model: cpu, cuda or auto."),
+    context: str = typer.Option(
+        "auto", "--context", help="With --format: words near the frames: auto, none, or channels (speech,subtitle,ocr)."
+    ),
+    context_tokens: int = typer.Option(600, "--context-tokens", help="With --format: text-token cap of those words."),
     param: list[str] = typer.Option([], "--param", "-p", help="Strategy parameter name=value (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Seed for randomised strategies."),
     model: str | None = typer.Option(
@@ -134,10 +142,12 @@ def select_cmd(
             cache=False if no_cache else (cache or True),
             embed_budget=embed_spec,
             device=device,
+            asr=asr,
+            asr_device=asr_device,
         )
     model_input = None
     if fmt is not None:
-        model_input = sel.to_format(fmt, query)
+        model_input = sel.to_format(fmt, query, context=context, context_tokens=context_tokens)
     manifest = None
     if out is not None:
         # The format file goes into the same folder before it is renamed into place.

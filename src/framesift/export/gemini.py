@@ -28,6 +28,7 @@ from ..errors import InputError
 from ..frame import SelectedFrame
 from ..video.probe import VideoInfo
 from ._frames import jpeg_base64, mmss, require_images, scale_to_max_side, source_timing
+from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_item
 
 __all__ = ["GEMINI_VIDEO_TYPES", "gemini_contents", "group_clips"]
 
@@ -87,6 +88,8 @@ def gemini_contents(
     max_side: int | None = 768,
     jpeg_quality: int = 85,
     inline_limit: int = INLINE_LIMIT,
+    context: Any = "auto",
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
 ) -> list[dict[str, Any]]:
     """``contents`` for ``models.generateContent`` (see the module docstring for the mapping).
 
@@ -102,6 +105,9 @@ def gemini_contents(
         max_gap: picks at most this many seconds apart belong to the same clip.
         max_side, jpeg_quality: size and quality of the inline images.
         inline_limit: byte limit of the inline data (base64 video copies plus images) per request.
+        context: the subtitle / speech / on-screen text near the frames, with its times
+            (:mod:`framesift.export.context`): ``"auto"``, ``"none"`` or a list of channels.
+        context_tokens: the most (estimated) text tokens those words may take.
     """
     if clips not in ("auto", "always", "never"):
         raise InputError(f"clips must be auto, always or never (got {clips!r})")
@@ -140,6 +146,7 @@ def gemini_contents(
                 )
             groups = [[k] for k in range(len(times))]
 
+    said = frame_context(selected, context, context_tokens)
     parts: list[dict[str, Any]] = []
     for g in groups:
         if len(g) >= 2 and video_part is not None:
@@ -163,5 +170,12 @@ def gemini_contents(
             for k in g:
                 parts.append({"text": f"Frame at {mmss(times[k])}:"})
                 parts.append({"inlineData": {"mimeType": "image/jpeg", "data": image_b64(k)}})
+        words = _words([d for k in g for d in said[k]])
+        if words is not None:  # the words near this clip / frame, with their times
+            parts.append(words)
     parts.append({"text": question})
     return [{"role": "user", "parts": parts}]
+
+
+def _words(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return {"text": "\n".join(render_item(d) for d in items)} if items else None

@@ -13,7 +13,7 @@ from .._version import __version__
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 
-SCHEMA_VERSION = "1.3"  # 1.3: optional `report` (per-candidate curves, events, spans, words per pick: the HTML report); 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
+SCHEMA_VERSION = "1.4"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool); 1.3: signals.speech, signals.audio_events, frame `text` (nearby words), source "audio"; 1.4: optional `report` (per-candidate curves, events, spans, words per pick: the HTML report)
 
 
 def build_manifest(

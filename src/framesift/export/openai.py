@@ -36,6 +36,7 @@ from ..errors import InputError
 from ..frame import SelectedFrame
 from ..video.probe import VideoInfo
 from ._frames import require_images
+from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_item
 
 __all__ = ["MAX_IMAGES", "MAX_IMAGE_BYTES", "MAX_PAYLOAD_BYTES", "MIN_QUALITY", "openai_messages", "format_timestamp"]
 
@@ -92,6 +93,8 @@ def openai_messages(
     jpeg_quality: int = 85,
     detail: Literal["auto", "low", "high"] | str = "auto",
     system: str | None = None,
+    context: Any = "auto",
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
 ) -> list[dict[str, Any]]:
     """Chat messages for an OpenAI-compatible ``/v1/chat/completions`` request.
 
@@ -108,6 +111,9 @@ def openai_messages(
         jpeg_quality: starting JPEG quality (1-95); lowered automatically to fit the payload cap.
         detail: OpenAI's image ``detail`` hint: ``auto``, ``low`` or ``high``.
         system: optional system prompt.
+        context: the subtitle / speech / on-screen text near the frames, with its times
+            (:mod:`framesift.export.context`): ``"auto"``, ``"none"`` or a list of channels.
+        context_tokens: the most (estimated) text tokens those words may take.
     """
     if detail not in _DETAILS:
         raise InputError(f"detail must be one of {', '.join(_DETAILS)} (got {detail!r})")
@@ -118,6 +124,7 @@ def openai_messages(
     if len(selected) > MAX_IMAGES:
         raise InputError(f"{len(selected)} frames exceed the {MAX_IMAGES}-image limit of one request")
     frames = sorted(selected, key=lambda f: f.time)
+    words = frame_context(frames, context, context_tokens)
     content: list[dict[str, Any]] = []
     if frames:
         data = _encode_all(require_images(frames), int(max_side), int(jpeg_quality))
@@ -130,10 +137,12 @@ def openai_messages(
                 ),
             }
         )
-        for f, jpg in zip(frames, data):
+        for f, jpg, said in zip(frames, data, words):
             content.append({"type": "text", "text": f"Frame at {format_timestamp(f.time)} ({f.time:.1f} s):"})
             url = "data:image/jpeg;base64," + base64.b64encode(jpg).decode("ascii")
             content.append({"type": "image_url", "image_url": {"url": url, "detail": detail}})
+            if said:  # the words heard / shown near this frame, with their own times
+                content.append({"type": "text", "text": "\n".join(render_item(d) for d in said)})
     content.append({"type": "text", "text": question})
     messages: list[dict[str, Any]] = []
     if system:

@@ -45,6 +45,7 @@ from ..errors import InputError
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 from ._frames import Pairing, SourceTiming, TimedFrames, groups_by_size, jpeg_base64, mmss, pair_frames, source_timing
+from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_block
 
 __all__ = ["QwenModel", "QWEN_MODELS", "qwen_frame_size", "qwen_inputs"]
 
@@ -111,6 +112,8 @@ def qwen_inputs(
     frames: Literal["pil", "base64"] = "pil",
     jpeg_quality: int = 90,
     system: str | None = None,
+    context: Any = "auto",
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
 ) -> dict[str, Any]:
     """Messages, video metadata and processor arguments for a Qwen-family model.
 
@@ -144,6 +147,9 @@ def qwen_inputs(
             data URLs (JSON output).
         jpeg_quality: for ``frames="base64"``.
         system: an optional system message.
+        context: the subtitle / speech / on-screen text near the frames, with its times
+            (:mod:`framesift.export.context`): ``"auto"``, ``"none"`` or a list of channels.
+        context_tokens: the most (estimated) text tokens those words may take.
     """
     if model is None:
         planned_for = tokens.model_family if tokens is not None else None
@@ -206,6 +212,9 @@ def qwen_inputs(
             f"{model} encodes one time step per video: mean spacing used (fps {fps_text}), "
             "exact frame times given as text"
         )
+    block = render_block(frame_context(sorted(selected, key=lambda f: f.time), context, context_tokens))
+    if block:
+        content.append({"type": "text", "text": block})
     content.append({"type": "text", "text": question})
     messages: list[dict[str, Any]] = []
     if system:

@@ -34,6 +34,7 @@ from ..errors import InputError
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 from ._frames import Pairing, TimedFrames, groups_by_size, jpeg_base64, pair_frames, scale_to_max_side, source_timing
+from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_block
 
 __all__ = ["vllm_request"]
 
@@ -49,6 +50,8 @@ def vllm_request(
     max_side: int | None = None,
     jpeg_quality: int = 90,
     system: str | None = None,
+    context: Any = "auto",
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS,
 ) -> dict[str, Any]:
     """The body of a ``POST /v1/chat/completions`` request to vLLM with the selection as one video.
 
@@ -64,6 +67,9 @@ def vllm_request(
             processor resizes again to its own pixel limits; this only bounds the payload).
         jpeg_quality: JPEG quality of the frames.
         system: an optional system message.
+        context: the subtitle / speech / on-screen text near the frames, with its times
+            (:mod:`framesift.export.context`): ``"auto"``, ``"none"`` or a list of channels.
+        context_tokens: the most (estimated) text tokens those words may take.
         tokens: what a token-budgeted selection spent (a mixed-resolution one is resized to
             one size that fits it).
     """
@@ -91,6 +97,7 @@ def vllm_request(
             "role": "user",
             "content": [
                 {"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + ",".join(parts)}},
+                *_context_part(selected, context, context_tokens),
                 {"type": "text", "text": question},
             ],
         }
@@ -141,3 +148,9 @@ def _one_size(
         UserWarning,
         stacklevel=3,
     )
+
+
+def _context_part(selected: Sequence[SelectedFrame], context: Any, context_tokens: int) -> list[dict[str, Any]]:
+    """One text part with the words near the frames (one video part has no room beside each frame)."""
+    block = render_block(frame_context(sorted(selected, key=lambda f: f.time), context, context_tokens))
+    return [{"type": "text", "text": block}] if block else []

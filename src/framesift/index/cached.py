@@ -85,6 +85,7 @@ def cached_analysis(
     analysis.timings = {"index_load": round(time.perf_counter() - t0, 4)}
     analysis.notes.append("analysis loaded from the index (decoded earlier)")
     analysis.entry = entry
+    analysis.from_index = True
     if embedder is not None:
         t1 = time.perf_counter()
         images = attach_visual(analysis, entry, embedder, progress=progress).images

@@ -4,7 +4,7 @@
   ranges (first, last and evenly spaced between). A renamed or moved file hits; an edit anywhere
   near a sampled range, or any change of length (re-encode, trim, append), misses. Reading ~1 MiB
   takes milliseconds even for multi-GB files, where hashing every byte would take seconds.
-* The decode settings (candidate fps, event scan, OCR budget) and the subtitle file actually used
+* The decode settings (candidate fps, event scan, OCR budget, the speech model ``asr`` resolves to) and the subtitle file actually used
   (a sidecar or an explicit file, hashed in full: it is small and edits must miss).
 * The signal set: :data:`SIGNALS` names the versions of the query-free signals; bump it when a
   stage changes what it computes, and every older entry becomes a miss (and is rebuilt).
@@ -26,9 +26,7 @@ from ..video.subtitles import find_sidecar
 __all__ = ["SIGNALS", "content_hash", "settings_key", "model_key", "normalise_ocr"]
 
 #: Versions of the query-independent signals an analysis holds.
-SIGNALS = (
-    "probe1;candidates1(grid,event,subtitle;thumb64);lowlevel1(hsv+16x9);ocr1(ppocr320/960);text1(all-MiniLM-L6-v2)"
-)
+SIGNALS = "probe1;candidates2(grid,event,subtitle,audio;thumb64);lowlevel1(hsv+16x9);ocr1(ppocr320/960);text1(all-MiniLM-L6-v2);audio1(16k-mono,onsets)"
 
 _SAMPLES = 16
 _CHUNK = 64 * 1024
@@ -70,13 +68,16 @@ def normalise_ocr(ocr: Any) -> str:
     return str(int(ocr))
 
 
-def settings_key(*, fps: float, events: bool, ocr: Any, subtitles_hash: str | None) -> tuple[str, dict[str, Any]]:
+def settings_key(
+    *, fps: float, events: bool, ocr: Any, subtitles_hash: str | None, asr: str = "off"
+) -> tuple[str, dict[str, Any]]:
     """A short key for the decode settings + signal set, and the settings themselves (stored in the entry)."""
     settings = {
         "fps": float(fps),
         "events": bool(events),
         "ocr": normalise_ocr(ocr),
         "subtitles": subtitles_hash,
+        "asr": asr,
         "signals": SIGNALS,
     }
     blob = json.dumps(settings, sort_keys=True).encode()

@@ -21,6 +21,7 @@ from ..video.candidates import CandidateSet
 from ..video.decode import ReadPlan
 from ..video.probe import FrameTable, SubtitleStreamInfo, VideoInfo
 from ..video.subtitles import SubtitleLine, Subtitles
+from .hearing import hearing_meta, hearing_tables, load_hearing
 from .parquet import read_parquet, vectors_column, vectors_of, write_parquet
 
 __all__ = ["write_analysis", "load_analysis", "text_items_of"]
@@ -32,6 +33,9 @@ def text_items_of(analysis: Analysis) -> list[str]:
     texts: list[str] = []
     if analysis.subtitles and analysis.subtitles.lines:
         texts.extend(ln.text for ln in analysis.subtitles.lines)
+    hearing = analysis.hearing
+    if hearing is not None and hearing.transcript is not None:
+        texts.extend(c.text for c in hearing.transcript.cues)
     for read in analysis.ocr_reads:
         texts.extend(read.lines)
         if len(read.lines) > 1:
@@ -109,6 +113,7 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
             "confidence": pa.array([r.confidence for r in reads], type=pa.float64()),
         }
     )
+    tables.update(hearing_tables(analysis.hearing))
     texts = text_items_of(analysis)
     if texts:
         vecs = analysis.embed(texts)
@@ -133,9 +138,11 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
             "frames_decoded": cands.frames_decoded,
             "events_scanned": cands.events_scanned,
             "events_found": cands.events_found,
+            "audio_events": cands.audio_events,
             "notes": list(cands.notes),
         },
         "subtitles": None if subs is None else {"source": subs.source},
+        "hearing": hearing_meta(analysis.hearing),
         "ocr_pool": None
         if pool is None
         else {"max_frames": pool.max_frames, "screened": pool.screened, "read_count": pool.read_count},
@@ -185,6 +192,7 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
         frames_decoded=int(cm["frames_decoded"]),
         events_scanned=bool(cm["events_scanned"]),
         events_found=int(cm["events_found"]),
+        audio_events=int(cm.get("audio_events", 0)),
         notes=list(cm["notes"]),
     )
     features = vectors_of(ct.column("features"), int(cm["features_dim"]))
@@ -227,6 +235,7 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
         ocr_pool=pool,
         timings={},
         notes=list(meta.get("notes") or []),
+        hearing=load_hearing(folder, meta.get("hearing")),
     )
     if (folder / "texts.parquet").exists():
         tt = read_parquet(folder / "texts.parquet")

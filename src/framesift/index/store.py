@@ -18,6 +18,7 @@ Layout (``ROOT`` is ``--cache`` / ``$FRAMESIFT_CACHE`` / the user cache director
           frames.parquet     frame table (pts, time, keyframe, packet size)
           candidates.parquet index, time, source, change, transient, 64-px thumbnail, features
           subtitles.parquet  cues (start, end, text)
+          speech.parquet     recognised words (start, end, text, probability), when speech was transcribed
           ocr.parquet        on-screen text reads (index, time, lines, confidence)
           texts.parquet      MiniLM vectors of every subtitle / OCR text (search embeds only the query)
         models/<model key>/  per visual model: rows added over time, any subset of candidates
@@ -52,6 +53,7 @@ from .._atomic import fsync_dir, install_dir
 from .._cache import default_cache_dir
 from ..analysis import Analysis
 from ..errors import InputError
+from ..signals.hearing import asr_key
 from .keys import content_hash, model_key, settings_key, subtitles_hash
 from .parquet import vectors_column, vectors_of, write_parquet
 from .serialize import load_analysis, write_analysis
@@ -133,10 +135,13 @@ class IndexStore:
         events: bool = True,
         ocr: Any = "auto",
         subtitles: str | os.PathLike | None = None,
+        asr: Any = "auto",
     ) -> VideoEntry:
         """The entry for this video's content and these settings (it may not exist yet)."""
         vhash = content_hash(video)
-        skey, settings = settings_key(fps=fps, events=events, ocr=ocr, subtitles_hash=subtitles_hash(video, subtitles))
+        skey, settings = settings_key(
+            fps=fps, events=events, ocr=ocr, subtitles_hash=subtitles_hash(video, subtitles), asr=asr_key(asr)
+        )
         return VideoEntry(self, vhash, skey, settings)
 
     def _entry_dirs(self) -> Iterator[Path]:

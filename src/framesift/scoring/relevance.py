@@ -21,12 +21,12 @@ from ..signals.ocr import OcrText
 from ..video.subtitles import SubtitleLine
 from .coarse_to_fine import CoarseToFineConfig, find_spans
 from .query import QueryPlan
-from .text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
+from .text_relevance import TextItem, content_words, ocr_channel, score_items, score_ocr, subtitle_channel
 from .visual_relevance import VisualScores, visual_channel_budgeted
 
 __all__ = ["Evidence", "fuse", "score_text", "score_visual"]
 
-TEXT_CHANNELS = ("subtitle", "ocr")
+TEXT_CHANNELS = ("subtitle", "ocr", "speech")
 
 
 @dataclass
@@ -39,6 +39,12 @@ class Evidence:
     ocr_which: np.ndarray | None = None
     ocr_items: list[TextItem] = field(default_factory=list)
     ocr_reads: list[OcrText] = field(default_factory=list)
+    speech_which: np.ndarray | None = None
+    speech_items: list[TextItem] = field(default_factory=list)
+    speech_lines: list[SubtitleLine] = field(default_factory=list)
+    #: the recognised words (for "heard X at 12.3s" in reasons) and the query's content words
+    speech_words: tuple = ()
+    query_words: list[str] = field(default_factory=list)
     visual: VisualScores | None = None
     plan: QueryPlan | None = None
 
@@ -49,6 +55,7 @@ class Evidence:
         for name, which, texts in (
             ("subtitle", self.sub_which, [ln.text for ln in self.sub_lines]),
             ("ocr", self.ocr_which, [it.text for it in self.ocr_items]),
+            ("speech", self.speech_which, [ln.text for ln in self.speech_lines]),
         ):
             if which is None:
                 continue
@@ -65,7 +72,10 @@ def score_text(
     channels: dict[str, np.ndarray] = {}
     ev = Evidence()
     subs, reads, cands = analysis.subtitles, analysis.ocr_reads, analysis.candidates
-    has_text = bool((subs and subs.lines) or reads)
+    hearing = analysis.hearing
+    transcript = hearing.transcript if hearing is not None else None
+    cues = transcript.cues if transcript is not None else ()
+    has_text = bool((subs and subs.lines) or reads or cues)
     if not query.strip() or not has_text:
         return channels, ev
     with timer.stage("text_embed"):
@@ -75,9 +85,17 @@ def score_text(
         if reads:
             ev.ocr_reads = reads
             ev.ocr_items = score_ocr(query, reads, analysis.embed)
+        if cues:
+            # what is said: scored like subtitle cues (MiniLM + keyword match), its own channel
+            ev.speech_lines = list(cues)
+            ev.speech_items = score_items(query, [c.text for c in cues], analysis.embed)
+            ev.speech_words = transcript.words  # type: ignore[union-attr]
+            ev.query_words = content_words(query)
     with timer.stage("score"):
         if ev.sub_items:
             channels["subtitle"], ev.sub_which = subtitle_channel(cands.time, ev.sub_lines, ev.sub_items)
+        if ev.speech_items:
+            channels["speech"], ev.speech_which = subtitle_channel(cands.time, ev.speech_lines, ev.speech_items)
         if ev.ocr_items:
             channels["ocr"], ev.ocr_which = ocr_channel(cands.index, analysis.features, reads, ev.ocr_items)
     return channels, ev

