@@ -40,6 +40,9 @@ ODD_KINDS = (
     "empty",
     "not_video",
     "with_subs",
+    "faststart",
+    "one_frame",
+    "text",
 )
 
 # Frame-id code: a strip along the bottom 18% of the stored frame, split into 12 equal cells:
@@ -326,6 +329,21 @@ def make_odd_video(
             for pk in a.encode():
                 c.mux(pk)
         return OddVideo(p, kind, {"sample_rate": sr, "seconds": secs})
+    if kind == "faststart":  # moov before mdat (the other mp4 fixtures keep FFmpeg's default: moov at the end)
+        _encode_frames(p, plain(range(n)), W=W, H=H, rate=rate, container_options={"movflags": "+faststart"})
+        return OddVideo(
+            p, kind, {**base, "num_frames": n, "ids": list(range(n)), "times": [float(i / rate) for i in range(n)]}
+        )
+    if kind == "one_frame":
+        _encode_frames(p, plain([0]), W=W, H=H, rate=rate)
+        return OddVideo(p, kind, {**base, "num_frames": 1, "ids": [0], "times": [0.0]})
+    if kind == "text":  # on-screen words (OCR and the text model run on them), moov first, 10 fps
+        rate = _rate(10)
+        m = max(int(round(seconds * 10)), 2)
+        words = ["GATE 4417", "EXIT NORTH"]
+        frames = ((_id_frame(i, W, H, label=words[(2 * i) // m]), i) for i in range(m))
+        _encode_frames(p, frames, W=W, H=H, rate=rate, container_options={"movflags": "+faststart"})
+        return OddVideo(p, kind, {**base, "fps": 10.0, "num_frames": m, "words": words})
     if kind == "empty":
         p.write_bytes(b"")
         return OddVideo(p, kind, {})

@@ -19,6 +19,18 @@ from pathlib import Path
 __all__ = ["atomic_dir", "fsync_dir", "install_dir", "write_bytes_atomic", "write_text_atomic"]
 
 
+_UMASK: int | None = None
+
+
+def _umask() -> int:
+    """The process umask (read once: ``os.umask`` can only be read by setting it)."""
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)
+        os.umask(_UMASK)
+    return _UMASK
+
+
 def fsync_dir(path: str | os.PathLike[str]) -> None:
     """Flush a directory's entries (a rename is durable only once its directory is synced)."""
     try:
@@ -44,7 +56,10 @@ def atomic_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    # Not tempfile.mkdtemp: its 0700 mode would survive the rename, and an output folder must
+    # get the mode any folder the user makes gets (0777 less the umask).
+    tmp = out.parent / f".{out.name}.{uuid.uuid4().hex[:12]}.partial"
+    tmp.mkdir()
     try:
         yield tmp
         fsync_dir(tmp)
@@ -97,6 +112,7 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a written file gets the usual mode
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -200,6 +200,8 @@ def run_analysis(
     notes.extend(info.warnings)
     with timer.stage("subtitles"):
         subs = load_subtitles(video, info, options.subtitles)
+    if subs is not None:
+        notes.extend(subs.notes)
     with timer.stage("audio"):  # before the video pass: speech cues and sound onsets add candidates
         hearing = hear(
             video, info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device, progress=report

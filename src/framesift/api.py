@@ -23,6 +23,7 @@ from .frame import SelectedFrame, TokenSpend
 from .index import IndexStore, open_store
 from .index.cached import cached_analysis
 from .index.visual import persist_visual
+from .limits import check_query_text
 from .progress import ProgressFn
 from .report_data import build_report_data
 from .scoring.embed_budget import parse_embed_budget
@@ -56,6 +57,7 @@ def _check_budget(budget: int | None, budget_tokens: int | None) -> None:
 def _check_query(query: object) -> None:
     if not isinstance(query, str):
         raise InputError("query must be text", param="query")
+    check_query_text(query)
 
 
 def analyze(
@@ -141,7 +143,7 @@ def select_from(
     channels, evidence = score_text(parsed.text() if parsed.changed else query, analysis, timer)
     plan: QueryPlan | None = None
     embedding: dict[str, Any] | None = None
-    if analysis.visual is not None and query.strip():
+    if analysis.visual is not None and _has_words(query):
         plan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
         notes.extend(plan.notes)
         evidence.visual, embedding = score_visual(analysis, plan, spec, timer, progress)
@@ -205,6 +207,12 @@ def select_from(
     sel.signals["speech"] = speech_summary(analysis, channels)
     sel.signals["audio_events"] = audio_summary(analysis)
     return sel
+
+
+def _has_words(text: str) -> bool:
+    """Whether a question holds anything an image-text encoder can match (letters or digits);
+    a question of punctuation alone ("...", "?!") leaves the visual channel out."""
+    return any(ch.isalnum() for ch in text)
 
 
 def _apply_scales(frames: list[SelectedFrame], picks: Picks, tokens: TokenBudget) -> TokenSpend:

@@ -3,7 +3,8 @@
 Contract: with ``--json`` stdout carries exactly one JSON object (the manifest) and nothing else;
 progress and logs go to stderr, and progress bars only appear when stderr is a terminal.
 Exit codes: 0 success, 2 bad input or usage (one line on stderr, no traceback; ``--debug``
-shows it), 1 internal error.
+shows it), 1 internal error, 3 ``framesift index`` indexed some videos and failed on others
+(each failure reported), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="framesift", standalone_mode=False)
-        return 0
+        rv = app(args=args, prog_name="framesift", standalone_mode=False)
+        # A command's typer.Exit(n) comes back as its return value without standalone mode
+        # (``framesift index``: 3 when some videos failed).
+        return rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
     except FramesiftError as exc:
         if debug:
             traceback.print_exc()

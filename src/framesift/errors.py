@@ -6,6 +6,10 @@ the problem; anything else is an internal error (exit code 1).
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+
 
 class FramesiftError(Exception):
     """Base class of every error framesift raises on purpose."""
@@ -30,3 +34,19 @@ class VideoError(InputError):
 
 class SubtitleError(InputError):
     """A subtitle file or stream cannot be read."""
+
+
+def os_reason(exc: OSError) -> str:
+    """An :class:`OSError`'s reason in a few words on one line ("No space left on device").
+
+    The operating system's text for the errno when there is one (libraries such as pyarrow put
+    multi-line details into ``strerror``), else the first line of what the error says.
+    """
+    code = exc.errno
+    if code is None:  # pyarrow: "Error writing bytes to file. Detail: [errno 28] No space left on device"
+        m = re.search(r"\[errno (\d+)\]", str(exc))
+        code = int(m.group(1)) if m else None
+    if code is not None and code in errno.errorcode:
+        return os.strerror(code)
+    text = " ".join(str(exc.strerror or exc).split())
+    return text or type(exc).__name__

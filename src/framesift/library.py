@@ -30,8 +30,8 @@ from PIL import Image
 from ._atomic import write_bytes_atomic
 from ._imaging import encode_jpeg
 from .analysis import Analysis, AnalysisOptions, OcrSetting
-from .errors import InputError
-from .index.cached import cached_analysis
+from .errors import InputError, os_reason
+from .index.cached import CACHE_ERROR, cached_analysis
 from .index.store import IndexStore, VideoEntry, open_store
 from .index.visual import embed_all
 from .progress import ProgressFn
@@ -111,6 +111,8 @@ def index_video(
     options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles, asr=asr)
     store = _store(cache)
     analysis = cached_analysis(video, store, options, model=model, progress=progress)
+    if CACHE_ERROR in analysis.memo:  # storing is all indexing is for: here it is the error
+        raise InputError(str(analysis.memo[CACHE_ERROR]))
     entry = analysis.entry
     if "index_write" not in analysis.timings:
         status = "cached"
@@ -120,7 +122,10 @@ def index_video(
         status = "indexed"
     embedded = 0
     if analysis.visual is not None:
-        embedded = embed_all(analysis, progress=progress)
+        try:
+            embedded = embed_all(analysis, progress=progress)
+        except OSError as exc:
+            raise InputError(f"{store.root}: index cannot be written ({os_reason(exc)})") from exc
         if embedded and status == "cached":
             status = "indexed"
     return IndexResult(
@@ -373,7 +378,10 @@ def search(
                 video_hash=s.entry.video_hash,
             )
         )
-    _write_thumbnails(moments, found, thumbs_root)
+    try:
+        _write_thumbnails(moments, found, thumbs_root)
+    except OSError:  # a thumbnail folder that cannot be written costs the thumbnails, not the moments
+        pass
     return moments
 
 

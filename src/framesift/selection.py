@@ -123,9 +123,17 @@ class Selection:
             return self.to_qwen_messages(question, frames="base64", **context)
         return self.to_gemini_contents(question, **context)
 
-    def save(self, out_dir: str | os.PathLike[str]) -> Path:
-        """Write JPEGs, ``manifest.json`` and ``contact_sheet.png`` to ``out_dir`` atomically."""
-        return write_output_dir(Path(out_dir), self.frames, lambda names: self.to_manifest(image_files=names))
+    def save(self, out_dir: str | os.PathLike[str], *, extra_json: dict[str, Any] | None = None) -> Path:
+        """Write JPEGs, ``manifest.json`` and ``contact_sheet.png`` (with ``extra_json`` files,
+        name -> data) to ``out_dir`` atomically; a folder that cannot be written is an
+        :class:`~framesift.errors.InputError` naming ``out``."""
+        return write_output_dir(
+            Path(out_dir),
+            self.frames,
+            lambda names: self.to_manifest(image_files=names),
+            title=self.query or None,
+            extra_json=extra_json,
+        )
 
 
 def render_format(sel: Selection, name: str, question: str) -> Any:

@@ -236,7 +236,8 @@ def _fail_on_nth_save(monkeypatch, n):
 
 def test_failure_midway_leaves_nothing_behind(tmp_path, monkeypatch):
     calls = _fail_on_nth_save(monkeypatch, 3)
-    with pytest.raises(OSError, match="disk full"):
+    # The write error becomes one InputError line naming the folder (issue 12: exit 2, not 1).
+    with pytest.raises(InputError, match=r"out: cannot write the output folder \(disk full"):
         _selection(5).save(tmp_path / "out")
     assert calls["n"] == 3
     assert not (tmp_path / "out").exists()
@@ -248,7 +249,7 @@ def test_failure_while_replacing_keeps_the_previous_output(tmp_path, monkeypatch
     out = _selection(2).save(tmp_path / "out")
     before = _listing(out)
     _fail_on_nth_save(monkeypatch, 3)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="disk full"):
         _selection(5).save(out)
     assert _listing(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

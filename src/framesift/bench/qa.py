@@ -32,7 +32,7 @@ from ..errors import FramesiftError, InputError
 from ..selectors import get_strategy
 from .items import LETTERS, BenchItem
 
-__all__ = ["QAResult", "parse_answer_letter", "chat_completion", "run_qa", "ServerError"]
+__all__ = ["QAResult", "ServerError", "chat_completion", "check_reachable", "parse_answer_letter", "run_qa"]
 
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -111,6 +111,24 @@ def chat_completion(
     raise ServerError(f"{endpoint}: failed after {retries + 1} attempts ({last})")
 
 
+def check_reachable(url: str, *, timeout: float = 10.0) -> None:
+    """Fail fast (:class:`ServerError`) when nothing answers at ``url``, before any video is analysed.
+
+    Any HTTP answer to ``GET <base>/models`` counts as reachable (a 401 or 404 still proves a
+    server is there); only a refused connection, a DNS failure or a timeout does not.
+    """
+    base = url.rstrip("/")
+    if base.endswith("/chat/completions"):
+        base = base[: -len("/chat/completions")]
+    try:
+        with urllib.request.urlopen(urllib.request.Request(base + "/models", method="GET"), timeout=timeout):
+            return
+    except urllib.error.HTTPError:
+        return
+    except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as exc:
+        raise ServerError(f"{url}: endpoint unreachable ({getattr(exc, 'reason', exc)})") from None
+
+
 def _read_done(path: Path) -> dict[str, dict[str, Any]]:
     done: dict[str, dict[str, Any]] = {}
     if not path.exists():
@@ -187,6 +205,8 @@ def run_qa(
     missing = [it for it in todo if not Path(it.video).is_file()]
     if missing:
         raise InputError(f"{missing[0].video}: video not found ({len(missing)} questions lack their video)")
+    if todo:  # an endpoint that is not there fails now, not after the first video's analysis
+        check_reachable(url, timeout=min(timeout, 10.0))
     report = progress or (lambda stage, done_, total: None)
     report("questions", 0, len(todo))
     analyses: dict[str, Any] = {}

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import typer
 
-from ..errors import InputError
-from ._shared import CliProgress, app, err, parse_ocr
+from ..errors import FramesiftError, InputError
+from ._shared import CliProgress, app, cli_message, err, parse_ocr
+
+#: ``framesift index`` exit code when some videos were indexed and some failed (documented in --help).
+PARTIAL_EXIT = 3
 
 cache_app = typer.Typer(no_args_is_help=True, help="Inspect and clean the per-video index.")
 app.add_typer(cache_app, name="cache")
@@ -70,7 +73,12 @@ def index_cmd(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
-    """Analyse VIDEOS once and store what every later question needs (decode once, ask many times)."""
+    """Analyse VIDEOS once and store what every later question needs (decode once, ask many times).
+
+    A video that cannot be indexed is reported (one line each; ``"status": "failed"`` with its
+    ``error`` in ``--json``) and the others are indexed all the same. Exit code: 0 when every
+    video is in the index, 3 when some are and some failed, 2 when none could be indexed.
+    """
     from ..library import index_video, index_videos, resolve_videos
 
     paths = resolve_videos(videos)
@@ -96,18 +104,28 @@ def index_cmd(
                     highlight=False,
                     markup=False,
                 )
-        _report_index(results, store, t0, as_json, quiet)
+        _report_index([r.to_dict() for r in results], [], len(paths), store, t0, as_json, quiet)
         return
     embedder = _load_embedder(model)
-    results = []
+    rows: list[dict] = []
+    failed: list[str] = []
     with CliProgress(not quiet, len(paths)) as progress:
         for p in paths:
             progress.start(p.name)
-            r = index_video(
-                p, cache=store, model=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress, asr=asr
-            )
+            try:
+                r = index_video(
+                    p, cache=store, model=embedder, fps=fps, events=events, ocr=ocr_v, progress=progress, asr=asr
+                )
+            except FramesiftError as exc:  # one bad file must not stop the rest of the library
+                message = cli_message(exc)
+                failed.append(message)
+                rows.append({"video": str(p), "status": "failed", "error": message})
+                if not quiet and len(paths) > 1:
+                    err.print(f"  failed  {message}", highlight=False, markup=False, soft_wrap=True)
+                progress.advance()
+                continue
             r.analysis = None  # memory stays flat over a large library
-            results.append(r)
+            rows.append(r.to_dict())
             progress.advance()
             if not quiet:
                 extra = f", {r.embedded} frames embedded" if r.embedded else ""
@@ -116,26 +134,39 @@ def index_cmd(
                     highlight=False,
                     markup=False,
                 )
-    _report_index(results, store, t0, as_json, quiet)
+    _report_index(rows, failed, len(paths), store, t0, as_json, quiet)
 
 
-def _report_index(results, store, t0: float, as_json: bool, quiet: bool) -> None:
+def _report_index(
+    rows: list[dict], failed: list[str], total: int, store, t0: float, as_json: bool, quiet: bool
+) -> None:
+    """The report (``--json``: one object, whole whatever failed), then the exit code's error."""
+    ok = len(rows) - len(failed)
     if as_json:
         _emit(
             {
                 "cache": str(store.root),
-                "videos": [r.to_dict() for r in results],
+                "videos": rows,
+                "indexed": ok,
+                "failed": len(failed),
                 "seconds": round(time.perf_counter() - t0, 3),
             }
         )
-    elif not quiet:
-        counts = {s: sum(r.status == s for r in results) for s in ("indexed", "rebuilt", "cached")}
+    elif not quiet and ok:
+        counts = {s: sum(r["status"] == s for r in rows) for s in ("indexed", "rebuilt", "cached")}
+        fail = f", {len(failed)} failed" if failed else ""
         err.print(
-            f"{len(results)} videos: {counts['indexed']} indexed, {counts['rebuilt']} rebuilt, "
-            f"{counts['cached']} already in {store.root}",
+            f"{len(rows)} videos: {counts['indexed']} indexed, {counts['rebuilt']} rebuilt, "
+            f"{counts['cached']} already in {store.root}{fail}",
             highlight=False,
             markup=False,
         )
+    if failed and not ok:
+        if total == 1:
+            raise InputError(failed[0])
+        raise InputError(f"none of the {total} videos could be indexed (first: {failed[0]})")
+    if failed:
+        raise typer.Exit(PARTIAL_EXIT)
 
 
 @app.command("search")

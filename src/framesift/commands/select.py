@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from ..errors import InputError
+from ..limits import check_query_text
 from ._shared import CliProgress, app, err, parse_ocr, parse_params
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ def select_cmd(
     if budget_tokens is not None and budget_tokens < 1:
         raise InputError(f"--budget-tokens must be at least 1 (got {budget_tokens})")
     embed_spec = parse_embed_budget(embed_budget)
+    check_query_text(query)  # before any decoding: too long, or bytes that are not UTF-8
     if fmt is not None:
         from ..export.formats import check_format
 
@@ -147,18 +149,20 @@ def select_cmd(
     model_input = None
     if fmt is not None:
         model_input = sel.to_format(fmt, query, context=context, context_tokens=context_tokens)
+    manifest = None
     if out is not None:
-        sel.save(out)
-        if model_input is not None:
-            from ..export.formats import write_json
-
-            write_json(Path(out) / f"{fmt}.json", model_input)
+        # The format file goes into the same folder before it is renamed into place.
+        sel.save(out, extra_json={f"{fmt}.json": model_input} if model_input is not None else None)
+        if as_json:  # the very manifest written there, per-frame file names included
+            manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     if report is not None:
         from ..export.report import write_report
 
         write_report(report, sel.to_manifest(), [f.image for f in sel.frames])
     if as_json:
-        sys.stdout.write(json.dumps(sel.to_manifest(), ensure_ascii=False) + "\n")
+        if manifest is None:
+            manifest = sel.to_manifest()
+        sys.stdout.write(json.dumps(manifest, ensure_ascii=False) + "\n")
         sys.stdout.flush()
     if model_input is not None:
         sys.stdout.write(json.dumps(model_input, ensure_ascii=False) + "\n")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, VideoError
+from ..limits import MAX_SUBTITLE_BYTES, check_regular_file
 from ..video.remote import is_url, remote_key
 from ..video.subtitles import find_sidecar
 
@@ -36,28 +37,29 @@ def content_hash(path: str | os.PathLike) -> str:
     """Hex digest of a file's size and sampled byte ranges (see module docstring).
 
     A URL is keyed by its HTTP validators and size instead (:func:`framesift.video.remote.remote_key`).
+    Only a regular file is read (a FIFO would block, ``/dev/zero`` never ends), and never more
+    than the size it had when it was checked: at most ``_SAMPLES * _CHUNK`` bytes in all.
     """
     if is_url(path):
         return remote_key(str(path))
     p = Path(path)
     try:
-        size = p.stat().st_size
-        h = hashlib.blake2b(digest_size=16)
-        h.update(f"framesift-content-v1:{size}".encode())
+        size = check_regular_file(p, "video file").st_size
+    except InputError as exc:
+        raise VideoError(str(exc)) from None
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"framesift-content-v1:{size}".encode())
+    try:
         with open(p, "rb") as f:
             if size <= _SAMPLES * _CHUNK:
-                h.update(f.read())
+                h.update(f.read(size))
             else:
                 step = (size - _CHUNK) / (_SAMPLES - 1)
                 for k in range(_SAMPLES):
                     f.seek(int(round(k * step)))
                     h.update(f.read(_CHUNK))
-    except FileNotFoundError as exc:
-        raise VideoError(f"{p}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise VideoError(f"{p}: is a directory, not a video file") from exc
     except OSError as exc:
-        raise VideoError(f"{p}: cannot be read ({exc.strerror})") from exc
+        raise VideoError(f"{p}: cannot be read ({exc.strerror or exc})") from exc
     return h.hexdigest()
 
 
@@ -93,8 +95,14 @@ def subtitles_hash(video: str | os.PathLike, explicit: str | os.PathLike | None)
     path = Path(explicit) if explicit is not None else find_sidecar(video)
     if path is None:
         return None
+    size = check_regular_file(path, "subtitle file").st_size
+    if size > MAX_SUBTITLE_BYTES:
+        raise InputError(
+            f"{path}: subtitle file is {size / 1e6:.1f} MB; the limit is {MAX_SUBTITLE_BYTES / 1e6:.0f} MB"
+        )
     try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        with open(path, "rb") as f:
+            return hashlib.blake2b(f.read(size), digest_size=16).hexdigest()
     except OSError as exc:
         raise InputError(f"{path}: subtitle file cannot be read ({exc.strerror or exc})") from exc
 

@@ -53,6 +53,8 @@ class StoredImages(CandidateImages):
         self.loaded = False
         #: candidates decoded from the video by :meth:`load` (0: all came from the index)
         self.decoded = 0
+        #: True when the index could not take the decoded images (kept in memory only)
+        self.unstored = False
 
     def __len__(self) -> int:
         return len(self._want)
@@ -71,26 +73,36 @@ class StoredImages(CandidateImages):
             return
         have = self._read()
         if len(have) < len(self._want):
-            with self.entry.lock():  # another process may be completing the same images
-                have = self._read()
-                todo = [k for k in range(len(self._want)) if k not in have]
-                if todo:
-                    report = progress or (lambda stage, done, total: None)
-                    assert self.info is not None  # set by __init__ from the analysis
-                    blobs = decode_candidate_images(
-                        self._video,
-                        self.info,
-                        self._table,
-                        [self._want[k] for k in todo],
-                        self.side,
-                        progress=lambda d, t: report("decode", d, t),
-                    )
-                    self.entry.put_images(self.kind, np.asarray(todo), blobs)
-                    have.update(zip(todo, blobs))
-                    self.decoded = len(todo)
+            try:
+                with self.entry.lock():  # another process may be completing the same images
+                    have = self._read()
+                    self._complete(have, progress, store=True)
+            except OSError:  # a read-only or full index: decode what is missing, keep it in memory
+                self._complete(have, progress, store=False)
+                self.unstored = True
         self.jpegs = [have[k] for k in range(len(self._want))]
         self.frame_index = list(self._want)
         self.loaded = True
+
+    def _complete(self, have: dict[int, bytes], progress: ProgressFn | None, *, store: bool) -> None:
+        """Decode the candidates missing from ``have`` into it (and into the entry if ``store``)."""
+        todo = [k for k in range(len(self._want)) if k not in have]
+        if not todo:
+            return
+        report = progress or (lambda stage, done, total: None)
+        assert self.info is not None  # set by __init__ from the analysis
+        blobs = decode_candidate_images(
+            self._video,
+            self.info,
+            self._table,
+            [self._want[k] for k in todo],
+            self.side,
+            progress=lambda d, t: report("decode", d, t),
+        )
+        have.update(zip(todo, blobs))  # before the write: a failed write must not cost a second decode
+        self.decoded = len(todo)
+        if store:
+            self.entry.put_images(self.kind, np.asarray(todo), blobs)
 
     def _read(self) -> dict[int, bytes]:
         pos, blobs = self.entry.get_images(self.kind)

@@ -35,9 +35,13 @@ _BOILERPLATE = [
         r"\b(?:letter|option|options|choice|choices|multiple[- ]choice|following|given)\b[^.?!\n]*[.!:]?",
         re.I,
     ),
-    re.compile(r"[^.?!\n]*\bbased on the (?:video|clip|frames?)\b[^.?!\n]*[.!:]", re.I),
     re.compile(r"\bthe (?:best|correct) (?:answer|option) is\s*:?", re.I),
 ]
+# "Based on the video, answer ..." as a whole sentence (see _strip_based_on). A single regex
+# ``[^.?!\n]*\bbased on the video\b[^.?!\n]*[.!:]`` backtracks over every occurrence and every
+# start: quadratic in the sentence length (a 16 KB question took 17 s).
+_BASED_ON = re.compile(r"\bbased on the (?:video|clip|frames?)\b", re.I)
+_SENTENCE = re.compile(r"[^.?!\n]*[.?!\n]?")
 _HEADER = re.compile(r"^\s*(?:question|options?|choices?|answer|candidates?)\s*:\s*", re.I | re.M)
 _OPTION = re.compile(r"(?:(?<=\s)|^)\(?([A-H])(?:\)|\.|:)\s+")
 
@@ -59,18 +63,48 @@ class ParsedQuery:
         return " ".join([self.question, *self.options]).strip()
 
 
+def _strip_based_on(text: str) -> str:
+    """Remove each sentence that says "based on the video/clip/frame(s)" and ends with ``.``,
+    ``!`` or a ``:`` (an instruction, not the question); linear in the text's length."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        piece = m.group(0)
+        hit = _BASED_ON.search(piece) if piece else None
+        if hit is None:
+            out.append(piece)
+            continue
+        if piece[-1] in ".!":
+            out.append(" ")
+            continue
+        colon = piece.rfind(":", hit.end())
+        out.append(" " + piece[colon + 1 :] if colon >= 0 else piece)
+    return "".join(out)
+
+
 def _split_options(text: str) -> tuple[str, list[str]]:
     """Split ``text`` at consecutive option markers A, B, C, ... (two or more)."""
     marks = list(_OPTION.finditer(text))
-    # keep the longest run that starts at "A" and goes on letter by letter
+    # Keep the longest run that starts at "A" and goes on letter by letter (each next letter is
+    # its first mark after the previous one). ``following[L][i]``: the first mark at or after i
+    # with letter L, so a run costs at most 8 look-ups, not a scan of every later mark (that was
+    # quadratic in the number of marks: "A. x " x 4000 took 7 s).
+    n = len(marks)
+    following: dict[str, list[int]] = {}
+    for letter in "BCDEFGH":
+        nxt = [n] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            nxt[i] = i if marks[i].group(1) == letter else nxt[i + 1]
+        following[letter] = nxt
     best: list[re.Match] = []
     for i, m in enumerate(marks):
         if m.group(1) != "A":
             continue
-        run = [m]
-        for n in marks[i + 1 :]:
-            if ord(n.group(1)) == ord(run[-1].group(1)) + 1:
-                run.append(n)
+        run, j = [m], i
+        for letter in "BCDEFGH":
+            j = following[letter][j + 1]
+            if j >= n:
+                break
+            run.append(marks[j])
         if len(run) > len(best):
             best = run
     if len(best) < 2:
@@ -97,9 +131,11 @@ def parse_query(query: str) -> ParsedQuery:
         last = options[-1]
         for pat in _BOILERPLATE:
             last = pat.sub(" ", last)
+        last = _strip_based_on(last)
         options[-1] = " ".join(last.split()).rstrip(".")
     for pat in _BOILERPLATE:
         stem = pat.sub(" ", stem)
+    stem = _strip_based_on(stem)
     question = " ".join(stem.split())
     return ParsedQuery(original=query, question=question, options=tuple(o for o in options if o))
 
@@ -132,7 +168,7 @@ def expand(question: str, max_phrases: int = 3) -> list[str]:
     core = _AUX.sub("", core.strip(), count=1)
     core = " ".join(core.split()).strip(" ,;:")
     if len(core.split()) == 0:
-        core = q.rstrip("?.! ")
+        core = q.rstrip("?.! ") or q  # "..." strips to nothing: keep the question as it is
     phrases = [core]
     lead = core.split()[0].lower()
     if lead not in ("a", "an"):

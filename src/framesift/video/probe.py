@@ -11,6 +11,7 @@ sparse decoder plans its seeks with, plus packet sizes (a compressed-domain chan
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -18,7 +19,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import VideoError
+from ..errors import InputError, VideoError
+from ..limits import check_regular_file
 from .remote import is_url, open_url, require_ranges
 
 __all__ = ["FrameTable", "SubtitleStreamInfo", "VideoInfo", "probe", "open_container"]
@@ -130,11 +132,12 @@ def open_container(path: str | os.PathLike) -> av.container.InputContainer:
     if is_url(path):
         return open_url(str(path))
     p = Path(path)
-    if not p.exists():
-        raise VideoError(f"{p}: no such file")
-    if p.is_dir():
-        raise VideoError(f"{p}: is a directory, not a video file")
-    if p.stat().st_size == 0:
+    try:
+        # Before FFmpeg opens it: a FIFO would block and a device would never end.
+        st = check_regular_file(p, "video file")
+    except InputError as exc:
+        raise VideoError(str(exc)) from None
+    if st.st_size == 0:
         raise VideoError(f"{p}: file is empty")
     try:
         return av.open(str(p), mode="r", metadata_errors="ignore")
@@ -143,7 +146,13 @@ def open_container(path: str | os.PathLike) -> av.container.InputContainer:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).split(":")[0] if isinstance(exc, av.error.FFmpegError) else str(exc)
+    """FFmpeg's reason in words ("Invalid data found when processing input"), without its errno
+    (``[Errno 1094995529]`` is a four-character code that means nothing to a person) or the path."""
+    if isinstance(exc, av.error.FFmpegError):
+        text = exc.strerror or str(exc).split(":")[0]
+        text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(text))
+    else:
+        text = str(exc)
     return text.strip() or type(exc).__name__
 
 
@@ -177,6 +186,72 @@ def _read_packets(container: av.container.InputContainer, stream: av.VideoStream
         # A truncated or damaged tail: keep what was readable.
         truncated = True
     return pts, key, size, truncated
+
+
+def _header_seconds(
+    container: av.container.InputContainer, stream: av.VideoStream, tb: Fraction
+) -> tuple[float | None, float | None]:
+    """The duration the container header and the stream header claim (None where absent or absurd)."""
+    cont = container.duration / 1_000_000 if container.duration and container.duration > 0 else None
+    strm = float(stream.duration * tb) if stream.duration and stream.duration > 0 else None
+    return cont, strm
+
+
+#: A gap between packet times this many typical frame intervals wide (and at least this many
+#: seconds) splits the timeline: what lies across it is a damaged timestamp, not video.
+_GAP_FRAMES, _GAP_MIN_S = 50.0, 10.0
+
+
+def _cross_check(
+    pts: np.ndarray,
+    times: np.ndarray,
+    key: np.ndarray,
+    size: np.ndarray,
+    tb: Fraction,
+    headers: tuple[float | None, float | None],
+    warnings: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cross-check packet times against each other and against the container and stream headers.
+
+    A damaged sample table (mp4 ``stts``/``ctts``/``elst`` in the ``moov``) shows in two ways:
+
+    * a few packets far from all the others (a start of -132,435 s, an end days away): the
+      longest run of packets without such a gap is the video, the rest are dropped;
+    * evenly wrong spacing (every frame 1 s apart in a 3 s file): when the container and the
+      stream header agree with each other and the packets span more than twice what they say,
+      the packet times keep their order and are scaled onto the headers' duration (``pts``
+      stay as stored: decoded frames are found in the table by them).
+
+    Both come with a warning; times are otherwise exactly what the packets say.
+    """
+    n = len(times)
+    if n > 2:
+        deltas = np.diff(times)
+        typical = float(np.median(deltas[deltas > 0])) if np.any(deltas > 0) else 0.0
+        limit = max(_GAP_MIN_S, _GAP_FRAMES * typical)
+        cuts = np.flatnonzero(deltas > limit)
+        if cuts.size:
+            bounds = np.concatenate([[0], cuts + 1, [n]])
+            lengths = np.diff(bounds)
+            k = int(np.argmax(lengths))
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            dropped = n - (hi - lo)
+            warnings.append(f"{dropped} packets carry timestamps far from the others (damaged index?) and were ignored")
+            pts, times, key, size = pts[lo:hi], times[lo:hi], key[lo:hi], size[lo:hi]
+            n = len(times)
+    cont, strm = headers
+    if n > 1 and cont and strm and abs(cont - strm) <= 0.25 * max(cont, strm):
+        claimed = max(cont, strm)
+        span = float(times[-1] - times[0]) * n / (n - 1)
+        if span > 2.0 * claimed + 1.0:
+            scale = claimed / span
+            # Only the times: decoded frames are matched to the table by their (damaged) pts.
+            times = times[0] + (times - times[0]) * scale
+            warnings.append(
+                f"packet timestamps span {span:.1f} s but the container and stream say {claimed:.1f} s "
+                "(damaged index?); frame times were scaled to fit"
+            )
+    return pts, times, key, size
 
 
 def probe(path: str | os.PathLike) -> tuple[VideoInfo, FrameTable]:
@@ -236,6 +311,9 @@ def probe(path: str | os.PathLike) -> tuple[VideoInfo, FrameTable]:
             key_arr[0] = True
 
         times = pts_arr.astype(np.float64) * float(tb)
+        pts_arr, times, key_arr, size_arr = _cross_check(
+            pts_arr, times, key_arr, size_arr, tb, _header_seconds(container, stream, tb), warnings
+        )
         n = len(times)
         deltas = np.diff(times)
         if n > 1:

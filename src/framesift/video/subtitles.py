@@ -16,7 +16,8 @@ from pathlib import Path
 
 import av
 
-from ..errors import SubtitleError
+from ..errors import InputError, SubtitleError
+from ..limits import MAX_SUBTITLE_BYTES, MAX_SUBTITLE_CUES, check_regular_file
 from .probe import VideoInfo
 from .remote import is_url, open_url
 
@@ -26,6 +27,8 @@ SIDECAR_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa")
 _ASS_TAG = re.compile(r"\{[^}]*\}")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"[ \t]+")
+#: Reading stops a little past the cue cap (later cues could still be dropped as beyond the end).
+_READ_CAP = 4 * MAX_SUBTITLE_CUES
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Subtitles:
 
     lines: tuple[SubtitleLine, ...]
     source: str
+    #: What was dropped or repaired while reading (the analysis adds these to its notes).
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -56,9 +61,12 @@ def _clean(raw: bytes | str) -> str:
     return " ".join(ln for ln in lines if ln)
 
 
-def _read_stream(container: av.container.InputContainer, stream, label: str) -> list[SubtitleLine]:
+def _read_stream(
+    container: av.container.InputContainer, stream, label: str, notes: list[str] | None = None
+) -> list[SubtitleLine]:
     tb = float(stream.time_base or 0.001)
     out: list[SubtitleLine] = []
+    no_length = 0
     for packet in container.demux(stream):
         if packet.pts is None or packet.size == 0:
             continue
@@ -70,7 +78,14 @@ def _read_stream(container: av.container.InputContainer, stream, label: str) -> 
                 continue
             if end <= start:
                 end = start + 2.0  # no duration stored: assume a typical cue length
+                no_length += 1
             out.append(SubtitleLine(start=start, end=end, text=text))
+            if len(out) > _READ_CAP:  # a damaged or hostile track: stop reading, say so below
+                break
+        if len(out) > _READ_CAP:
+            break
+    if no_length and notes is not None:
+        notes.append(f"{label}: {no_length} subtitle cues have no length (or end before they start); given 2 s each")
     if (
         not out
         and stream.codec_context
@@ -84,10 +99,17 @@ def _read_stream(container: av.container.InputContainer, stream, label: str) -> 
 def read_subtitle_file(path: str | os.PathLike) -> Subtitles:
     """Read a subtitle file; :class:`SubtitleError` with one readable line if it cannot be read."""
     p = Path(path)
-    if not p.is_file():
-        raise SubtitleError(f"{p}: no such subtitle file")
-    if p.stat().st_size == 0:
+    try:
+        size = check_regular_file(p, "subtitle file").st_size
+    except InputError as exc:
+        raise SubtitleError(str(exc).replace("no such file", "no such subtitle file")) from None
+    if size == 0:
         raise SubtitleError(f"{p}: subtitle file is empty")
+    if size > MAX_SUBTITLE_BYTES:
+        raise SubtitleError(
+            f"{p}: subtitle file is {size / 1e6:.1f} MB; the limit is {MAX_SUBTITLE_BYTES / 1e6:.0f} MB"
+        )
+    notes = _negative_time_notes(p)
     lines = None
     for charenc in (None, "cp1252"):  # UTF-8 first, then the usual legacy encoding of .srt files
         try:
@@ -100,7 +122,9 @@ def read_subtitle_file(path: str | os.PathLike) -> Subtitles:
             stream = container.streams.subtitles[0]
             if charenc:
                 stream.codec_context.options = {"sub_charenc": charenc}
-            lines = _read_stream(container, stream, str(p))
+            read_notes: list[str] = []
+            lines = _read_stream(container, stream, str(p), read_notes)
+            notes.extend(read_notes)
             break
         except av.error.FFmpegError as exc:
             if charenc is None:
@@ -110,7 +134,43 @@ def read_subtitle_file(path: str | os.PathLike) -> Subtitles:
             container.close()
     if not lines:
         raise SubtitleError(f"{p}: subtitle file holds no cues")
-    return Subtitles(lines=tuple(lines), source=str(p))
+    return Subtitles(lines=tuple(lines), source=str(p), notes=tuple(notes))
+
+
+# A cue timing that starts with a minus sign ("-00:00:05,000 --> ..."): FFmpeg drops the sign
+# and reads it as +5 s, so the cue would land at a time nothing was said.
+_NEGATIVE_TIME = re.compile(rb"(?m)^[ \t]*-\d+:\d\d|-->[ \t]*-\d+:\d\d")
+
+
+def _negative_time_notes(path: Path) -> list[str]:
+    """A warning when a text subtitle file holds negative cue times (the file is size-capped)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SUBTITLE_BYTES)
+    except OSError:
+        return []
+    n = len(_NEGATIVE_TIME.findall(data))
+    if not n:
+        return []
+    return [f"{path}: {n} cue times are negative; FFmpeg reads them without the sign, so those cues' times are wrong"]
+
+
+def _bounded(subs: Subtitles, info: VideoInfo) -> Subtitles:
+    """Drop cues that start after the video ends and keep at most :data:`MAX_SUBTITLE_CUES`, with notes."""
+    end = info.start_time + info.duration
+    kept = [ln for ln in subs.lines if ln.start < end + 1.0]
+    notes = list(subs.notes)
+    dropped = len(subs.lines) - len(kept)
+    if dropped:
+        notes.append(
+            f"{subs.source}: {dropped} subtitle cues start after the video ends ({end:.1f} s) and were dropped"
+        )
+    if len(kept) > MAX_SUBTITLE_CUES:
+        notes.append(f"{subs.source}: {len(kept):,} subtitle cues; only the first {MAX_SUBTITLE_CUES:,} are used")
+        kept = kept[:MAX_SUBTITLE_CUES]
+    if not dropped and len(kept) == len(subs.lines) and notes == list(subs.notes):
+        return subs
+    return Subtitles(lines=tuple(kept), source=subs.source, notes=tuple(notes))
 
 
 def read_embedded(video_path: str | os.PathLike, stream_index: int) -> Subtitles:
@@ -149,15 +209,15 @@ def load_subtitles(
     on our own is skipped (the caller records it in the manifest's notes).
     """
     if explicit is not None:
-        return read_subtitle_file(explicit)
+        return _bounded(read_subtitle_file(explicit), info)
     sidecar = find_sidecar(video_path)
     if sidecar is not None:
-        return read_subtitle_file(sidecar)
+        return _bounded(read_subtitle_file(sidecar), info)
     for s in info.subtitle_streams:
         try:
             subs = read_embedded(video_path, s.index)
         except (SubtitleError, av.error.FFmpegError):
             continue
         if subs.lines:
-            return subs
+            return _bounded(subs, info)
     return None
