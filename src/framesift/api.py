@@ -16,6 +16,7 @@ import numpy as np
 from ._timer import StageTimer
 from .analysis import Analysis, AnalysisOptions, OcrSetting, run_analysis
 from .budget import TokenBudget, get_family
+from .budget.layouts import LayoutSpec, Pick, VisualPlan, plan_layout
 from .errors import InputError
 from .explain import describe_frames, signals_summary, visual_summary
 from .frame import SelectedFrame, TokenSpend
@@ -23,6 +24,7 @@ from .index import IndexStore, open_store
 from .index.cached import cached_analysis
 from .index.visual import persist_visual
 from .progress import ProgressFn
+from .regions import matched_text_boxes
 from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.relevance import fuse, score_text, score_visual
@@ -104,8 +106,16 @@ def select_from(
     rewrite_model: str = "default",
     embed_budget: EmbedBudgetSpec | str = "auto",
     progress: ProgressFn | None = None,
+    plan: str = "whole",
+    layout: str | None = None,
+    crops: str = "off",
 ) -> Selection:
     """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`).
+
+    ``plan="slowfast"``, ``layout="grid:RxC"`` and ``crops="auto"`` (with ``budget_tokens``) plan
+    what the chosen frames are sent as: sharp stills beside small frames, storyboards, crops of
+    the on-screen text that matched the question (:mod:`framesift.budget.layouts`); the plan is
+    ``Selection.layout`` and the manifest's ``layout``.
 
     Image embeddings computed for this question are kept in ``analysis.visual``: the next
     question on the same analysis reuses them (never embeds a candidate twice) and computes
@@ -113,6 +123,10 @@ def select_from(
     """
     _check_budget(budget, budget_tokens)
     _check_query(query)
+    layout_spec = LayoutSpec.parse(plan, layout, crops)
+    planned = layout_spec != LayoutSpec()
+    if planned and budget_tokens is None:
+        raise InputError("plan, layout and crops options need a token budget (budget_tokens)", param="plan")
     spec = parse_embed_budget(embed_budget)
     get_strategy(strategy)
     cands, info = analysis.candidates, analysis.info
@@ -120,7 +134,7 @@ def select_from(
     if budget_tokens is not None:
         tokens = TokenBudget.of(int(budget_tokens), model_family, (info.width, info.height))
     if budget is None:  # 8 frames by default; under a token budget the tokens decide
-        budget = 8 if tokens is None else max(1, len(cands))
+        budget = 8 if tokens is None or planned else max(1, len(cands))
     timer = StageTimer(analysis.timings)
     notes = list(analysis.notes)
     # Multiple-choice boilerplate and option letters carry no evidence for any channel.
@@ -146,12 +160,16 @@ def select_from(
             events=cands.change,
             transient=cands.transient,
             params=params,
-            tokens=tokens,
+            tokens=None if planned else tokens,  # a layout plan fits the picks to the tokens itself
         )
     if tokens is None and budget >= len(cands):
         notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
     frames = describe_frames(picks.indices, picks.roles, cands, channels, fused, evidence, info)
-    spend = _apply_scales(frames, picks, tokens) if tokens is not None else None
+    vplan = None
+    if planned and tokens is not None:
+        vplan, frames, spend = _apply_layout(analysis, query, frames, tokens, layout_spec)
+    else:
+        spend = _apply_scales(frames, picks, tokens) if tokens is not None else None
     sel = Selection(
         video=info,
         query=query,
@@ -165,6 +183,7 @@ def select_from(
         num_candidates=len(cands),
         tokens=spend,
         table=analysis.table,
+        layout=vplan,
     )
     if fetch and frames:
         with timer.stage("fetch"):
@@ -173,6 +192,42 @@ def select_from(
     sel.signals = signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
     sel.signals["visual_model"] = visual_summary(analysis.visual, plan, channels, embedding)
     return sel
+
+
+def _apply_layout(
+    analysis: Analysis, query: str, frames: list[SelectedFrame], tokens: TokenBudget, spec: LayoutSpec
+) -> tuple[VisualPlan, list[SelectedFrame], TokenSpend]:
+    """Plan the chosen frames as stills / small frames / crops / storyboards under ``tokens``."""
+    native = (analysis.info.width, analysis.info.height)
+    picks = [
+        Pick(
+            f.index,
+            f.time,
+            float(f.scores.get("fused", 0.0)),
+            matched_text_boxes(analysis.ocr_reads, analysis.embed, query, f.time, native)
+            if spec.crops == "auto"
+            else (),
+        )
+        for f in frames
+    ]
+    vplan = plan_layout(tokens, picks, spec)
+    # A whole frame keeps its own record at the size it is sent; frames only in a storyboard or
+    # dropped to fit keep their record (the manifest's layout says where each one went).
+    size_of = {im.indices[0]: im.size for im in vplan.images if im.kind in ("frame", "still")}
+    in_plan = {i for im in vplan.images for i in im.indices}
+    kept = [f for f in frames if f.index in in_plan]
+    for f in kept:
+        if f.index in size_of:
+            f.width, f.height = size_of[f.index]
+            f.scale = f.width / tokens.size(1.0)[0]
+    frame_sizes = [im.size for im in vplan.images if im.kind == "frame"]
+    spend = TokenSpend(
+        limit=tokens.limit,
+        spent=vplan.tokens,
+        model_family=tokens.family.name,
+        overhead_estimate=tokens.family.overhead(frame_sizes) if frame_sizes else 0,
+    )
+    return vplan, kept, spend
 
 
 def _apply_scales(frames: list[SelectedFrame], picks: Picks, tokens: TokenBudget) -> TokenSpend:
@@ -224,6 +279,9 @@ def select(
     embed_budget: EmbedBudgetSpec | str = "auto",
     progress: ProgressFn | None = None,
     cache: CacheSpec = False,
+    plan: str = "whole",
+    layout: str | None = None,
+    crops: str = "off",
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -259,10 +317,19 @@ def select(
             ``"all"`` (every candidate: dense scoring).
         progress: optional callback ``(stage, done, total)``.
         cache: reuse / fill the per-video index (see :func:`analyze`).
+        plan: ``"whole"`` or ``"slowfast"`` (a few sharp stills where relevance peaks plus small
+            frames; needs ``budget_tokens``).
+        layout: ``"frames"`` or ``"grid:RxC"`` (storyboards with each cell's time burned in).
+        crops: ``"auto"`` (crop the on-screen text that matched the question, sent as images
+            beside the frames) or ``"off"``.
     """
     # Everything that can be checked without the video fails before decoding.
     _check_budget(budget, budget_tokens)
     _check_query(query)
+    layout_spec = LayoutSpec.parse(plan, layout, crops)
+    planned = layout_spec != LayoutSpec()
+    if planned and budget_tokens is None:
+        raise InputError("plan, layout and crops options need a token budget (budget_tokens)", param="plan")
     spec = parse_embed_budget(embed_budget)
     get_strategy(strategy)
     if budget_tokens is not None:
@@ -285,4 +352,7 @@ def select(
         rewrite_model=rewrite_model,
         embed_budget=spec,
         progress=progress,
+        plan=plan,
+        layout=layout,
+        crops=crops,
     )

@@ -9,16 +9,24 @@ source time burned in (``mm:ss.ss``, the clock every manifest and adapter prints
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .._imaging import clock
+from .._imaging import clock, encode_jpeg
 from ..budget.layouts import PlannedImage, VisualPlan
 
-__all__ = ["PlanImage", "image_caption", "plan_manifest", "render_plan"]
+__all__ = [
+    "PlanImage",
+    "gemini_layout_contents",
+    "image_caption",
+    "openai_layout_messages",
+    "plan_manifest",
+    "render_plan",
+]
 
 
 @dataclass(frozen=True)
@@ -108,3 +116,33 @@ def plan_manifest(plan: VisualPlan) -> dict[str, Any]:
             for im in plan.images
         ],
     }
+
+
+def _b64(img: Image.Image, quality: int) -> str:
+    return base64.b64encode(encode_jpeg(img, quality, optimize=True)).decode("ascii")
+
+
+def openai_layout_messages(
+    images: Sequence[PlanImage], question: str, *, jpeg_quality: int = 90
+) -> list[dict[str, Any]]:
+    """OpenAI-compatible chat messages for a planned selection: each image at exactly its planned
+    size (already on the family's grid: a server's processor keeps it), after its caption."""
+    parts: list[dict[str, Any]] = []
+    for im in images:
+        parts.append({"type": "text", "text": image_caption(im.planned)})
+        url = "data:image/jpeg;base64," + _b64(im.image, jpeg_quality)
+        parts.append({"type": "image_url", "image_url": {"url": url, "detail": "high"}})
+    parts.append({"type": "text", "text": question})
+    return [{"role": "user", "content": parts}]
+
+
+def gemini_layout_contents(
+    images: Sequence[PlanImage], question: str, *, jpeg_quality: int = 90
+) -> list[dict[str, Any]]:
+    """Gemini ``contents`` for a planned selection: the same images and captions as inline JPEGs."""
+    parts: list[dict[str, Any]] = []
+    for im in images:
+        parts.append({"text": image_caption(im.planned)})
+        parts.append({"inline_data": {"mime_type": "image/jpeg", "data": _b64(im.image, jpeg_quality)}})
+    parts.append({"text": question})
+    return [{"role": "user", "parts": parts}]

@@ -13,7 +13,10 @@ from .._version import __version__
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 
-SCHEMA_VERSION = "1.2"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool)
+# 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding,
+# frame scores.visual_estimated (bool); 1.3: optional `layout` (plan options and every sent image:
+# kind, role, indices, times, resolution, crop box, grid) under plan/layout/crops options.
+SCHEMA_VERSION = "1.3"
 
 
 def build_manifest(
