@@ -148,6 +148,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--videos", default=",".join(v[0] for v in VIDEOS))
     ap.add_argument("--no-legibility", action="store_true")
+    ap.add_argument("--out", default="bench_small_text.md", help="report file under benchmarks/results/")
     args = ap.parse_args()
     names = args.videos.split(",")
     load0 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -166,7 +167,12 @@ def main() -> int:
             for nd in needles:
                 sel = select_from(an, nd["question"], 8, fetch=False)
                 hits[(mode, res)].append(any(nd["start"] <= t < nd["end"] for t in sel.times))
-            print(f"  {path.name} {mode}: analysis {t_an:.1f}s, ocr {t_ocr:.1f}s", file=sys.stderr)
+            h = hits[(mode, res)][-len(needles) :]
+            print(
+                f"  {path.name} {mode}: analysis {t_an:.1f}s, ocr {t_ocr:.1f}s, hits {sum(h)}/{len(h)}",
+                file=sys.stderr,
+                flush=True,
+            )
             if mode == "default" and not args.no_legibility and truth["width"] <= 1920:
                 legibility(an, path, needles, leg)
     load1 = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
@@ -214,7 +220,8 @@ def main() -> int:
                 lines.append(f"| {fam} | {limit} | " + " | ".join(cells) + " |")
     report = "\n".join(lines)
     print(report)
-    write_result("bench_small_text.md", "Small text on HD sources", "python benchmarks/bench_small_text.py", report)
+    cmd = "python benchmarks/bench_small_text.py " + " ".join(sys.argv[1:])
+    write_result(args.out, "Small text on HD sources", cmd.strip(), report)
     return 0
 
 

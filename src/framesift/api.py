@@ -211,8 +211,8 @@ def _apply_layout(
         for f in frames
     ]
     vplan = plan_layout(tokens, picks, spec)
-    # A whole frame keeps its own record at the size it is sent; frames only in a storyboard or
-    # dropped to fit keep their record (the manifest's layout says where each one went).
+    # A whole frame's record gets the size it is sent at; a frame only in a storyboard keeps its
+    # record (the manifest's layout says which grid cell it is); picks dropped to fit are left out.
     size_of = {im.indices[0]: im.size for im in vplan.images if im.kind in ("frame", "still")}
     in_plan = {i for im in vplan.images for i in im.indices}
     kept = [f for f in frames if f.index in in_plan]
