@@ -140,13 +140,13 @@ def select_from(
     # Multiple-choice boilerplate and option letters carry no evidence for any channel.
     parsed = parse_query(query)
     channels, evidence = score_text(parsed.text() if parsed.changed else query, analysis, timer)
-    plan: QueryPlan | None = None
+    qplan: QueryPlan | None = None  # the question's plan (``plan`` is the layout option)
     embedding: dict[str, Any] | None = None
     if analysis.visual is not None and query.strip():
-        plan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
-        notes.extend(plan.notes)
-        evidence.visual, embedding = score_visual(analysis, plan, spec, timer, progress)
-        evidence.plan = plan
+        qplan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
+        notes.extend(qplan.notes)
+        evidence.visual, embedding = score_visual(analysis, qplan, spec, timer, progress)
+        evidence.plan = qplan
         channels["visual"] = evidence.visual.score
     fused = fuse(channels, len(cands))
     with timer.stage("select"):
@@ -166,6 +166,7 @@ def select_from(
         notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
     frames = describe_frames(picks.indices, picks.roles, cands, channels, fused, evidence, info)
     vplan = None
+    spend: TokenSpend | None
     if planned and tokens is not None:
         vplan, frames, spend = _apply_layout(analysis, query, frames, tokens, layout_spec)
     else:
@@ -190,7 +191,7 @@ def select_from(
             sel.fetch()
     _persist_visual(analysis, timer, notes)
     sel.signals = signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
-    sel.signals["visual_model"] = visual_summary(analysis.visual, plan, channels, embedding)
+    sel.signals["visual_model"] = visual_summary(analysis.visual, qplan, channels, embedding)
     return sel
 
 
