@@ -45,7 +45,7 @@ def test_slowfast_with_crops_sends_exactly_the_planned_pixels(analysis, needle_v
     gem = sel.to_gemini_contents(text.question)
     assert sum("inline_data" in p for p in gem[0]["parts"]) == len(vp.images)
     m = sel.to_manifest()
-    assert m["schema_version"] == "1.3"
+    assert m["schema_version"] == "1.4"
     assert m["layout"]["tokens_spent"] == vp.tokens and len(m["layout"]["images"]) == len(vp.images)
     with pytest.raises(InputError):
         sel.to_vllm_request(text.question)  # one video per size cannot carry crops: a clear error

@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from .analysis import Analysis
     from .api import analyze, select, select_from
     from .frame import SelectedFrame
-    from .library import Moment, index_video, search
+    from .library import Moment, index_video, index_videos, search
     from .selection import Selection
     from .selectors import list_strategies
+    from .session import Session, Words
     from .signals.embedders import Embedder, list_models, load_embedder
+    from .stream import Stream
     from .video import VideoInfo, probe
 
 #: public name -> the module that defines it
@@ -36,13 +38,17 @@ _LAZY = {
     "select_from": ".api",
     "Moment": ".library",
     "index_video": ".library",
+    "index_videos": ".library",
     "search": ".library",
     "list_strategies": ".selectors",
+    "Session": ".session",
+    "Words": ".session",
     "Embedder": ".signals.embedders",
     "list_models": ".signals.embedders",
     "load_embedder": ".signals.embedders",
     "VideoInfo": ".video",
     "probe": ".video",
+    "Stream": ".stream",
 }
 
 __all__ = [
@@ -53,19 +59,23 @@ __all__ = [
     "Moment",
     "SelectedFrame",
     "Selection",
+    "Session",
     "SubtitleError",
     "VideoError",
     "VideoInfo",
+    "Words",
     "__version__",
     "list_strategies",
     "list_models",
     "load_embedder",
     "analyze",
     "index_video",
+    "index_videos",
     "search",
     "probe",
     "select",
     "select_from",
+    "Stream",
 ]
 
 

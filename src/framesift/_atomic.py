@@ -66,8 +66,9 @@ def install_dir(complete: Path, target: Path) -> None:
 
     ``target`` becomes a symbolic link to a uniquely named version folder beside it, swapped by
     ``os.replace`` (atomic for a link): a reader always finds either the old complete version or
-    the new one, never nothing, and a crash at any point leaves one of the two in place. Older
-    versions are removed after the swap. A ``target`` that is still a plain folder (written by an
+    the new one, never nothing, and a crash at any point leaves one of the two in place. The
+    version replaced is kept until the next swap (a reader may still be inside it); older ones
+    are removed. A ``target`` that is still a plain folder (written by an
     older framesift) is moved aside first, the only non-atomic moment, once per entry.
     """
     parent = target.parent
@@ -76,14 +77,17 @@ def install_dir(complete: Path, target: Path) -> None:
     complete.rename(version)
     link = parent / f".{target.name}.link-{uuid.uuid4().hex[:8]}"
     os.symlink(version.name, link)
+    previous = os.readlink(target) if target.is_symlink() else None
     if target.exists() and not target.is_symlink():
         aside = parent / f".trash-{target.name}-{uuid.uuid4().hex[:8]}"
         target.rename(aside)
         shutil.rmtree(aside, ignore_errors=True)
     os.replace(link, target)
     fsync_dir(parent)
+    # The version just replaced stays until the next swap: a reader that resolved the old link an
+    # instant before the swap can still finish reading it.
     for old in parent.glob(f"{target.name}@*"):
-        if old.name != version.name:
+        if old.name not in (version.name, previous):
             shutil.rmtree(old, ignore_errors=True)
 
 

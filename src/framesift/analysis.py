@@ -148,12 +148,17 @@ def run_analysis(
     *,
     model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
+    device: str = "auto",
 ) -> Analysis:
     """Probe, decode candidates (one pass), compute features and read on-screen text.
 
     With ``model`` (a spec for :func:`~framesift.signals.embedders.load_embedder` or an
     :class:`Embedder`, loaded before decoding so a bad one fails fast), the decode pass also keeps a model-size JPEG of every candidate and the
     result's ``visual`` embeds them on demand (:class:`~framesift.signals.visual.VisualEmbeddings`).
+
+    ``device`` (``auto``, ``cpu``, ``cuda[:N]``, :mod:`framesift.devices`): where the visual
+    model, OCR and decoding run; OCR and decoding fall back to the CPU (with a note when a GPU
+    was asked for by name), the visual model does not.
     """
     pin_mmap_threshold()
     timer = StageTimer()
@@ -162,14 +167,16 @@ def run_analysis(
     embedder = None
     if model is not None:
         with timer.stage("model_load"):
-            embedder = load_embedder(model)
+            embedder = load_embedder(model, device=device)
     with timer.stage("probe"):
         info, table = probe(video)
     notes.extend(info.warnings)
     with timer.stage("subtitles"):
         subs = load_subtitles(video, info, options.subtitles)
     ocr_frames = options.ocr_frames(info.duration)
-    pool = OcrPool(info, ocr_frames) if ocr_frames > 0 else None
+    pool = OcrPool(info, ocr_frames, device=device) if ocr_frames > 0 else None
+    if pool is not None and pool.note:
+        notes.append(pool.note)
     images = CandidateImages(info, embedder.image_size) if embedder is not None else None
     with timer.stage("decode"):
         cands = extract_candidates(
@@ -181,6 +188,7 @@ def run_analysis(
             events=options.events,
             taps=[t for t in (pool, images) if t is not None],
             progress=lambda d, t: report("decode", d, t),
+            device=device,
         )
     notes.extend(cands.notes)
     if len(cands) == 0:

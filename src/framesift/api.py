@@ -17,6 +17,7 @@ from ._timer import StageTimer
 from .analysis import Analysis, AnalysisOptions, OcrSetting, run_analysis
 from .budget import TokenBudget, get_family
 from .budget.layouts import LayoutSpec, Pick, VisualPlan, plan_layout
+from .devices import check_device
 from .errors import InputError
 from .explain import describe_frames, signals_summary, visual_summary
 from .frame import SelectedFrame, TokenSpend
@@ -25,9 +26,10 @@ from .index.cached import cached_analysis
 from .index.visual import persist_visual
 from .progress import ProgressFn
 from .regions import matched_text_boxes
+from .report_data import build_report_data
 from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
-from .scoring.relevance import fuse, score_text, score_visual
+from .scoring.relevance import analysis_spans, fuse, score_text, score_visual
 from .selection import Selection
 from .selectors import Picks, get_strategy, run_strategy
 from .signals.embedders import Embedder
@@ -68,6 +70,7 @@ def analyze(
     model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
     cache: CacheSpec = False,
+    device: str = "auto",
 ) -> Analysis:
     """Probe, decode candidates, compute features and read on-screen text: the query-free part.
 
@@ -82,12 +85,16 @@ def analyze(
     the video (only the final frame fetch does). With ``model`` too, its ``visual`` gets every
     row of this model stored in the entry; rows embedded later are written back by
     :func:`select_from`.
+
+    ``device`` (``auto``, ``cpu``, ``cuda[:N]``): where the visual model, OCR and decoding run
+    (:func:`framesift.analysis.run_analysis`).
     """
+    device = check_device(device)
     options = AnalysisOptions.of(fps=fps, events=events, ocr=ocr, subtitles=subtitles)
     store = open_store(cache)
     if store is not None:
-        return cached_analysis(video, store, options, model=model, progress=progress)
-    return run_analysis(video, options, model=model, progress=progress)
+        return cached_analysis(video, store, options, model=model, progress=progress, device=device)
+    return run_analysis(video, options, model=model, progress=progress, device=device)
 
 
 def select_from(
@@ -185,6 +192,22 @@ def select_from(
         tokens=spend,
         table=analysis.table,
         layout=vplan,
+        report=build_report_data(
+            cands.time,
+            cands.source,
+            cands.change,
+            cands.transient,
+            analysis_spans(analysis),
+            channels,
+            fused,
+            frame_times=[f.time for f in frames],
+            frame_indices=[f.index for f in frames],
+            subtitle_lines=analysis.subtitles.lines if analysis.subtitles else (),
+            ocr_reads=analysis.ocr_reads,
+            visual_estimated=None
+            if evidence.visual is None
+            else (evidence.visual.estimated if evidence.visual.estimated is not None else np.zeros(len(cands), bool)),
+        ),
     )
     if fetch and frames:
         with timer.stage("fetch"):
@@ -283,6 +306,7 @@ def select(
     plan: str = "whole",
     layout: str | None = None,
     crops: str = "off",
+    device: str = "auto",
 ) -> Selection:
     """Choose at most ``budget`` frames of ``video`` that a model should see to answer ``query``.
 
@@ -323,6 +347,7 @@ def select(
         layout: ``"frames"`` or ``"grid:RxC"`` (storyboards with each cell's time burned in).
         crops: ``"auto"`` (crop the on-screen text that matched the question, sent as images
             beside the frames) or ``"off"``.
+        device: ``auto``, ``cpu`` or ``cuda[:N]`` for the visual model, OCR and decoding (see :func:`analyze`).
     """
     # Everything that can be checked without the video fails before decoding.
     _check_budget(budget, budget_tokens)
@@ -336,7 +361,15 @@ def select(
     if budget_tokens is not None:
         get_family(model_family)
     analysis = analyze(
-        video, subtitles=subtitles, fps=fps, events=events, ocr=ocr, model=model, progress=progress, cache=cache
+        video,
+        subtitles=subtitles,
+        fps=fps,
+        events=events,
+        ocr=ocr,
+        model=model,
+        progress=progress,
+        cache=cache,
+        device=device,
     )
     return select_from(
         analysis,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from .scoring.relevance import best_text_channel, score_text
 from .signals.embedders import Embedder, load_embedder
 from .video.decode import iter_decoded, to_rgb
 
-__all__ = ["IndexResult", "Moment", "VIDEO_SUFFIXES", "index_video", "resolve_videos", "search"]
+__all__ = ["IndexResult", "Moment", "VIDEO_SUFFIXES", "index_video", "index_videos", "resolve_videos", "search"]
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv", ".flv")
 _RRF_K = 60
@@ -76,6 +76,8 @@ class IndexResult:
     entry: VideoEntry | None = field(default=None, repr=False)
     #: the analysis as loaded or built (dropped by callers that index many videos)
     analysis: Analysis | None = field(default=None, repr=False)
+    #: the entry's directory when ``entry`` is not at hand (a Ray worker wrote it)
+    entry_dir: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,7 +87,7 @@ class IndexResult:
             "embedded_now": self.embedded,
             "model_id": self.model_id,
             "seconds": round(self.seconds, 3),
-            "entry": str(self.entry.dir) if self.entry else None,
+            "entry": str(self.entry.dir) if self.entry else self.entry_dir,
         }
 
 
@@ -130,6 +132,77 @@ def index_video(
         entry=entry if isinstance(entry, VideoEntry) else None,
         analysis=analysis,
     )
+
+
+def index_videos(
+    videos: Iterable[str | os.PathLike],
+    *,
+    cache: Any = True,
+    model: str | Embedder | None = None,
+    fps: float = 1.0,
+    events: bool = True,
+    ocr: Any = "auto",
+    ray: bool | str | None = None,
+    ray_cpus: float = 1.0,
+    ray_gpus: float = 0.0,
+    progress: ProgressFn | None = None,
+    on_result: Callable[[IndexResult], None] | None = None,
+) -> list[IndexResult]:
+    """Index many videos (files, or directories searched recursively) into one store.
+
+    ``ray``: None / False runs them one after another in this process; ``True`` or ``"local"``
+    starts a local Ray cluster, any other string is a Ray address (``"auto"``, ``ray://host:port``):
+    one Ray Data task per video with ``ray_cpus`` CPUs and ``ray_gpus`` GPUs each, writing into
+    the same index (:mod:`framesift.index.ray_index`; ``cache`` must then be a directory every
+    worker can reach). ``on_result`` is called per video as it finishes (serial path) or at the end.
+    """
+    paths = resolve_videos(videos)
+    store = open_store(cache if cache is not False else True)
+    assert store is not None
+    if ray is None or ray is False:
+        results = []
+        for p in paths:
+            r = index_video(p, cache=store, model=model, fps=fps, events=events, ocr=ocr, progress=progress)
+            r.analysis = None  # memory stays flat over a large library
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+        return results
+    from .index.ray_index import index_videos_ray
+
+    if model is not None and not isinstance(model, str):
+        spec = getattr(model, "spec", None)
+        if not isinstance(spec, str):
+            raise InputError("with ray, model must be a spec string (each worker loads its own copy)", param="model")
+        model = spec
+    rows = index_videos_ray(
+        paths,
+        index_video,
+        cache_root=store.root,
+        address=None if ray is True else str(ray),
+        model=model,
+        fps=fps,
+        events=events,
+        ocr=ocr,
+        num_cpus=ray_cpus,
+        num_gpus=ray_gpus,
+    )
+    results = [
+        IndexResult(
+            video=r["video"],
+            status=r["status"],
+            candidates=int(r["candidates"]),
+            embedded=int(r["embedded_now"]),
+            model_id=r["model_id"],
+            seconds=float(r["seconds"]),
+            entry_dir=r["entry"],
+        )
+        for r in rows
+    ]
+    if on_result is not None:
+        for r in results:
+            on_result(r)
+    return results
 
 
 @dataclass

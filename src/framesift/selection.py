@@ -24,6 +24,7 @@ from .export.openai import openai_messages
 from .export.qwen import qwen_inputs
 from .export.vllm import vllm_request
 from .frame import SelectedFrame, TokenSpend
+from .report_data import ReportData
 from .video.fetch import fetch_images
 from .video.probe import FrameTable, VideoInfo, probe
 
@@ -52,6 +53,8 @@ class Selection:
     #: (whole frames, stills, crops, storyboards) and their exact tokens; their pixels once fetched.
     layout: VisualPlan | None = None
     layout_images: list[PlanImage] | None = field(default=None, repr=False)
+    #: The per-candidate curves and per-pick words the HTML report draws (manifest key ``report``).
+    report: ReportData | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.budget < 1:
@@ -80,6 +83,7 @@ class Selection:
             timings=self.timings,
             notes=self.notes,
             image_files=image_files,
+            report=self.report.to_dict() if self.report is not None else None,
         )
         if self.layout is not None:
             m["layout"] = plan_manifest(self.layout)

@@ -33,7 +33,9 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_dir
+from ..api import analyze, select_from
 from ..errors import InputError
+from ..selectors import get_strategy
 from .items import BenchItem
 
 __all__ = ["GroundingResult", "span_metrics", "run_grounding", "write_grounding_report"]
@@ -109,8 +111,6 @@ def run_grounding(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> GroundingResult:
     """Score every strategy at every budget on the items that have evidence spans."""
-    from ..api import analyze, select_from
-    from ..selectors import get_strategy
 
     strategies = list(dict.fromkeys([*strategies, BASELINE]))
     for s in strategies:

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..api import analyze, select_from
 from ..errors import FramesiftError, InputError
+from ..selectors import get_strategy
 from .items import LETTERS, BenchItem
 
 __all__ = ["QAResult", "parse_answer_letter", "chat_completion", "run_qa", "ServerError"]
@@ -171,8 +173,6 @@ def run_qa(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> QAResult:
     """Ask every multiple-choice item through ``url`` and score the answers (see module docstring)."""
-    from ..api import analyze, select_from
-    from ..selectors import get_strategy
 
     get_strategy(strategy)
     mc = [it for it in items if it.options and it.answer]

@@ -14,8 +14,13 @@ from . import (
 # isort: split
 # (registration order is the help's order: the two groups stay apart)
 from . import (
+    ask,  # noqa: F401  (framesift ask)
     bench,  # noqa: F401  (framesift bench make-needles, grounding, qa)
     index,  # noqa: F401  (framesift index, search, cache)
+    mcp,  # noqa: F401  (framesift mcp)
     models,  # noqa: F401  (framesift models, export-onnx)
+    report,  # noqa: F401  (framesift report MANIFEST)
+    serve,  # noqa: F401  (framesift serve)
     simulate,  # noqa: F401  (framesift bench simulate)
+    watch,  # noqa: F401  (framesift watch SOURCE: live streams)
 )

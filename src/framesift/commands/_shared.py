@@ -50,7 +50,9 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks and evaluation (s
 app.add_typer(bench_app, name="bench")
 
 #: Logs, progress and errors go here; stdout carries only results (``--json``: one object).
-err = Console(stderr=True)
+# emoji=False: user text (subtitles, OCR) is printed as is (":x:" stays ":x:"), and rich's
+# emoji table (~0.1-0.3 s to import) stays off every command's path.
+err = Console(stderr=True, emoji=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -56,18 +56,47 @@ def index_cmd(
     events: bool = typer.Option(True, "--events/--no-events", help="Scan every frame for momentary events."),
     ocr: str = typer.Option("auto", "--ocr", help="On-screen text: auto, off, or a number of frames to read."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with a result per video."),
+    ray: str | None = typer.Option(
+        None,
+        "--ray",
+        help="Index on Ray, one task per video: 'local' starts a local cluster, else a Ray address "
+        "('auto', ray://host:10001). Needs framesift[ray]; --cache must be shared by the workers.",
+    ),
+    ray_cpus: float = typer.Option(1.0, "--ray-cpus", help="CPUs per Ray task (one task per video)."),
+    ray_gpus: float = typer.Option(0.0, "--ray-gpus", help="GPUs per Ray task."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Analyse VIDEOS once and store what every later question needs (decode once, ask many times)."""
-    from ..library import index_video, resolve_videos
+    from ..library import index_video, index_videos, resolve_videos
 
     paths = resolve_videos(videos)
     store = _store(cache)
-    embedder = _load_embedder(model)
     ocr_v = parse_ocr(ocr)
-    results = []
     t0 = time.perf_counter()
+    if ray is not None:
+        results = index_videos(
+            paths,
+            cache=store,
+            model=model,
+            fps=fps,
+            events=events,
+            ocr=ocr_v,
+            ray=True if ray.strip().lower() in ("", "local") else ray.strip(),
+            ray_cpus=ray_cpus,
+            ray_gpus=ray_gpus,
+        )
+        if not quiet:
+            for r in results:
+                err.print(
+                    f"{r.status:>8}  {r.video}  ({r.candidates} candidates, {r.seconds:.1f}s on Ray)",
+                    highlight=False,
+                    markup=False,
+                )
+        _report_index(results, store, t0, as_json, quiet)
+        return
+    embedder = _load_embedder(model)
+    results = []
     with CliProgress(not quiet, len(paths)) as progress:
         for p in paths:
             progress.start(p.name)
@@ -82,6 +111,10 @@ def index_cmd(
                     highlight=False,
                     markup=False,
                 )
+    _report_index(results, store, t0, as_json, quiet)
+
+
+def _report_index(results, store, t0: float, as_json: bool, quiet: bool) -> None:
     if as_json:
         _emit(
             {

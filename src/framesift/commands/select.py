@@ -95,6 +95,12 @@ def select_cmd(
         help="With --model: candidates the visual channel may embed (coarse-to-fine; the rest "
         "are estimated): N, auto (scaled to video length and model speed) or all (dense).",
     ),
+    device: str = typer.Option(
+        "auto", "--device", help="Visual model, OCR and decoding: auto (a GPU where usable), cpu or cuda[:N]."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write a self-contained HTML report (timeline, curves, picks) to this file."
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars or summary."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -128,7 +134,7 @@ def select_cmd(
             events=events,
             ocr=parse_ocr(ocr),
             seed=seed,
-            fetch=out is not None or fmt is not None,
+            fetch=out is not None or fmt is not None or report is not None,
             progress=progress,
             model=model,
             expand=expand,
@@ -139,6 +145,7 @@ def select_cmd(
             plan=plan,
             layout=layout,
             crops=crops,
+            device=device,
         )
     model_input = None
     if fmt is not None:
@@ -149,6 +156,10 @@ def select_cmd(
             from ..export.formats import write_json
 
             write_json(Path(out) / f"{fmt}.json", model_input)
+    if report is not None:
+        from ..export.report import write_report
+
+        write_report(report, sel.to_manifest(), [f.image for f in sel.frames])
     if as_json:
         sys.stdout.write(json.dumps(sel.to_manifest(), ensure_ascii=False) + "\n")
         sys.stdout.flush()

@@ -14,9 +14,10 @@ from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 
 # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding,
-# frame scores.visual_estimated (bool); 1.3: optional `layout` (plan options and every sent image:
-# kind, role, indices, times, resolution, crop box, grid) under plan/layout/crops options.
-SCHEMA_VERSION = "1.3"
+# frame scores.visual_estimated (bool); 1.3: optional `report` (per-candidate curves, events, spans,
+# words per pick: the HTML report); 1.4: optional `layout` (plan options and every sent image: kind,
+# role, indices, times, resolution, crop box, grid) under plan/layout/crops options.
+SCHEMA_VERSION = "1.4"
 
 
 def build_manifest(
@@ -33,6 +34,7 @@ def build_manifest(
     timings: dict[str, float],
     notes: list[str],
     image_files: list[str] | None = None,
+    report: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest of a selection; ``image_files`` (same order as frames) when images were written."""
     entries = []
@@ -54,4 +56,4 @@ def build_manifest(
         "signals": signals,
         "timings": timings,
         "notes": notes,
-    }
+    } | ({"report": report} if report is not None else {})

@@ -25,6 +25,7 @@ def cached_analysis(
     *,
     model: str | Embedder | None = None,
     progress: ProgressFn | None = None,
+    device: str = "auto",
 ) -> Analysis:
     """The analysis of ``video`` from ``store`` when it holds one for this content and ``options``, else built and stored.
 
@@ -32,7 +33,7 @@ def cached_analysis(
     and the stored model-size images (decoded once if the entry has none at this size).
     """
     t0 = time.perf_counter()
-    embedder = load_embedder(model) if model is not None else None  # a bad --model fails before any work
+    embedder = load_embedder(model, device=device) if model is not None else None  # a bad --model fails before any work
     entry = store.entry(video, **options.key_args())
     analysis = entry.load_analysis(video)
     if analysis is None:
@@ -41,7 +42,7 @@ def cached_analysis(
             analysis = entry.load_analysis(video)
             if analysis is None:
                 miss = entry.last_miss
-                analysis = run_analysis(video, options, model=embedder, progress=progress)
+                analysis = run_analysis(video, options, model=embedder, progress=progress, device=device)
                 t1 = time.perf_counter()
                 entry.put_analysis(analysis)
                 if analysis.visual is not None and embedder is not None:  # keep the model-size images

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, VideoError
+from ..video.subtitles import find_sidecar
 
 __all__ = ["SIGNALS", "content_hash", "settings_key", "model_key", "normalise_ocr"]
 
@@ -81,7 +82,6 @@ def settings_key(*, fps: float, events: bool, ocr: Any, subtitles_hash: str | No
 def subtitles_hash(video: str | os.PathLike, explicit: str | os.PathLike | None) -> str | None:
     """Hash of the subtitle file :func:`~framesift.video.subtitles.load_subtitles` would read first
     (embedded streams are part of the video's content hash already)."""
-    from ..video.subtitles import find_sidecar
 
     path = Path(explicit) if explicit is not None else find_sidecar(video)
     if path is None:

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import fsync_dir, install_dir
+from .._cache import default_cache_dir
 from ..analysis import Analysis
 from ..errors import InputError
 from .keys import content_hash, model_key, settings_key, subtitles_hash
@@ -62,16 +63,6 @@ SCHEMA_VERSION = 1
 LAYOUT = "framesift-index-v1"
 _KIND = "framesift-analysis"
 _LOCK_TIMEOUT_S = 3600.0
-
-
-def default_cache_dir() -> Path:
-    """``$FRAMESIFT_CACHE`` if set, else the platform's user cache directory (platformdirs)."""
-    env = os.environ.get("FRAMESIFT_CACHE")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("framesift", appauthor=False))
 
 
 def open_store(cache: bool | str | os.PathLike | IndexStore | None) -> IndexStore | None:

@@ -419,6 +419,7 @@ def coarse_to_fine(
     cached_positions: np.ndarray | None = None,
     cached_rows: np.ndarray | None = None,
     config: CoarseToFineConfig | None = None,
+    spans: np.ndarray | None = None,
 ) -> CoarseToFineResult:
     """Score all ``N`` candidates against ``query`` while embedding at most ``budget`` of them.
 
@@ -436,6 +437,8 @@ def coarse_to_fine(
         cached_positions, cached_rows: rows already embedded (from the index): reused, never
             recomputed or charged.
         config: tuning; see :class:`CoarseToFineConfig`.
+        spans: :func:`find_spans` of these candidates with ``config``'s settings, when the caller
+            keeps them (they are query-free: computed once per analysis, not per question).
 
     Returns:
         :class:`CoarseToFineResult`; deterministic for the same inputs.
@@ -513,12 +516,17 @@ def coarse_to_fine(
         return result(np.zeros(n, np.int64), "all embedded")
     if budget == 0:
         rounds.append(RoundLog(0, "embedding budget 0: no visual scores", 0, reused, 0, 0.0))
-        spans0 = find_spans(t, f, events=ev, transient=tr, cut_threshold=cfg.cut_threshold, max_span_s=cfg.max_span_s)
+        spans0 = (
+            spans
+            if spans is not None
+            else find_spans(t, f, events=ev, transient=tr, cut_threshold=cfg.cut_threshold, max_span_s=cfg.max_span_s)
+        )
         return result(spans0, "budget 0")
 
     # 1-2. Spans and the first pass.
     t0 = time.perf_counter()
-    spans = find_spans(t, f, events=ev, transient=tr, cut_threshold=cfg.cut_threshold, max_span_s=cfg.max_span_s)
+    if spans is None:
+        spans = find_spans(t, f, events=ev, transient=tr, cut_threshold=cfg.cut_threshold, max_span_s=cfg.max_span_s)
     found = int(spans.max()) + 1
     cap = max(1, min(budget, int(math.floor(cfg.coarse_share * budget))))
     spans = _merge_spans(spans, f, exact, cap)

@@ -22,8 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
 __all__ = ["ParsedQuery", "QueryPlan", "expand", "parse_query", "plan_query", "rewrite_with_llm"]
@@ -155,6 +153,8 @@ def rewrite_with_llm(question: str, url: str, *, model: str = "default", timeout
     ``url`` is the server's base (``http://host:8000/v1``) or the full endpoint. The key, if the
     server needs one, comes from ``OPENAI_API_KEY``. Raises ``OSError``/``ValueError`` on failure.
     """
+    import urllib.request  # only with --rewrite-url: keeps ~60 ms of http imports off every start
+
     endpoint = url.rstrip("/")
     if not endpoint.endswith("/chat/completions"):
         endpoint += "/chat/completions"

@@ -19,6 +19,7 @@ from ..analysis import Analysis
 from ..progress import ProgressFn, report_to
 from ..signals.ocr import OcrText
 from ..video.subtitles import SubtitleLine
+from .coarse_to_fine import CoarseToFineConfig, find_spans
 from .query import QueryPlan
 from .text_relevance import TextItem, ocr_channel, score_items, score_ocr, subtitle_channel
 from .visual_relevance import VisualScores, visual_channel_budgeted
@@ -112,11 +113,35 @@ def score_visual(
             events=cands.change,
             transient=cands.transient,
             progress=lambda d, t: report("embed", d, t),
+            spans=analysis_spans(analysis),
         )
     embed_s = round(visual.embed_seconds - spent_before, 4)
     timer.timings["embed_images"] = embed_s
     timer.timings["visual_score"] = round(max(timer.timings["visual_score"] - embed_s, 0.0), 4)
     return result
+
+
+def analysis_spans(analysis: Analysis, config: CoarseToFineConfig | None = None) -> np.ndarray:
+    """The coarse-to-fine spans of the analysis's candidates, computed once and kept in ``analysis.memo``.
+
+    They depend only on the candidates' times, features and events (no question), so every
+    question on one analysis shares them.
+    """
+    cfg = config or CoarseToFineConfig()
+    key = f"spans:{cfg.cut_threshold}:{cfg.max_span_s}"
+    spans = analysis.memo.get(key)
+    if spans is None:
+        c = analysis.candidates
+        spans = find_spans(
+            c.time,
+            analysis.features,
+            events=c.change,
+            transient=c.transient,
+            cut_threshold=cfg.cut_threshold,
+            max_span_s=cfg.max_span_s,
+        )
+        analysis.memo[key] = spans
+    return spans
 
 
 def fuse(channels: dict[str, np.ndarray], n: int) -> np.ndarray:

@@ -113,6 +113,7 @@ def visual_channel_budgeted(
     transient: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
     config: CoarseToFineConfig | None = None,
+    spans: np.ndarray | None = None,
 ) -> tuple[VisualScores, dict[str, Any]]:
     """The visual channel under an embedding budget; returns the scores and the manifest's ``embedding``.
 
@@ -123,7 +124,8 @@ def visual_channel_budgeted(
     ``visual`` (through :meth:`VisualEmbeddings.ensure`), the one place the index saves them
     from. ``embed_budget``: embeddings this question may use (a number), ``"auto"`` (model speed and video length, with the span floor
     of :func:`~framesift.scoring.embed_budget.auto_embed_budget`) or ``"all"`` (dense: every
-    candidate, as without a budget). The score of a candidate is its best cosine over the
+    candidate, as without a budget). ``spans``: the candidates' :func:`find_spans` (query-free,
+    kept per analysis by the caller; computed here when None). The score of a candidate is its best cosine over the
     plan's phrase groups (each the renormalised mean of its phrases, :func:`group_vectors`).
     """
     spec = parse_embed_budget(embed_budget)
@@ -133,7 +135,7 @@ def visual_channel_budgeted(
     todo = n - len(cached)
     t0 = time.perf_counter()
     n_spans = None
-    if spec == "auto" and todo > 0:  # the span floor of auto
+    if spec == "auto" and todo > 0 and spans is None:  # the span floor of auto
         spans = find_spans(
             times,
             features,
@@ -142,6 +144,7 @@ def visual_channel_budgeted(
             cut_threshold=cfg.cut_threshold,
             max_span_s=cfg.max_span_s,
         )
+    if spec == "auto" and todo > 0 and spans is not None:
         n_spans = int(spans.max()) + 1 if len(spans) else 0
     budget, asked, extra = plan_question_budget(
         spec, todo, len(cached), duration_s, embedder=embedder, spans=n_spans, coarse_share=cfg.coarse_share
@@ -182,6 +185,7 @@ def visual_channel_budgeted(
         cached_positions=cached,
         cached_rows=visual.vectors[cached],
         config=cfg,
+        spans=spans,
     )
     exact = res.embedded
     raw = res.scores.astype(np.float32)

@@ -13,7 +13,6 @@ each part L2-normalised and weighted equally, then L2-normalised as a whole.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 __all__ = ["visual_features", "feature_change", "FEATURE_DIM"]
@@ -30,6 +29,8 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 def visual_features(thumbs: np.ndarray) -> np.ndarray:
     """``(N, h, w, 3)`` uint8 RGB thumbnails -> ``(N, FEATURE_DIM)`` float32 unit vectors."""
+    import cv2  # here, not at import: a question on an indexed video never computes features
+
     n = thumbs.shape[0]
     out = np.zeros((n, FEATURE_DIM), dtype=np.float32)
     for i in range(n):

@@ -31,13 +31,16 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
 import av
 import numpy as np
 
+from ..devices import ort_providers
+from ..errors import InputError
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
 
@@ -115,9 +118,9 @@ def _box_overlaps(box: np.ndarray, others: list[np.ndarray], min_iou: float = 0.
     return False
 
 
-def detect_text_boxes(rgb: np.ndarray) -> list[np.ndarray]:
+def detect_text_boxes(rgb: np.ndarray, device: str = "cpu") -> list[np.ndarray]:
     """Axis-aligned text-line boxes ``[x0, y0, x1, y1]`` in [0, 1] coordinates (detector only)."""
-    boxes, _ = get_ocr_engine("screen").text_det(rgb)
+    boxes, _ = get_ocr_engine("screen", device).text_det(rgb)
     if boxes is None or len(boxes) == 0:
         return []
     h, w = rgb.shape[:2]
@@ -160,24 +163,69 @@ _ENGINES: dict[str, object] = {}
 _DET_SIDE = {"screen": 2000, "read": 2000}
 
 
-def get_ocr_engine(purpose: Literal["screen", "read"] = "read"):
+def ocr_device(device: str = "cpu") -> str:
+    """Where OCR runs for ``device`` (auto / cpu / cuda): CUDA needs ``onnxruntime-gpu``, since
+    rapidocr runs PP-OCR's ONNX models through ONNX Runtime."""
+    return ort_providers(device)[1]
+
+
+def get_ocr_engine(purpose: Literal["screen", "read"] = "read", device: str = "cpu"):
     """A process-wide RapidOCR engine (its ONNX models ship in the wheel; no network).
 
     ``screen`` runs the detector alone; ``read`` detects and recognises. The caller sizes the
     image (:func:`screen_side`, :func:`read_side`): with ``det_limit_type="max"`` rapidocr never
     enlarges it (its default, short side >= 736, upsamples video frames ~20x in cost).
+    ``device``: see :func:`ocr_device`.
     """
-    if purpose not in _ENGINES:
+    dev = ocr_device(device)
+    key = purpose if dev == "cpu" else f"{purpose}@{dev}"
+    if key not in _ENGINES:
         from rapidocr_onnxruntime import RapidOCR
 
-        kwargs = {}
+        kwargs: dict = {}
+        if dev != "cpu":
+            kwargs.update(det_use_cuda=True, cls_use_cuda=True, rec_use_cuda=True)
         if purpose == "screen":
             # Screening runs inside the decode loop, next to FFmpeg's decoder threads: one ONNX
             # thread is faster overall than two competing for two cores (21.5 s -> 13.7 s for
             # 10 minutes of 360p, measured with benchmarks/bench_select.py's video).
             kwargs["intra_op_num_threads"] = 1
-        _ENGINES[purpose] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
-    return _ENGINES[purpose]
+        with _no_spinning():
+            _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
+    return _ENGINES[key]
+
+
+@contextmanager
+def _no_spinning() -> Iterator[None]:
+    """Build rapidocr's ONNX Runtime sessions with idle threads sleeping instead of spinning.
+
+    rapidocr exposes no session option for it, so its session-options factory is wrapped while
+    the engine is built. Why: reading runs next to other work (the decoder in the same process,
+    other processes on a shared machine), and spinning threads steal the CPU it needs; measured
+    1.3-1.7x faster reading (benchmarks/bench_ocr_spin.py; same text on every frame) on the
+    2-core VM under heavy load, as the visual embedders found (BENCHMARKS.md, "Lean start").
+    """
+    try:
+        from rapidocr_onnxruntime.utils import infer_engine
+    except ImportError:  # another layout: build the sessions as rapidocr does
+        yield
+        return
+    original = infer_engine.OrtInferSession.__dict__.get("_init_sess_opts")
+    if original is None:
+        yield
+        return
+    build = original.__func__ if isinstance(original, staticmethod) else original
+
+    def quiet(config):
+        opts = build(config)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return opts
+
+    infer_engine.OrtInferSession._init_sess_opts = staticmethod(quiet)
+    try:
+        yield
+    finally:
+        infer_engine.OrtInferSession._init_sess_opts = original
 
 
 class OcrPool:
@@ -190,11 +238,21 @@ class OcrPool:
         side: int | None = None,
         min_priority: float = 0.002,
         stride_s: float = 2.0,
+        device: str = "cpu",
         *,
         min_text_px: float = MIN_TEXT_PX,
         screen: int | None = None,
     ) -> None:
         self.info = info
+        #: where the detector and recogniser run (``cpu`` / ``cuda[:N]``, see :func:`ocr_device`);
+        #: a GPU that ONNX Runtime cannot use means the CPU, said in ``note`` (OCR is not the
+        #: part a ``device="cuda"`` run is for: that is the visual model, which does fail loudly)
+        self.device, self.note = "cpu", None
+        if max_frames > 0:
+            try:
+                self.device = ocr_device(device)
+            except InputError as exc:
+                self.note = f"OCR ran on the CPU ({exc})"
         self.max_frames = max_frames
         # Both sizes follow the source (see module docstring); pass them to pin a size.
         self.side = int(side) if side is not None else read_side(info, min_text_px)
@@ -227,7 +285,7 @@ class OcrPool:
         self._prev_grey = grey
         self._last_screen_t = time
         self.screened += 1
-        boxes = detect_text_boxes(small)
+        boxes = detect_text_boxes(small, self.device)
         new_area = sum(float((b[2] - b[0]) * (b[3] - b[1])) for b in boxes if not _box_overlaps(b, self._prev_boxes))
         self._prev_boxes = boxes
         priority = new_area * (1.0 + 0.2 * min(change, 5.0))
@@ -261,7 +319,7 @@ class OcrPool:
         self.read_count = len(items)
         if not items or slots is None:  # slots exist once a frame was kept
             return []
-        engine = get_ocr_engine("read")
+        engine = get_ocr_engine("read", self.device)
         out: list[OcrText] = []
         for k, (_, index, time, slot) in enumerate(items):
             read = read_text(slots[slot], engine, index=index, time=time)

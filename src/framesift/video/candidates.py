@@ -25,7 +25,7 @@ from typing import Protocol
 import av
 import numpy as np
 
-from .decode import ReadPlan, display_size, iter_decoded, plan_reads, to_rgb
+from .decode import DecodeDevice, ReadPlan, display_size, iter_decoded, plan_reads, to_rgb
 from .probe import FrameTable, VideoInfo
 
 __all__ = ["CandidateSet", "CandidateTap", "EventScanConfig", "extract_candidates"]
@@ -79,6 +79,8 @@ class CandidateSet:
     events_scanned: bool = False
     events_found: int = 0
     notes: list[str] = field(default_factory=list)
+    #: where the decode pass ran (``cpu`` or ``cuda[:N]``, see :func:`~framesift.video.decode.open_decoder`)
+    decode_device: str = "cpu"
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -204,6 +206,7 @@ def extract_candidates(
     thumb_side: int = 64,
     taps: Sequence[CandidateTap] = (),
     progress: Callable[[int, int], None] | None = None,
+    device: str = "cpu",
 ) -> CandidateSet:
     """Decode candidate frames (grid at ``fps`` + frames at ``extra_times`` + momentary events).
 
@@ -249,7 +252,8 @@ def extract_candidates(
         for tap in taps:
             tap.offer(idx, t, frame, strength, src)
 
-    for idx, frame in iter_decoded(path, table, None if events else targets):
+    used: list[DecodeDevice] = []
+    for idx, frame in iter_decoded(path, table, None if events else targets, device=device, on_device=used.append):
         decoded += 1
         t = float(table.time[idx])
         strength = 0.0
@@ -279,6 +283,9 @@ def extract_candidates(
             if o >= 0:
                 transient[k] = scanner.transient.get(o, False)
     notes: list[str] = []
+    # A GPU asked for by name and not used is worth a note; "auto" on a machine without one is not.
+    if used and used[0].note and used[0].requested != "auto":
+        notes.append(used[0].note)
     missing = len(targets) - found_targets
     if missing > 0:
         notes.append(f"{missing} candidate frames could not be decoded (damaged or truncated video)")
@@ -298,4 +305,5 @@ def extract_candidates(
         events_scanned=events,
         events_found=int(sum(1 for c in change_out if c > 0)),
         notes=notes,
+        decode_device=used[0].used if used else "cpu",
     )

@@ -14,16 +14,17 @@ happens inside FFmpeg's swscale, which is far cheaper than converting full frame
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import av
 import numpy as np
 
+from ..devices import check_device
 from .probe import FrameTable, VideoInfo, open_container
 
-__all__ = ["ReadPlan", "plan_reads", "iter_decoded", "to_rgb", "display_size"]
+__all__ = ["DecodeDevice", "ReadPlan", "display_size", "iter_decoded", "open_decoder", "plan_reads", "to_rgb"]
 
 #: Seeking resets the decoder and re-reads from the keyframe; count it as this many decoded frames.
 _SEEK_OVERHEAD_FRAMES = 8
@@ -65,10 +66,75 @@ def plan_reads(table: FrameTable, targets: np.ndarray | None) -> ReadPlan:
     return ReadPlan("sequential", int(sequential_cost), 0)
 
 
+#: Per process: why hardware decoding could not start (a failed device is not retried per file).
+_HW_FAILED: dict[str, str] = {}
+
+
+@dataclass
+class DecodeDevice:
+    """Where a decode pass ran: ``used`` is ``"cpu"`` or ``"cuda[:N]"`` (NVDEC through FFmpeg's
+    CUDA hwaccel), ``note`` says why a requested GPU was not used (None when it was, or for cpu)."""
+
+    requested: str
+    used: str
+    note: str | None = None
+
+
+def _nvidia_present() -> bool:
+    return os.path.exists("/dev/nvidiactl") or os.path.exists("/proc/driver/nvidia/version")
+
+
+def _open_hw(path: str, device: str):
+    from av.codec.hwaccel import HWAccel
+
+    index = device.split(":")[1] if ":" in device else None
+    return av.open(
+        path,
+        mode="r",
+        metadata_errors="ignore",
+        hwaccel=HWAccel("cuda", device=index, allow_software_fallback=True),
+    )
+
+
+def open_decoder(
+    path: str | os.PathLike, device: str = "cpu", open_hw=_open_hw
+) -> tuple[av.container.InputContainer, DecodeDevice]:
+    """Open ``path`` for decoding on ``device`` (``cpu``, ``auto``, ``cuda[:N]``).
+
+    For ``auto`` and ``cuda`` NVDEC is tried through PyAV's hardware acceleration (frames are
+    copied back to system memory, so every consumer works unchanged). When FFmpeg cannot create
+    the CUDA device (no GPU, no driver, an FFmpeg build without it) or the codec has no hardware
+    decoder, decoding silently falls back to the CPU and the returned :class:`DecodeDevice` says
+    why (the caller puts that into the manifest's notes). ``open_hw`` is injectable for tests.
+    """
+    d = check_device(device)
+    if d == "cpu":
+        return open_container(path), DecodeDevice(device, "cpu")
+    if d in _HW_FAILED:
+        return open_container(path), DecodeDevice(device, "cpu", _HW_FAILED[d])
+    if d == "auto" and not _nvidia_present():  # nothing to try: no cost on CPU-only machines
+        return open_container(path), DecodeDevice(device, "cpu", "no NVIDIA GPU; decoded on the CPU")
+    open_container(path).close()  # the usual one-line errors for a missing or unreadable file
+    try:
+        container = open_hw(str(path), "cuda" if d == "auto" else d)
+    except (av.error.FFmpegError, OSError, ValueError, NotImplementedError) as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        _HW_FAILED[d] = f"NVDEC unavailable ({reason}); decoded on the CPU"
+        return open_container(path), DecodeDevice(device, "cpu", _HW_FAILED[d])
+    ctx = container.streams.video[0].codec_context if container.streams.video else None
+    if ctx is not None and not getattr(ctx, "is_hwaccel", True):
+        name = getattr(ctx, "name", "this codec")
+        return container, DecodeDevice(device, "cpu", f"no hardware decoder for {name}; decoded on the CPU")
+    return container, DecodeDevice(device, "cuda" if d == "auto" else d)
+
+
 def iter_decoded(
     path: str | os.PathLike,
     table: FrameTable,
     targets: np.ndarray | None = None,
+    *,
+    device: str = "cpu",
+    on_device: Callable[[DecodeDevice], None] | None = None,
 ) -> Iterator[tuple[int, av.VideoFrame]]:
     """Yield ``(original_index, frame)`` in time order.
 
@@ -76,10 +142,13 @@ def iter_decoded(
     the given original indices, read according to :func:`plan_reads`. Damaged packets are
     skipped; a truncated file ends the iteration early rather than raising. Frames are yielded
     unconverted: call :func:`to_rgb` on the ones you keep, and do not hold on to many of them.
+    ``device``: see :func:`open_decoder`; ``on_device`` is told where decoding runs.
     """
     want = None if targets is None else set(int(t) for t in np.unique(np.asarray(targets, dtype=np.int64)))
     plan = plan_reads(table, None if want is None else np.fromiter(want, dtype=np.int64))
-    container = open_container(path)
+    container, used = open_decoder(path, device)
+    if on_device is not None:
+        on_device(used)
     try:
         stream = container.streams.video[0]
         # Frame + slice threading with FFmpeg's own thread count (cores + 1): measured faster

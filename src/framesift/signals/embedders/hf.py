@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ...devices import torch_device
 from ...errors import InputError
 from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
@@ -59,22 +60,31 @@ def family_of(model_type: str, where: str) -> str:
 
 
 class TransformersEmbedder(BatchedImageEncoder):
-    """A SigLIP / CLIP checkpoint directory run with ``transformers`` on the CPU (fp32)."""
+    """A SigLIP / CLIP checkpoint directory run with ``transformers`` (fp32) on ``device``
+    (``auto``: CUDA when torch sees a GPU; :mod:`framesift.signals.devices`)."""
 
     backend = "transformers"
 
     def __init__(
-        self, path: str | Path, model_id: str, *, batch_size: int = DEFAULT_BATCH, threads: int | None = None
+        self,
+        path: str | Path,
+        model_id: str,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        threads: int | None = None,
+        device: str = "auto",
     ) -> None:
         import torch
         from transformers import AutoConfig, AutoImageProcessor, AutoModel, AutoTokenizer
+
+        self.device = torch_device(device)
 
         if threads:
             torch.set_num_threads(int(threads))
         with _quiet_transformers():
             cfg = AutoConfig.from_pretrained(path)
             self.family = family_of(cfg.model_type, str(path))
-            self.model: Any = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
+            self.model: Any = AutoModel.from_pretrained(path, dtype=torch.float32).eval().to(self.device)
             self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
             self.prep = ImagePrep.from_hf(AutoImageProcessor.from_pretrained(path))
         self.text_spec = TextSpec.for_family(self.family, int(cfg.text_config.max_position_embeddings))
@@ -92,8 +102,9 @@ class TransformersEmbedder(BatchedImageEncoder):
         import torch
 
         with torch.inference_mode():
-            out = self.model.get_image_features(pixel_values=torch.from_numpy(pixels)).pooler_output
-        return normalize(out.numpy())
+            px = torch.from_numpy(pixels).to(self.device)
+            out = self.model.get_image_features(pixel_values=px).pooler_output
+        return normalize(out.float().cpu().numpy())
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         import torch
@@ -101,9 +112,9 @@ class TransformersEmbedder(BatchedImageEncoder):
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         batch = tokenize(self.tokenizer, texts, self.text_spec)
-        kwargs: dict[str, Any] = {"input_ids": torch.from_numpy(batch.input_ids)}
+        kwargs: dict[str, Any] = {"input_ids": torch.from_numpy(batch.input_ids).to(self.device)}
         if self.text_spec.use_mask:
-            kwargs["attention_mask"] = torch.from_numpy(batch.attention_mask)
+            kwargs["attention_mask"] = torch.from_numpy(batch.attention_mask).to(self.device)
         with torch.inference_mode():
-            out = self.model.get_text_features(**kwargs).pooler_output.numpy()
+            out = self.model.get_text_features(**kwargs).pooler_output.float().cpu().numpy()
         return pool_chunks(out, batch.owner, len(texts))

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..._atomic import atomic_dir
+from ...devices import ort_providers
 from ...errors import InputError
 from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
@@ -41,12 +42,19 @@ def is_onnx_export(path: str | Path) -> bool:
 
 
 class OnnxEmbedder(BatchedImageEncoder):
-    """An export directory run with ONNX Runtime on the CPU."""
+    """An export directory run with ONNX Runtime: the CPU, or ``onnxruntime-gpu``'s CUDA provider
+    (``device``: auto / cpu / cuda; :mod:`framesift.signals.devices`)."""
 
     backend = "onnxruntime"
 
     def __init__(
-        self, path: str | Path, *, batch_size: int = DEFAULT_BATCH, threads: int | None = None, spin: bool = False
+        self,
+        path: str | Path,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        threads: int | None = None,
+        spin: bool = False,
+        device: str = "auto",
     ) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
@@ -82,9 +90,11 @@ class OnnxEmbedder(BatchedImageEncoder):
         # 1.3x faster for int8 SigLIP-B/16 on the shared 2-core VM (BENCHMARKS.md, "Image embedders").
         if not spin:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        providers = ["CPUExecutionProvider"]
+        providers, self.device = ort_providers(device)
         self._image = ort.InferenceSession(str(path / "image.onnx"), opts, providers=providers)
         self._text = ort.InferenceSession(str(path / "text.onnx"), opts, providers=providers)
+        if "CUDAExecutionProvider" not in self._image.get_providers():
+            self.device = "cpu"  # the provider is listed but could not start (no driver): ORT fell back
         self.tokenizer: Any = AutoTokenizer.from_pretrained(path)
 
     def encode_pixels(self, pixels: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from ...devices import torch_device
 from ...errors import InputError
 from .base import BatchedImageEncoder
 from .preprocess import ImagePrep
@@ -51,7 +52,7 @@ class OpenClipEmbedder(BatchedImageEncoder):
 
     backend = "open_clip"
 
-    def __init__(self, spec: str, *, batch_size: int = 16, threads: int | None = None) -> None:
+    def __init__(self, spec: str, *, batch_size: int = 16, threads: int | None = None, device: str = "auto") -> None:
         try:
             import open_clip
             import torch
@@ -63,9 +64,10 @@ class OpenClipEmbedder(BatchedImageEncoder):
             ) from exc
         if threads:
             torch.set_num_threads(int(threads))
+        self.device = torch_device(device)
         name, pretrained = parse_open_clip_spec(spec)
         model, _, _ = open_clip.create_model_and_transforms(name, pretrained=pretrained)
-        self.model: Any = model.eval()
+        self.model: Any = model.eval().to(self.device)
         self.tokenizer: Any = open_clip.get_tokenizer(name)
         cfg = dict(getattr(model.visual, "preprocess_cfg", {}) or {})
         size = cfg.get("size", 224)
@@ -92,7 +94,7 @@ class OpenClipEmbedder(BatchedImageEncoder):
         import torch
 
         with torch.inference_mode():
-            return normalize(self.model.encode_image(torch.from_numpy(pixels)).float().numpy())
+            return normalize(self.model.encode_image(torch.from_numpy(pixels).to(self.device)).float().cpu().numpy())
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         import torch
@@ -116,7 +118,7 @@ class OpenClipEmbedder(BatchedImageEncoder):
             chunks.extend(parts)
             owner.extend([i] * len(parts))
         with torch.inference_mode():
-            vecs = self.model.encode_text(self.tokenizer(chunks)).float().numpy()
+            vecs = self.model.encode_text(self.tokenizer(chunks).to(self.device)).float().cpu().numpy()
         from .text import pool_chunks
 
         return pool_chunks(vecs, np.asarray(owner), len(texts))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ...devices import check_device
 from ...errors import InputError
 from .base import Embedder
 
@@ -100,17 +101,25 @@ def _hub_path(repo: str) -> tuple[Path, str]:
     return path, f"{repo}@{path.name[:12]}"
 
 
-def load_embedder(spec: str | Embedder, *, threads: int | None = None, batch_size: int = 16) -> Embedder:
-    """An :class:`Embedder` for ``spec`` (see module docstring); embedders are cached per process."""
+def load_embedder(
+    spec: str | Embedder, *, threads: int | None = None, batch_size: int = 16, device: str = "auto"
+) -> Embedder:
+    """An :class:`Embedder` for ``spec`` (see module docstring); embedders are cached per process.
+
+    ``device``: ``auto`` (a GPU when the backend can use one: torch CUDA for transformers and
+    open_clip, ``onnxruntime-gpu``'s CUDA provider for ONNX exports), ``cpu`` or ``cuda[:N]``
+    (an InputError when there is no usable GPU). The embedder's ``device`` says where it runs.
+    """
+    device = check_device(device)
     if not isinstance(spec, str):
         if isinstance(spec, Embedder):
             return spec
         raise InputError(f"model must be a spec string or an Embedder (got {type(spec).__name__})")
-    return _load(spec.strip(), threads, batch_size)
+    return _load(spec.strip(), threads, batch_size, device)
 
 
 @lru_cache(maxsize=4)
-def _load(spec: str, threads: int | None, batch_size: int) -> Embedder:
+def _load(spec: str, threads: int | None, batch_size: int, device: str = "auto") -> Embedder:
     from .onnx import OnnxEmbedder, is_onnx_export
 
     if not spec:
@@ -118,13 +127,13 @@ def _load(spec: str, threads: int | None, batch_size: int) -> Embedder:
     if spec.startswith("open_clip:"):
         from .openclip import OpenClipEmbedder
 
-        return OpenClipEmbedder(spec, batch_size=batch_size, threads=threads)
+        return OpenClipEmbedder(spec, batch_size=batch_size, threads=threads, device=device)
     if _looks_like_path(spec):
         path = Path(spec).expanduser()
         if not path.is_dir():
             raise InputError(f"model directory '{spec}' does not exist")
         if is_onnx_export(path):
-            return OnnxEmbedder(path, batch_size=batch_size, threads=threads)
+            return OnnxEmbedder(path, batch_size=batch_size, threads=threads, device=device)
         if not (path / "config.json").is_file():
             raise InputError(
                 f"model directory '{spec}' has neither config.json (transformers) nor "
@@ -141,7 +150,7 @@ def _load(spec: str, threads: int | None, batch_size: int) -> Embedder:
     from .hf import TransformersEmbedder
 
     try:
-        return TransformersEmbedder(path, model_id, batch_size=batch_size, threads=threads)
+        return TransformersEmbedder(path, model_id, batch_size=batch_size, threads=threads, device=device)
     except InputError:
         raise
     except (OSError, ValueError, KeyError) as exc:
