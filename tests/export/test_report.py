@@ -115,7 +115,7 @@ def test_select_report_flag_and_report_command(needle_video, tmp_path):
     )
     assert rc == 0 and page1.is_file()
     m = json.loads((out / "manifest.json").read_text())
-    assert m["schema_version"] == "1.3" and "report" in m
+    assert m["schema_version"] == "1.4" and "report" in m
     assert main(["report", str(out), "--quiet"]) == 0
     page2 = out / "report.html"
     # a manifest alone (no frame files): the frames are decoded from the video it names

@@ -195,7 +195,7 @@ def test_select_finds_the_on_screen_answer(client, indexed):
     assert r.status_code == 200, r.text
     out = r.json()
     m = out["manifest"]
-    assert m["schema_version"] == "1.3" and "report" not in m  # curves only when asked
+    assert m["schema_version"] == "1.4" and "report" not in m  # curves only when asked
     times = [f["time"] for f in m["frames"]]
     assert times == sorted(times) and len(times) == 6
     assert any(TEXT.start <= t <= TEXT.end for t in times), times
