@@ -16,6 +16,7 @@ import numpy as np
 from ._timer import StageTimer
 from .analysis import Analysis, AnalysisOptions, OcrSetting, run_analysis
 from .budget import TokenBudget, get_family
+from .budget.layouts import LayoutSpec, Pick, VisualPlan, plan_layout
 from .devices import check_device
 from .errors import InputError
 from .explain import attach_text, audio_summary, describe_frames, signals_summary, speech_summary, visual_summary
@@ -25,6 +26,7 @@ from .index.cached import cached_analysis
 from .index.visual import persist_visual
 from .limits import check_query_text
 from .progress import ProgressFn
+from .regions import matched_text_boxes
 from .report_data import build_report_data
 from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
@@ -119,8 +121,16 @@ def select_from(
     rewrite_model: str = "default",
     embed_budget: EmbedBudgetSpec | str = "auto",
     progress: ProgressFn | None = None,
+    plan: str = "whole",
+    layout: str | None = None,
+    crops: str = "off",
 ) -> Selection:
     """Score and select on an existing :class:`Analysis` (the query-dependent part of :func:`select`).
+
+    ``plan="slowfast"``, ``layout="grid:RxC"`` and ``crops="auto"`` (with ``budget_tokens``) plan
+    what the chosen frames are sent as: sharp stills beside small frames, storyboards, crops of
+    the on-screen text that matched the question (:mod:`framesift.budget.layouts`); the plan is
+    ``Selection.layout`` and the manifest's ``layout``.
 
     Image embeddings computed for this question are kept in ``analysis.visual``: the next
     question on the same analysis reuses them (never embeds a candidate twice) and computes
@@ -128,6 +138,10 @@ def select_from(
     """
     _check_budget(budget, budget_tokens)
     _check_query(query)
+    layout_spec = LayoutSpec.parse(plan, layout, crops)
+    planned = layout_spec != LayoutSpec()
+    if planned and budget_tokens is None:
+        raise InputError("plan, layout and crops options need a token budget (budget_tokens)", param="plan")
     spec = parse_embed_budget(embed_budget)
     get_strategy(strategy)
     cands, info = analysis.candidates, analysis.info
@@ -135,19 +149,19 @@ def select_from(
     if budget_tokens is not None:
         tokens = TokenBudget.of(int(budget_tokens), model_family, (info.width, info.height))
     if budget is None:  # 8 frames by default; under a token budget the tokens decide
-        budget = 8 if tokens is None else max(1, len(cands))
+        budget = 8 if tokens is None or planned else max(1, len(cands))
     timer = StageTimer(analysis.timings)
     notes = list(analysis.notes)
     # Multiple-choice boilerplate and option letters carry no evidence for any channel.
     parsed = parse_query(query)
     channels, evidence = score_text(parsed.text() if parsed.changed else query, analysis, timer)
-    plan: QueryPlan | None = None
+    qplan: QueryPlan | None = None  # the question's plan (``plan`` is the layout option)
     embedding: dict[str, Any] | None = None
     if analysis.visual is not None and _has_words(query):
-        plan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
-        notes.extend(plan.notes)
-        evidence.visual, embedding = score_visual(analysis, plan, spec, timer, progress)
-        evidence.plan = plan
+        qplan = plan_query(query, expand_query=expand, rewrite_url=rewrite_url, rewrite_model=rewrite_model)
+        notes.extend(qplan.notes)
+        evidence.visual, embedding = score_visual(analysis, qplan, spec, timer, progress)
+        evidence.plan = qplan
         channels["visual"] = evidence.visual.score
     fused = fuse(channels, len(cands))
     with timer.stage("select"):
@@ -161,12 +175,17 @@ def select_from(
             events=cands.change,
             transient=cands.transient,
             params=params,
-            tokens=tokens,
+            tokens=None if planned else tokens,  # a layout plan fits the picks to the tokens itself
         )
     if tokens is None and budget >= len(cands):
         notes.append(f"budget {budget} >= {len(cands)} candidates: all candidates returned")
     frames = describe_frames(picks.indices, picks.roles, cands, channels, fused, evidence, info)
-    spend = _apply_scales(frames, picks, tokens) if tokens is not None else None
+    vplan = None
+    spend: TokenSpend | None
+    if planned and tokens is not None:
+        vplan, frames, spend = _apply_layout(analysis, query, frames, tokens, layout_spec)
+    else:
+        spend = _apply_scales(frames, picks, tokens) if tokens is not None else None
     attach_text(frames, analysis)
     sel = Selection(
         video=info,
@@ -181,6 +200,7 @@ def select_from(
         num_candidates=len(cands),
         tokens=spend,
         table=analysis.table,
+        layout=vplan,
         report=build_report_data(
             cands.time,
             cands.source,
@@ -203,7 +223,7 @@ def select_from(
             sel.fetch()
     _persist_visual(analysis, timer, notes)
     sel.signals = signals_summary(analysis.subtitles, cands, analysis.ocr_pool, analysis.ocr_reads, channels)
-    sel.signals["visual_model"] = visual_summary(analysis.visual, plan, channels, embedding)
+    sel.signals["visual_model"] = visual_summary(analysis.visual, qplan, channels, embedding)
     sel.signals["speech"] = speech_summary(analysis, channels)
     sel.signals["audio_events"] = audio_summary(analysis)
     return sel
@@ -213,6 +233,42 @@ def _has_words(text: str) -> bool:
     """Whether a question holds anything an image-text encoder can match (letters or digits);
     a question of punctuation alone ("...", "?!") leaves the visual channel out."""
     return any(ch.isalnum() for ch in text)
+
+
+def _apply_layout(
+    analysis: Analysis, query: str, frames: list[SelectedFrame], tokens: TokenBudget, spec: LayoutSpec
+) -> tuple[VisualPlan, list[SelectedFrame], TokenSpend]:
+    """Plan the chosen frames as stills / small frames / crops / storyboards under ``tokens``."""
+    native = (analysis.info.width, analysis.info.height)
+    picks = [
+        Pick(
+            f.index,
+            f.time,
+            float(f.scores.get("fused", 0.0)),
+            matched_text_boxes(analysis.ocr_reads, analysis.embed, query, f.time, native)
+            if spec.crops == "auto"
+            else (),
+        )
+        for f in frames
+    ]
+    vplan = plan_layout(tokens, picks, spec)
+    # A whole frame's record gets the size it is sent at; a frame only in a storyboard keeps its
+    # record (the manifest's layout says which grid cell it is); picks dropped to fit are left out.
+    size_of = {im.indices[0]: im.size for im in vplan.images if im.kind in ("frame", "still")}
+    in_plan = {i for im in vplan.images for i in im.indices}
+    kept = [f for f in frames if f.index in in_plan]
+    for f in kept:
+        if f.index in size_of:
+            f.width, f.height = size_of[f.index]
+            f.scale = f.width / tokens.size(1.0)[0]
+    frame_sizes = [im.size for im in vplan.images if im.kind == "frame"]
+    spend = TokenSpend(
+        limit=tokens.limit,
+        spent=vplan.tokens,
+        model_family=tokens.family.name,
+        overhead_estimate=tokens.family.overhead(frame_sizes) if frame_sizes else 0,
+    )
+    return vplan, kept, spend
 
 
 def _apply_scales(frames: list[SelectedFrame], picks: Picks, tokens: TokenBudget) -> TokenSpend:
@@ -264,6 +320,9 @@ def select(
     embed_budget: EmbedBudgetSpec | str = "auto",
     progress: ProgressFn | None = None,
     cache: CacheSpec = False,
+    plan: str = "whole",
+    layout: str | None = None,
+    crops: str = "off",
     device: str = "auto",
     asr: str | bool | None = "auto",
     asr_device: str = "cpu",
@@ -302,6 +361,11 @@ def select(
             ``"all"`` (every candidate: dense scoring).
         progress: optional callback ``(stage, done, total)``.
         cache: reuse / fill the per-video index (see :func:`analyze`).
+        plan: ``"whole"`` or ``"slowfast"`` (a few sharp stills where relevance peaks plus small
+            frames; needs ``budget_tokens``).
+        layout: ``"frames"`` or ``"grid:RxC"`` (storyboards with each cell's time burned in).
+        crops: ``"auto"`` (crop the on-screen text that matched the question, sent as images
+            beside the frames) or ``"off"``.
         device: ``auto``, ``cpu`` or ``cuda[:N]`` for the visual model, OCR and decoding (see :func:`analyze`).
         asr: speech recognition: ``"auto"``, ``"off"`` or a faster-whisper model (see :func:`analyze`);
             what is said becomes the ``speech`` channel and each frame's nearby words.
@@ -310,6 +374,10 @@ def select(
     # Everything that can be checked without the video fails before decoding.
     _check_budget(budget, budget_tokens)
     _check_query(query)
+    layout_spec = LayoutSpec.parse(plan, layout, crops)
+    planned = layout_spec != LayoutSpec()
+    if planned and budget_tokens is None:
+        raise InputError("plan, layout and crops options need a token budget (budget_tokens)", param="plan")
     spec = parse_embed_budget(embed_budget)
     get_strategy(strategy)
     if budget_tokens is not None:
@@ -342,4 +410,7 @@ def select(
         rewrite_model=rewrite_model,
         embed_budget=spec,
         progress=progress,
+        plan=plan,
+        layout=layout,
+        crops=crops,
     )

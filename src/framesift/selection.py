@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .budget.layouts import VisualPlan
+from .errors import InputError
 from .export.files import write_output_dir
 from .export.formats import check_format
 from .export.gemini import gemini_contents
+from .export.layouts import PlanImage, gemini_layout_contents, openai_layout_messages, plan_manifest, render_plan
 from .export.manifest import build_manifest
 from .export.openai import openai_messages
 from .export.qwen import qwen_inputs
@@ -46,6 +49,10 @@ class Selection:
     tokens: TokenSpend | None = None
     #: The frame table of ``video`` when known, so missing images are fetched without a re-probe.
     table: FrameTable | None = field(default=None, repr=False)
+    #: Under ``plan=slowfast`` / ``layout=grid:RxC`` / ``crops=auto``: the images the model gets
+    #: (whole frames, stills, crops, storyboards) and their exact tokens; their pixels once fetched.
+    layout: VisualPlan | None = None
+    layout_images: list[PlanImage] | None = field(default=None, repr=False)
     #: The per-candidate curves and per-pick words the HTML report draws (manifest key ``report``).
     report: ReportData | None = field(default=None, repr=False)
 
@@ -63,7 +70,7 @@ class Selection:
 
     def to_manifest(self, image_files: list[str] | None = None) -> dict[str, Any]:
         """The versioned JSON manifest (``schema_version``); ``image_files`` when images were written."""
-        return build_manifest(
+        m = build_manifest(
             self.frames,
             self.video,
             query=self.query,
@@ -78,16 +85,30 @@ class Selection:
             image_files=image_files,
             report=self.report.to_dict() if self.report is not None else None,
         )
+        if self.layout is not None:
+            m["layout"] = plan_manifest(self.layout)
+        return m
 
     def fetch(self) -> None:
-        """Decode the full-resolution images of frames that have none (``select(..., fetch=False)``)."""
+        """Decode the full-resolution images of frames that have none (``select(..., fetch=False)``);
+        under a layout plan, also the plan's images (crops and storyboards from full resolution)."""
         missing = [f for f in self.frames if f.image is None]
-        if not missing:
+        need_layout = self.layout is not None and self.layout_images is None
+        if not missing and not need_layout:
             return
         table = self.table
         if table is None:
             _, table = probe(self.video.path)
-        fetch_images(self.video.path, self.video, table, missing)
+        if missing:
+            fetch_images(self.video.path, self.video, table, missing)
+        if self.layout is not None and self.layout_images is None:
+            wanted = sorted({i for im in self.layout.images for i in im.indices})
+            full = [
+                SelectedFrame(i, t, "layout", "source", {}, "", 0, 0)
+                for i, t in zip(wanted, (float(table.time[i]) for i in wanted))
+            ]
+            fetch_images(self.video.path, self.video, table, full)
+            self.layout_images = render_plan(self.layout, {f.index: f.image for f in full if f.image is not None})
 
     def to_openai_messages(self, question: str, **options: Any) -> list[dict[str, Any]]:
         """OpenAI-compatible chat messages: JPEG data URLs, each after a text timestamp.
@@ -95,19 +116,39 @@ class Selection:
         Frames without images are decoded first (see :mod:`framesift.export.openai` for options).
         """
         self.fetch()
+        if self.layout_images is not None:
+            return openai_layout_messages(self.layout_images, question, **options)
         return openai_messages(self.frames, self.video, question, **options)
 
     def to_vllm_request(self, question: str, **options: Any) -> dict[str, Any]:
         """vLLM chat request: one video of the frames, with true ``frames_indices`` and source fps."""
+        self._no_layout("vllm")
         return vllm_request(self.frames, self.video, question, tokens=self.tokens, **options)
 
     def to_qwen_messages(self, question: str, **options: Any) -> dict[str, Any]:
         """transformers / qwen-vl-utils inputs: messages, true ``video_metadata``, processor kwargs."""
+        self._no_layout("qwen")
         return qwen_inputs(self.frames, self.video, question, tokens=self.tokens, **options)
 
     def to_gemini_contents(self, question: str, **options: Any) -> list[dict[str, Any]]:
         """Gemini ``contents``: contiguous picks as clips (offsets + fps), lone picks as images."""
+        if self.layout is not None:
+            self.fetch()
+            assert self.layout_images is not None
+            return gemini_layout_contents(self.layout_images, question, **options)
         return gemini_contents(self.frames, self.video, question, **options)
+
+    def _no_layout(self, fmt: str) -> None:
+        if self.layout is not None and self.layout.spec.to_dict() != {
+            "plan": "whole",
+            "layout": "frames",
+            "crops": "off",
+        }:
+            raise InputError(
+                f"the {fmt} format sends one video per size; a plan with stills, crops or storyboards "
+                "goes out as images: use the openai or gemini format",
+                param="plan",
+            )
 
     def to_format(self, name: str, question: str, **context: Any) -> Any:
         """The JSON-serialisable model input of format ``name`` (``framesift select --format``);
@@ -134,8 +175,3 @@ class Selection:
             title=self.query or None,
             extra_json=extra_json,
         )
-
-
-def render_format(sel: Selection, name: str, question: str) -> Any:
-    """``sel.to_format(name, question)`` (the CLI's ``--format``)."""
-    return sel.to_format(name, question)

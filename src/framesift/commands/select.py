@@ -41,6 +41,17 @@ def select_cmd(
         "--model-family",
         help="How tokens are counted: qwen2.5-vl, qwen3-vl, llava-onevision, internvl, generic:N.",
     ),
+    plan: str = typer.Option(
+        "whole",
+        "--plan",
+        help="With --budget-tokens: whole (one size) or slowfast (a few sharp stills + small frames).",
+    ),
+    layout: str = typer.Option(
+        "frames", "--layout", help="With --budget-tokens: frames, or grid:RxC storyboards with burned-in times."
+    ),
+    crops: str = typer.Option(
+        "off", "--crops", help="With --budget-tokens: auto crops the on-screen text matching the question."
+    ),
     strategy: str = typer.Option("auto", "--strategy", "-s", help="Selection strategy (see `framesift strategies`)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write JPEGs, manifest.json and contact_sheet.png here."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as one JSON object on stdout."),
@@ -142,6 +153,9 @@ def select_cmd(
             rewrite_model=rewrite_model,
             cache=False if no_cache else (cache or True),
             embed_budget=embed_spec,
+            plan=plan,
+            layout=layout,
+            crops=crops,
             device=device,
             asr=asr,
             asr_device=asr_device,

@@ -13,7 +13,12 @@ from .._version import __version__
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
 
-SCHEMA_VERSION = "1.4"  # 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding, frame scores.visual_estimated (bool); 1.3: signals.speech, signals.audio_events, frame `text` (nearby words), source "audio"; 1.4: optional `report` (per-candidate curves, events, spans, words per pick: the HTML report)
+# 1.1: visual channel scores, frame `scale`, token fields in `budget`; 1.2: signals.visual_model.embedding,
+# frame scores.visual_estimated (bool); 1.3: signals.speech, signals.audio_events, frame `text` (nearby
+# words), source "audio"; 1.4: optional `report` (per-candidate curves, events, spans, words per pick:
+# the HTML report) and optional `layout` (plan options and every sent image: kind, role, indices,
+# times, resolution, crop box, grid) under plan/layout/crops options.
+SCHEMA_VERSION = "1.4"
 
 
 def build_manifest(

@@ -111,6 +111,8 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
             "time": pa.array([r.time for r in reads], type=pa.float64()),
             "lines": pa.array([list(r.lines) for r in reads], type=pa.list_(pa.string())),
             "confidence": pa.array([r.confidence for r in reads], type=pa.float64()),
+            # each line's [x0, y0, x1, y1] (region crops); entries written before 0.3 lack the column
+            "boxes": pa.array([[list(b) for b in r.boxes] for r in reads], type=pa.list_(pa.list_(pa.float64()))),
         }
     )
     tables.update(hearing_tables(analysis.hearing))
@@ -209,13 +211,21 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
             source=meta["subtitles"]["source"],
         )
     ot = read_parquet(folder / "ocr.parquet")
+    boxes_col = ot.column("boxes").to_pylist() if "boxes" in ot.column_names else [[]] * ot.num_rows
     reads = [
-        OcrText(index=int(i), time=float(t), lines=tuple(ls), confidence=float(c))
-        for i, t, ls, c in zip(
+        OcrText(
+            index=int(i),
+            time=float(t),
+            lines=tuple(ls),
+            confidence=float(c),
+            boxes=tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in bx or []),
+        )
+        for i, t, ls, c, bx in zip(
             ot.column("index").to_pylist(),
             ot.column("time").to_pylist(),
             ot.column("lines").to_pylist(),
             ot.column("confidence").to_pylist(),
+            boxes_col,
         )
     ]
     pool = None

@@ -17,11 +17,20 @@ frame only where *new text* appears:
    does not grow with the video's length; only those are read in full, in time order.
 
 ``max_frames`` defaults to ``24 + 2 per minute`` (capped at 160).
+
+Resolution: a fixed 320 px screen shrinks a 1080p frame six times, and 16-28 px slide or UI text
+becomes 3-5 px, below what the detector can see (issue 18: a quarter of such needles found).
+:func:`screen_side` and :func:`read_side` scale both sizes with the source so the smallest text
+worth reading (``min_text_px``, 16 px by default) keeps ~8 px at the detector and ~10 px for the
+recogniser (PP-OCR's recogniser resizes each line to 48 px high; below ~10 px glyphs are lost).
+Sources up to 640 px keep today's 320 / 960 px, so small videos cost what they did; cost grows
+with the source's pixel count (the detector is a fully convolutional DB net, linear in pixels).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,9 +44,43 @@ from ..errors import InputError
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
 
-__all__ = ["OcrText", "OcrPool", "default_ocr_frames", "detect_text_boxes", "get_ocr_engine"]
+__all__ = [
+    "OcrText",
+    "OcrPool",
+    "default_ocr_frames",
+    "detect_text_boxes",
+    "get_ocr_engine",
+    "read_side",
+    "read_text",
+    "screen_side",
+]
 
 _SCREEN_SIDE = 320
+_READ_SIDE = 960
+#: the smallest on-screen text height (source pixels) screening and reading are sized for
+MIN_TEXT_PX = 16.0
+_DET_TEXT_PX = 8.0  # text height the DB detector still finds reliably (benchmarks/bench_small_text.py)
+_REC_TEXT_PX = 10.0  # text height the recogniser still reads
+_MAX_SCREEN_SIDE = 1920
+_MAX_READ_SIDE = 2560  # rapidocr caps the detector at 2000 px; lines are cut from this image
+
+
+def _longer(info: VideoInfo) -> int:
+    return max(int(info.width), int(info.height))
+
+
+def screen_side(info: VideoInfo, min_text_px: float = MIN_TEXT_PX) -> int:
+    """Longer side (px) frames are screened at, so text ``min_text_px`` high keeps ~8 px."""
+    want = _longer(info) * _DET_TEXT_PX / float(min_text_px)
+    return int(min(_MAX_SCREEN_SIDE, _longer(info), max(_SCREEN_SIDE, 32 * math.ceil(want / 32))))
+
+
+def read_side(info: VideoInfo, min_text_px: float = MIN_TEXT_PX) -> int:
+    """Longer side (px) kept frames are read at, so text ``min_text_px`` high keeps ~10 px."""
+    want = _longer(info) * _REC_TEXT_PX / float(min_text_px)
+    return int(min(_MAX_READ_SIDE, max(_READ_SIDE, 32 * math.ceil(want / 32))))
+
+
 _STATIC_GREY_DIFF = 2.0  # mean |diff| below this: same picture, nothing new to detect
 
 
@@ -49,6 +92,9 @@ class OcrText:
     time: float
     lines: tuple[str, ...]
     confidence: float
+    #: each line's box ``(x0, y0, x1, y1)`` in [0, 1] frame coordinates (empty when unknown,
+    #: e.g. reads cached before boxes were kept); region crops are cut from these
+    boxes: tuple[tuple[float, float, float, float], ...] = ()
 
     @property
     def text(self) -> str:
@@ -85,9 +131,36 @@ def detect_text_boxes(rgb: np.ndarray, device: str = "cpu") -> list[np.ndarray]:
     return out
 
 
+def read_text(rgb: np.ndarray, engine: object | None = None, *, index: int = 0, time: float = 0.0) -> OcrText | None:
+    """Detect and recognise the text of one RGB image (``None`` when it has none)."""
+    engine = engine if engine is not None else get_ocr_engine("read")
+    result, _ = engine(rgb)  # type: ignore[operator]
+    if not result:
+        return None
+    h, w = rgb.shape[:2]
+    lines, boxes = [], []
+    # rapidocr returns lines roughly in reading order (top to bottom).
+    for quad, text, _score in result:
+        if text.strip():
+            q = np.asarray(quad, dtype=np.float32)
+            lines.append(text.strip())
+            boxes.append(
+                (
+                    float(max(0.0, q[:, 0].min() / w)),
+                    float(max(0.0, q[:, 1].min() / h)),
+                    float(min(1.0, q[:, 0].max() / w)),
+                    float(min(1.0, q[:, 1].max() / h)),
+                )
+            )
+    if not lines:
+        return None
+    conf = float(np.mean([r[2] for r in result]))
+    return OcrText(index=index, time=time, lines=tuple(lines), confidence=conf, boxes=tuple(boxes))
+
+
 _ENGINES: dict[str, object] = {}
 #: detector input size (longer side) for screening and for reading
-_DET_SIDE = {"screen": _SCREEN_SIDE, "read": 960}
+_DET_SIDE = {"screen": 2000, "read": 2000}
 
 
 def ocr_device(device: str = "cpu") -> str:
@@ -99,8 +172,9 @@ def ocr_device(device: str = "cpu") -> str:
 def get_ocr_engine(purpose: Literal["screen", "read"] = "read", device: str = "cpu"):
     """A process-wide RapidOCR engine (its ONNX models ship in the wheel; no network).
 
-    ``screen`` runs the detector on small frames; ``read`` detects and recognises at up to 960 px.
-    Both cap the *longer* side: rapidocr's default (short side >= 736) upsamples video frames.
+    ``screen`` runs the detector alone; ``read`` detects and recognises. The caller sizes the
+    image (:func:`screen_side`, :func:`read_side`): with ``det_limit_type="max"`` rapidocr never
+    enlarges it (its default, short side >= 736, upsamples video frames ~20x in cost).
     ``device``: see :func:`ocr_device`.
     """
     dev = ocr_device(device)
@@ -161,10 +235,13 @@ class OcrPool:
         self,
         info: VideoInfo,
         max_frames: int,
-        side: int = 960,
+        side: int | None = None,
         min_priority: float = 0.002,
         stride_s: float = 2.0,
         device: str = "cpu",
+        *,
+        min_text_px: float = MIN_TEXT_PX,
+        screen: int | None = None,
     ) -> None:
         self.info = info
         #: where the detector and recogniser run (``cpu`` / ``cuda[:N]``, see :func:`ocr_device`);
@@ -177,7 +254,9 @@ class OcrPool:
             except InputError as exc:
                 self.note = f"OCR ran on the CPU ({exc})"
         self.max_frames = max_frames
-        self.side = side
+        # Both sizes follow the source (see module docstring); pass them to pin a size.
+        self.side = int(side) if side is not None else read_side(info, min_text_px)
+        self.screen = int(screen) if screen is not None else screen_side(info, min_text_px)
         self.min_priority = min_priority
         self.stride_s = stride_s
         self._heap: list[tuple[float, int, float, int]] = []  # (priority, index, time, slot)
@@ -195,10 +274,14 @@ class OcrPool:
             return  # an onset: its settled frame (~0.2 s later, also an event candidate) shows the result
         if source != "event" and time - self._last_screen_t < self.stride_s:
             return  # grid: text that stays on screen is seen at the next screened sample
+        # The "same picture" test runs at 320 px whatever the source (its threshold was tuned
+        # there, and it is cheap); only a changed picture is converted at the screening size.
         small = to_rgb(frame, self.info, _SCREEN_SIDE)
         grey = small.mean(axis=2, dtype=np.float32)
         if self._prev_grey is not None and float(np.abs(grey - self._prev_grey).mean()) < _STATIC_GREY_DIFF:
             return  # the picture has not changed: no new text
+        if self.screen != _SCREEN_SIDE:
+            small = to_rgb(frame, self.info, self.screen)
         self._prev_grey = grey
         self._last_screen_t = time
         self.screened += 1
@@ -239,13 +322,9 @@ class OcrPool:
         engine = get_ocr_engine("read", self.device)
         out: list[OcrText] = []
         for k, (_, index, time, slot) in enumerate(items):
-            result, _ = engine(slots[slot])
-            if result:
-                # rapidocr returns boxes roughly in reading order (top to bottom).
-                texts = tuple(r[1].strip() for r in result if r[1].strip())
-                conf = float(np.mean([r[2] for r in result])) if result else 0.0
-                if texts:
-                    out.append(OcrText(index=index, time=time, lines=texts, confidence=conf))
+            read = read_text(slots[slot], engine, index=index, time=time)
+            if read is not None:
+                out.append(read)
             if progress is not None:
                 progress(k + 1, len(items))
         return out
