@@ -16,7 +16,7 @@ import numpy as np
 from ._timer import StageTimer
 from .analysis import Analysis, AnalysisOptions, OcrSetting, run_analysis
 from .budget import TokenBudget, get_family
-from .budget.layouts import LayoutSpec, Pick, VisualPlan, plan_layout
+from .budget.layouts import LayoutSpec
 from .devices import check_device
 from .errors import InputError
 from .explain import attach_text, audio_summary, describe_frames, signals_summary, speech_summary, visual_summary
@@ -25,14 +25,14 @@ from .index import IndexStore, open_store
 from .index.cached import cached_analysis
 from .index.visual import persist_visual
 from .limits import check_query_text
+from .planning import apply_layout, apply_scales
 from .progress import ProgressFn
-from .regions import matched_text_boxes
 from .report_data import build_report_data
 from .scoring.embed_budget import parse_embed_budget
 from .scoring.query import QueryPlan, parse_query, plan_query
 from .scoring.relevance import analysis_spans, fuse, score_text, score_visual
 from .selection import Selection
-from .selectors import Picks, get_strategy, run_strategy
+from .selectors import get_strategy, run_strategy
 from .signals.embedders import Embedder
 
 __all__ = ["Analysis", "ProgressFn", "SelectedFrame", "Selection", "analyze", "select", "select_from"]
@@ -59,6 +59,29 @@ def _check_budget(budget: int | None, budget_tokens: int | None) -> None:
 def _check_query(query: object) -> None:
     if not isinstance(query, str):
         raise InputError("query must be text", param="query")
+
+
+def _check_request(
+    query: object,
+    budget: int | None,
+    budget_tokens: int | None,
+    plan: str,
+    layout: str | None,
+    crops: str,
+    embed_budget: EmbedBudgetSpec | str,
+    strategy: str,
+) -> tuple[LayoutSpec, bool, EmbedBudgetSpec]:
+    """Every check that needs no video, in one place (``select`` runs it before decoding):
+    returns the layout spec, whether it plans anything beyond whole frames, and the embed budget."""
+    _check_budget(budget, budget_tokens)
+    _check_query(query)
+    layout_spec = LayoutSpec.parse(plan, layout, crops)
+    planned = layout_spec != LayoutSpec()
+    if planned and budget_tokens is None:
+        raise InputError("plan, layout and crops options need a token budget (budget_tokens)", param="plan")
+    spec = parse_embed_budget(embed_budget)
+    get_strategy(strategy)
+    return layout_spec, planned, spec
     check_query_text(query)
 
 
@@ -136,14 +159,9 @@ def select_from(
     question on the same analysis reuses them (never embeds a candidate twice) and computes
     fewer new ones (see :func:`~framesift.scoring.embed_budget.question_budget`).
     """
-    _check_budget(budget, budget_tokens)
-    _check_query(query)
-    layout_spec = LayoutSpec.parse(plan, layout, crops)
-    planned = layout_spec != LayoutSpec()
-    if planned and budget_tokens is None:
-        raise InputError("plan, layout and crops options need a token budget (budget_tokens)", param="plan")
-    spec = parse_embed_budget(embed_budget)
-    get_strategy(strategy)
+    layout_spec, planned, spec = _check_request(
+        query, budget, budget_tokens, plan, layout, crops, embed_budget, strategy
+    )
     cands, info = analysis.candidates, analysis.info
     tokens = None
     if budget_tokens is not None:
@@ -183,9 +201,9 @@ def select_from(
     vplan = None
     spend: TokenSpend | None
     if planned and tokens is not None:
-        vplan, frames, spend = _apply_layout(analysis, query, frames, tokens, layout_spec)
+        vplan, frames, spend = apply_layout(analysis, query, frames, tokens, layout_spec)
     else:
-        spend = _apply_scales(frames, picks, tokens) if tokens is not None else None
+        spend = apply_scales(frames, picks, tokens) if tokens is not None else None
     attach_text(frames, analysis)
     sel = Selection(
         video=info,
@@ -233,58 +251,6 @@ def _has_words(text: str) -> bool:
     """Whether a question holds anything an image-text encoder can match (letters or digits);
     a question of punctuation alone ("...", "?!") leaves the visual channel out."""
     return any(ch.isalnum() for ch in text)
-
-
-def _apply_layout(
-    analysis: Analysis, query: str, frames: list[SelectedFrame], tokens: TokenBudget, spec: LayoutSpec
-) -> tuple[VisualPlan, list[SelectedFrame], TokenSpend]:
-    """Plan the chosen frames as stills / small frames / crops / storyboards under ``tokens``."""
-    native = (analysis.info.width, analysis.info.height)
-    picks = [
-        Pick(
-            f.index,
-            f.time,
-            float(f.scores.get("fused", 0.0)),
-            matched_text_boxes(analysis.ocr_reads, analysis.embed, query, f.time, native)
-            if spec.crops == "auto"
-            else (),
-        )
-        for f in frames
-    ]
-    vplan = plan_layout(tokens, picks, spec)
-    # A whole frame's record gets the size it is sent at; a frame only in a storyboard keeps its
-    # record (the manifest's layout says which grid cell it is); picks dropped to fit are left out.
-    size_of = {im.indices[0]: im.size for im in vplan.images if im.kind in ("frame", "still")}
-    in_plan = {i for im in vplan.images for i in im.indices}
-    kept = [f for f in frames if f.index in in_plan]
-    for f in kept:
-        if f.index in size_of:
-            f.width, f.height = size_of[f.index]
-            f.scale = f.width / tokens.size(1.0)[0]
-    frame_sizes = [im.size for im in vplan.images if im.kind == "frame"]
-    spend = TokenSpend(
-        limit=tokens.limit,
-        spent=vplan.tokens,
-        model_family=tokens.family.name,
-        overhead_estimate=tokens.family.overhead(frame_sizes) if frame_sizes else 0,
-    )
-    return vplan, kept, spend
-
-
-def _apply_scales(frames: list[SelectedFrame], picks: Picks, tokens: TokenBudget) -> TokenSpend:
-    """Give each frame its planned size and say what the selection spent (manifest ``budget``)."""
-    scale_of = dict(zip(picks.indices.tolist(), picks.scales or ()))
-    sizes = []
-    for f, pos in zip(frames, sorted(scale_of)):  # both in time order
-        f.scale = float(scale_of[pos])
-        f.width, f.height = tokens.size(f.scale)
-        sizes.append((f.width, f.height))
-    return TokenSpend(
-        limit=tokens.limit,
-        spent=tokens.family.count(sizes),
-        model_family=tokens.family.name,
-        overhead_estimate=tokens.family.overhead(sizes),
-    )
 
 
 def _persist_visual(analysis: Analysis, timer: StageTimer, notes: list[str]) -> None:
@@ -372,14 +338,9 @@ def select(
         asr_device: ``cpu``, ``cuda`` or ``auto`` for the speech model.
     """
     # Everything that can be checked without the video fails before decoding.
-    _check_budget(budget, budget_tokens)
-    _check_query(query)
-    layout_spec = LayoutSpec.parse(plan, layout, crops)
-    planned = layout_spec != LayoutSpec()
-    if planned and budget_tokens is None:
-        raise InputError("plan, layout and crops options need a token budget (budget_tokens)", param="plan")
-    spec = parse_embed_budget(embed_budget)
-    get_strategy(strategy)
+    layout_spec, planned, spec = _check_request(
+        query, budget, budget_tokens, plan, layout, crops, embed_budget, strategy
+    )
     if budget_tokens is not None:
         get_family(model_family)
     analysis = analyze(

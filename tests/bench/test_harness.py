@@ -27,18 +27,8 @@ from framesift.bench.needles import make_needles
 from framesift.bench.qa import ServerError, chat_completion
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from _cli import run_cli
 from _tiny_vlm import build_tiny_llava  # noqa: E402
-
-
-def run_cli(*args, timeout=300):
-    env = dict(os.environ, PYTHONWARNINGS="ignore", HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "framesift.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")

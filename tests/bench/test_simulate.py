@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from _cli import run_cli
 from framesift.bench import simulate as sim
-
-
-def run_cli(*args, timeout=120) -> subprocess.CompletedProcess:
-    env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
-    return subprocess.run(
-        [sys.executable, "-m", "framesift.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 @pytest.mark.parametrize("family", sim.FAMILIES)

