@@ -8,15 +8,11 @@ server on loopback (``tests/_scripted_openai.py``): real HTTP, replies written b
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,8 +21,8 @@ from framesift import InputError
 from framesift.ask import ask
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _llava_server import tiny_llava_server
 from _scripted_openai import ScriptedServer, message  # noqa: E402
-from _tiny_vlm import build_tiny_llava  # noqa: E402
 
 EXE = Path(sys.executable).with_name("framesift")
 QUESTION = "When was the bridge completed?"
@@ -128,43 +124,10 @@ def test_one_shot_when_tools_are_refused(needle_video):
         ask(needle_video.path, " ", url="http://127.0.0.1:9/v1", **OPTS)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def transformers_serve(tmp_path_factory):
-    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
-        pytest.skip("transformers serve needs its serving extras: pip install 'transformers[serving]'")
-    model = build_tiny_llava(tmp_path_factory.mktemp("tinyllava-ask") / "model")
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("serve-ask") / "serve.log", "w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("transformers")), "serve", str(model), "--host", "127.0.0.1"]
-        + ["--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ, HF_HUB_OFFLINE="1"),
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(240):
-            if proc.poll() is not None:
-                pytest.fail(f"transformers serve exited with {proc.returncode}; see {log.name}")
-            try:
-                urllib.request.urlopen(url + "/models", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("transformers serve did not start within 120 s")
-        yield url, str(model)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    with tiny_llava_server(tmp_path_factory.mktemp("tinyllava-ask")) as served:
+        yield served
 
 
 def test_ask_against_transformers_serve(transformers_serve, needle_video):

@@ -7,14 +7,8 @@ data URLs decoded and run through the model's processor. Cost: the server takes 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,7 +22,7 @@ from framesift.bench.qa import ServerError, chat_completion
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from _cli import run_cli
-from _tiny_vlm import build_tiny_llava  # noqa: E402
+from _llava_server import free_port, tiny_llava_server
 
 
 @pytest.fixture(scope="module")
@@ -80,45 +74,10 @@ def test_grounding_on_needles(needle_set, tmp_path):
     assert (out / "grounding.csv").read_text().splitlines()[0].startswith("strategy,budget,questions,recall")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
-        pytest.skip(
-            "transformers serve needs its serving extras (fastapi, uvicorn, openai): pip install 'transformers[serving]'"
-        )
-    model = build_tiny_llava(tmp_path_factory.mktemp("tinyllava") / "model")
-    port = _free_port()
-    exe = Path(sys.executable).with_name("transformers")
-    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "w")
-    proc = subprocess.Popen(
-        [str(exe), "serve", str(model), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ, HF_HUB_OFFLINE="1"),
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(240):
-            if proc.poll() is not None:
-                pytest.fail(f"transformers serve exited with {proc.returncode}; see {log.name}")
-            try:
-                urllib.request.urlopen(url + "/models", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("transformers serve did not start within 120 s")
-        yield url, str(model)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    with tiny_llava_server(tmp_path_factory.mktemp("tinyllava")) as served:
+        yield served
 
 
 def test_server_sees_the_images(server, needle_set):
@@ -180,7 +139,7 @@ def test_client_errors(server):
     waits: list[float] = []
     with pytest.raises(ServerError, match="after 3 attempts"):  # nothing listens there: retried with backoff
         chat_completion(
-            f"http://127.0.0.1:{_free_port()}/v1",
+            f"http://127.0.0.1:{free_port()}/v1",
             {"model": model},
             retries=2,
             backoff=1.0,
