@@ -37,7 +37,10 @@ def test_help_imports_nothing_heavy():
         "from framesift.cli import main\n"
         "rc = main(['--help'])\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-        "{'numpy', 'av', 'cv2', 'PIL', 'torch', 'duckdb', 'pyarrow', 'onnxruntime', 'transformers'})\n"
+        "{'numpy', 'av', 'cv2', 'PIL', 'torch', 'duckdb', 'pyarrow', 'onnxruntime', 'transformers',"
+        " 'markdown_it', 'pydantic', 'click'})\n"
+        # typer's rich help pulls in rich.markdown (a third of --help's time): plain help instead
+        "heavy += sorted(m for m in ('rich.markdown', 'typer.rich_utils') if m in sys.modules)\n"
         "print(__import__('json').dumps({'rc': rc, 'heavy': heavy}), file=sys.stderr)\n"
     )
     run = subprocess.run(

@@ -12,18 +12,16 @@ from __future__ import annotations
 import sys
 import traceback
 
-import click
+import typer
 
 from . import commands  # noqa: F401  (importing the package registers every command on the shared app)
 from .commands._shared import app, cli_message, err
 from .errors import FramesiftError
 
-try:
-    from typer._click.exceptions import ClickException as _TyperClickException
-
-    _CLICK_ERRORS: tuple = (_TyperClickException,)
-except ImportError:  # older typer uses click itself
-    _CLICK_ERRORS = ()
+try:  # typer >= 0.2x vendors click (and no longer depends on it), with its own exception classes
+    from typer._click.exceptions import ClickException
+except ImportError:  # older typer runs on click itself
+    from click import ClickException  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,19 +38,14 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         err.print(f"framesift: error: {cli_message(exc)}", highlight=False, markup=False, soft_wrap=True)
         return 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except _CLICK_ERRORS as exc:  # typer >= 0.2x vendors its own click: same shape, other classes
-        if not exc.format_message():  # NoArgsIsHelpError: the help was printed
-            return 0
-        if debug:
-            traceback.print_exc()
-        err.print(f"framesift: error: {exc.format_message()}", highlight=False, markup=False, soft_wrap=True)
-        return 2
-    except click.exceptions.Abort:
+    except typer.Abort:
         err.print("framesift: aborted", highlight=False)
         return 130
-    except click.ClickException as exc:
+    except ClickException as exc:
+        if not exc.format_message():  # NoArgsIsHelpError: the help was printed
+            return 0
         if debug:
             traceback.print_exc()
         err.print(f"framesift: error: {exc.format_message()}", highlight=False, markup=False, soft_wrap=True)

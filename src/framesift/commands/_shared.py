@@ -40,13 +40,19 @@ __all__ = [
     "parse_params",
 ]
 
+# rich_markup_mode=None: plain click help. Typer's rich help imports rich.markdown and
+# markdown-it (~0.1 s of the ~0.3 s ``framesift --help``, issue 17's lean start); the help
+# text itself is the same.
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Pick the frames of a video that answer a question, under a frame budget.",
 )
-bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks and evaluation (separate from the tests).")
+bench_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None, help="Benchmarks and evaluation (separate from the tests)."
+)
 app.add_typer(bench_app, name="bench")
 
 #: Logs, progress and errors go here; stdout carries only results (``--json``: one object).
