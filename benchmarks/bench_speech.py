@@ -49,7 +49,7 @@ TOL = 1.0
 
 def video_for(minutes: float, seed: int, per_kind: int):
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"spoken_{minutes:g}min_seed{seed}.mp4"
+    path = DATA / f"spoken_{minutes:g}min_seed{seed}_{per_kind}facts.mp4"
     truth = path.with_suffix(".truth.json")
     if path.exists() and truth.exists():
         return path, json.loads(truth.read_text())
