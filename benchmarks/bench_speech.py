@@ -158,7 +158,8 @@ def main() -> None:
                 if name == "after":
                     span = nd["end"] - nd["start"]
                     row["carried"] = any(
-                        d["channel"] == "speech" and min(d["end"], nd["end"]) - max(d["start"], nd["start"]) >= 0.5 * span
+                        d["channel"] == "speech"
+                        and min(d["end"], nd["end"]) - max(d["start"], nd["start"]) >= 0.5 * span
                         for items in frame_context(sel.frames, "auto")
                         for d in items
                     )
@@ -168,7 +169,9 @@ def main() -> None:
             rows.append(row)
         said = " ".join(s["text"] for s in truth["speech"])
         facts_said = " ".join(nd["content"] for nd in truth["needles"])
-        facts_heard = " ".join(" ".join(w.text for w in tr.words_between(nd["start"], nd["end"])) for nd in truth["needles"])
+        facts_heard = " ".join(
+            " ".join(w.text for w in tr.words_between(nd["start"], nd["end"])) for nd in truth["needles"]
+        )
         wers.append((path.name, word_error_rate(said, tr.text), word_error_rate(facts_said, facts_heard)))
         if args.no_speed or split != "test":
             continue

@@ -211,7 +211,13 @@ def run_analysis(
     with timer.stage("audio"):
         if separate:
             hearing = hear(
-                video, info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device, progress=report
+                video,
+                info,
+                subs,
+                asr=options.asr,
+                events=options.events,
+                asr_device=options.asr_device,
+                progress=report,
             )
         else:
             started = start_listening(info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device)
@@ -248,9 +254,7 @@ def run_analysis(
                 hearing = listener.finish()
             else:  # a seeking read never demuxed the audio: read it on its own
                 listener.abort()
-                hearing = hear(
-                    video, info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device
-                )
+                hearing = hear(video, info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device)
         # what the pass could not know before hearing it: onsets and cues too short for a grid sample
         with timer.stage("late_frames"):
             cands, order = add_late_candidates(

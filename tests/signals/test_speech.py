@@ -372,7 +372,12 @@ def test_late_candidates_keep_the_images_in_candidate_order(spoken):
     assert images.frame_index == list(cands.index)
     late = [5.5, 12.3, 17.9]  # between the 4 s grid samples
     merged, order = add_late_candidates(
-        cands, spoken.path, info, table, extra_times=late[:2], audio_events=[(late[2], 2.0, True), (8.0, 1.5, False)],
+        cands,
+        spoken.path,
+        info,
+        table,
+        extra_times=late[:2],
+        audio_events=[(late[2], 2.0, True), (8.0, 1.5, False)],
         taps=[images],
     )
     images.reorder(order)
