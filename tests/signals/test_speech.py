@@ -429,3 +429,39 @@ def test_iter_decoded_hands_over_all_the_audio_even_when_the_video_ends_early(sp
     samples = np.concatenate([c.samples for c in chunker.finish()])
     alone = np.concatenate([c.samples for c in iter_audio(spoken.path, AudioScan())])
     assert len(samples) == len(alone) and np.allclose(samples, alone)
+
+
+# -- recognition errors: the sure-words view ---------------------------------------------------
+
+
+def test_sure_texts_drop_the_words_the_model_was_unsure_of():
+    from framesift.signals.speech import Transcript
+
+    p = {"island": 0.28, "Cremo": 0.3, "Hello": 0.2}
+    said = "This island was made in Cremo in 1920. Hello there. It rains today."
+    words = []
+    for k, w in enumerate(said.split()):
+        words.append(Word(k * 0.4, k * 0.4 + 0.3, w, p.get(w, 0.9)))
+    tr = Transcript(
+        words=tuple(words), model="t", language="en", language_probability=1.0, audio_seconds=6, speech_seconds=6
+    )
+    assert [c.text for c in tr.cues] == ["This island was made in Cremo in 1920.", "Hello there.", "It rains today."]
+    # fewer than two sure words left: nothing to match instead; no unsure word: nothing either
+    assert tr.sure_texts(0.5) == ["This was made in in 1920.", None, None]
+    assert tr.sure_texts(0.0) == [None, None, None]
+
+
+def test_a_misheard_word_no_longer_hides_its_sentence():
+    from framesift.scoring.text_relevance import score_heard, score_items
+    from framesift.signals.text_embedder import EmbeddingMemo
+
+    embed = EmbeddingMemo()
+    question = "Where was the instrument built?"
+    heard = ["This island was made in Cremo in 1920.", "The island is lovely in the summer months."]
+    sure = ["This was made in in 1920.", None]  # "island" and "Cremo" were unsure
+    plain = score_items(question, heard, embed)
+    robust = score_heard(question, heard, sure, embed)
+    assert robust[1] == plain[1]  # a cue with nothing unsure scores as before
+    assert robust[0].semantic > plain[0].semantic and robust[0].text == heard[0]
+    assert robust[0].lexical == plain[0].lexical
+    assert score_heard(question, heard, [None, None], embed) == plain
