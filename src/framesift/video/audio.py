@@ -154,7 +154,7 @@ class AudioChunker:
     def packet(self, packet: av.Packet) -> None:
         """Decode one demuxed audio packet into the pending samples."""
         if not self.started:
-            self.start(packet.stream)  # type: ignore[arg-type]
+            self.start(packet.stream)
         try:
             decoded = packet.decode()
         except (av.error.FFmpegError, ValueError):
