@@ -2,7 +2,10 @@
 
 One pass over the audio stream feeds both consumers: the loudness envelope (audio events,
 :func:`framesift.video.audio.audio_onsets`) and, chunk by chunk, speech recognition
-(:mod:`framesift.signals.speech`). What ``asr`` resolves to:
+(:mod:`framesift.signals.speech`). In an analysis that pass is the video decode itself: a
+:class:`Listener` receives the audio packets the video pass demuxes and transcribes in a
+background thread (:func:`start_listening`); :func:`hear` is the same in a pass of its own (for a
+seeking read, which never demuxes the audio, and ``framesift transcribe``). What ``asr`` resolves to:
 
 * ``"off"``: no speech recognition (audio events are still found when ``events`` is on);
 * ``"auto"`` (default): transcribe with the offline default model when the ``speech`` extra is
