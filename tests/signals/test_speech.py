@@ -166,6 +166,7 @@ def test_select_hears_the_answer_and_says_so(spoken, tmp_path):
     # second time: the transcript comes from the index, nothing is transcribed
     again = framesift.select(spoken.path, QUESTION, 4, ocr=False, cache=tmp_path / "idx")
     assert again.signals["speech"]["from_index"] is True
+    assert again.signals["speech"]["audio_pass"] == sp["audio_pass"] == "with the video"
     assert "audio" not in again.timings
     assert [f.index for f in again.frames] == [f.index for f in sel.frames]
     # the asr setting is part of the key: off is another entry, with no speech
