@@ -466,3 +466,23 @@ def test_a_misheard_word_no_longer_hides_its_sentence():
     assert robust[0].semantic > plain[0].semantic and robust[0].text == heard[0]
     assert robust[0].lexical == plain[0].lexical
     assert score_heard(question, heard, [None, None], embed) == plain
+
+
+def test_a_recogniser_failure_in_the_background_thread_reaches_the_caller(spoken):
+    from framesift.signals.hearing import Hearing, Listener
+    from framesift.signals.speech import SpeechModel
+    from framesift.video.decode import iter_decoded
+    from framesift.video.probe import probe
+
+    class Broken:
+        def transcribe(self, *a, **k):
+            raise RuntimeError("model exploded")
+
+    model = SpeechModel("broken", "cpu", "int8", True, model=None, _batched=Broken())
+    listener = Listener(Hearing(asr="broken", audio=True), model)
+    _info, table = probe(spoken.path)
+    listener.chunker.limit = 16000 * 5  # 5 s chunks: several reach the dead thread; none may block the pass
+    for _ in iter_decoded(spoken.path, table, audio_sink=listener):
+        pass
+    with pytest.raises(RuntimeError, match="exploded"):
+        listener.finish()
