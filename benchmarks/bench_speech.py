@@ -2,22 +2,26 @@
 
 Builds (and caches under bench-data/speech/) synthetic videos with **no subtitles** whose facts
 are only spoken: espeak-ng sentences mixed into an AAC track of filler talk every few seconds and
-low noise (``framesift bench make-needles --speech`` makes the same kind of video). Then, in one run:
+low noise (``framesift bench make-needles --speech`` makes the same kind of video). Videos are
+given as ``MINUTES:SEED:FACTS``; the ``--dev`` ones are where the speech channel's settings were
+chosen (:data:`framesift.signals.speech.UNSURE_PROB`), the ``--test`` ones are held out. In one run:
 
 * **hit@8**: a question is hit when a selected frame lies inside the answering sentence (+-1 s);
   framesift (default ``select``: ``asr="auto"``, OCR off so the speech channel is what is measured)
-  against ``uniform`` (8 frames evenly over the whole video, what pipelines do today);
+  with the sure-words view (the default) and without it (``UNSURE_PROB = 0``: the channel as it
+  was), against ``uniform`` (8 frames evenly over the whole video);
 * **text carried**: the adapters' words (:func:`framesift.export.context.frame_context`, default
-  600-token cap) include the speech cue heard over the answering sentence (it overlaps at least
-  half of the sentence's span), and, stricter, one whose transcription is within 50% WER of it;
+  600-token cap) include the speech cue heard over the answering sentence;
 * **word error rate** of the default model (tiny.en, greedy) on everything said (filler + facts);
+* **the analysis, one pass against two**: the default (audio demuxed in the video decode,
+  transcribed in a background thread) against ``FRAMESIFT_AUDIO_PASS=separate`` (the audio read
+  and transcribed in a pass of its own before the video pass), each in a fresh process (wall time
+  and peak RSS: memory against video length);
 * **transcription speed** as x real time on the same decoded audio: VAD + batched pipeline
-  (framesift's default) against sequential decoding without VAD (and sequential with VAD);
-* **audio decode** cost of the separate audio pass against the video candidate pass;
-* **peak memory** (max RSS of a ``framesift transcribe`` child process) on a short and a long video.
+  (framesift's default) against sequential decoding without VAD (and sequential with VAD on the
+  shorter videos).
 
-    python benchmarks/bench_speech.py                  # 2 x 10 min, 6 spoken facts each
-    python benchmarks/bench_speech.py --minutes 60 --videos 1
+    python benchmarks/bench_speech.py --dev 10:100:8 --test 10:301:10,60:300:24
 """
 
 from __future__ import annotations
@@ -25,19 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-from framesift.api import analyze, select_from
-from framesift.bench.needle_video import make_video, needle_suite
-from framesift.bench.speech_synth import word_error_rate
-from framesift.export.context import frame_context
-from framesift.signals.speech import load_speech_model, transcribe_chunks
-from framesift.video.audio import AudioChunk, AudioScan, iter_audio
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "speech"
@@ -48,8 +47,10 @@ TOL = 1.0
 
 
 def video_for(minutes: float, seed: int, per_kind: int):
+    from framesift.bench.needle_video import make_video, needle_suite
+
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"spoken_{minutes:g}min_seed{seed}.mp4"
+    path = DATA / f"spoken_{minutes:g}min_seed{seed}_{per_kind}facts.mp4"
     truth = path.with_suffix(".truth.json")
     if path.exists() and truth.exists():
         return path, json.loads(truth.read_text())
@@ -66,134 +67,190 @@ def hit(times, start: float, end: float) -> bool:
     return any(start - TOL <= t <= end + TOL for t in times)
 
 
-def peak_rss_mb(video: Path) -> float:
-    """Max RSS of a fresh process that transcribes ``video`` (as it reports itself)."""
-    code = (
-        "import sys, resource; from framesift.signals.speech import load_speech_model, transcribe_chunks;"
-        "from framesift.video.audio import AudioScan, iter_audio;"
-        "m = load_speech_model('default'); transcribe_chunks(iter_audio(sys.argv[1], AudioScan()), m);"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+def child(mode: str, path: str, index: str) -> None:
+    """One analysis in this fresh process; prints a JSON line (wall, stages, RSS, hearing)."""
+    if mode == "separate":
+        os.environ["FRAMESIFT_AUDIO_PASS"] = "separate"
+    from framesift.api import analyze
+
+    t0 = time.perf_counter()
+    a = analyze(path, ocr=False, cache=index)  # both modes write an index: the same work timed
+    wall = time.perf_counter() - t0
+    h = a.hearing
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "timings": a.timings,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "audio_s": h.audio_seconds,
+                "audio_decode_s": h.decode_seconds,
+                "asr_s": h.transcript.seconds if h.transcript else 0.0,
+                "with_video": h.with_video,
+                "words": len(h.transcript.words) if h.transcript else 0,
+            }
+        )
     )
-    out = subprocess.run([sys.executable, "-c", code, str(video)], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def run_child(mode: str, path: Path, index: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path), index], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def parse_videos(spec: str) -> list[tuple[float, int, int]]:
+    out = []
+    for part in filter(None, spec.split(",")):
+        m, s, f = part.split(":")
+        out.append((float(m), int(s), int(f)))
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--minutes", type=float, default=10.0)
-    ap.add_argument("--videos", type=int, default=2)
-    ap.add_argument("--facts", type=int, default=6, help="spoken facts per video")
+    ap.add_argument("--dev", default="10:100:8", help="MINUTES:SEED:FACTS,... (settings chosen here)")
+    ap.add_argument("--test", default="10:301:10,60:300:24", help="held-out videos, same form")
     ap.add_argument("--budget", type=int, default=8)
-    ap.add_argument("--no-memory", action="store_true")
-    ap.add_argument("--no-speed", action="store_true", help="skip the three-way transcription timing")
-    ap.add_argument("--index", default=None, help="reuse / fill this index (the transcript is then computed once)")
+    ap.add_argument("--no-speed", action="store_true", help="skip the pass and transcription timings")
+    ap.add_argument("--child", nargs=3, metavar=("MODE", "PATH", "INDEX"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+
+    import framesift.signals.speech as speech
+    from framesift.api import analyze, select_from
+    from framesift.bench.speech_synth import word_error_rate
+    from framesift.export.context import frame_context
+    from framesift.signals.speech import load_speech_model, transcribe_chunks
+    from framesift.video.audio import AudioScan, iter_audio
+
     load_before = os.getloadavg()
-    rows = []
-    said_ref, said_hyp = [], []
-    speed = {"batched+vad": [0.0, 0.0], "sequential+vad": [0.0, 0.0], "sequential, no vad": [0.0, 0.0]}
-    decode = {"audio": 0.0, "video": 0.0}
+    sets = [("dev", v) for v in parse_videos(args.dev)] + [("test", v) for v in parse_videos(args.test)]
+    index = tempfile.mkdtemp(prefix="bench_speech_idx_")
+    rows: list[dict] = []
+    wers: list[tuple[str, float, float]] = []
+    passes: list[tuple[str, float, dict, dict | None]] = []
+    speed: list[tuple[str, float, dict[str, float]]] = []
     model = load_speech_model("default")
-    for v in range(args.videos):
-        path, truth = video_for(args.minutes, 100 + v, args.facts)
-        t0 = time.perf_counter()
-        analysis = analyze(path, ocr=False, cache=args.index or False)  # asr="auto": the default
-        print(f"  analysed {path.name} in {time.perf_counter() - t0:.0f}s {analysis.timings}", file=sys.stderr)
+    unsure = speech.UNSURE_PROB
+    for split, (minutes, seed, facts) in sets:
+        path, truth = video_for(minutes, seed, facts)
+        print(f"  {path.name}: analysing (one pass) ... load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+        joint = run_child("joint", path, index)
+        separate = None
+        if not args.no_speed and split == "test":
+            print(f"  {path.name}: analysing (separate audio pass) ... load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+            separate = run_child("separate", path, tempfile.mkdtemp(prefix="bench_speech_sep_"))
+        passes.append((path.name, minutes, joint, separate))
+        analysis = analyze(path, ocr=False, cache=index)  # from the index the joint child wrote
         tr = analysis.hearing.transcript
-        decode["audio"] += analysis.hearing.decode_seconds
-        decode["video"] += analysis.timings.get("decode", float("nan"))  # nan: loaded from the index
         n = len(analysis.table)
-        uniform_idx = np.linspace(0, n - 1, args.budget).round().astype(int)
-        uniform_times = analysis.table.time[uniform_idx]
+        uniform_times = analysis.table.time[np.linspace(0, n - 1, args.budget).round().astype(int)]
         for nd in truth["needles"]:
-            sel = select_from(analysis, nd["question"], args.budget, fetch=False)
-            words = frame_context(sel.frames, "auto")
-            span = nd["end"] - nd["start"]
-            carried = [
-                d
-                for items in words
-                for d in items
-                if d["channel"] == "speech" and min(d["end"], nd["end"]) - max(d["start"], nd["start"]) >= 0.5 * span
-            ]
-            best = min((word_error_rate(nd["content"], d["text"]) for d in carried), default=1.0)
-            rows.append(
-                {
-                    "video": path.name,
-                    "fact": nd["content"],
-                    "framesift": hit(sel.times, nd["start"], nd["end"]),
-                    "uniform": hit(uniform_times, nd["start"], nd["end"]),
-                    "carried": bool(carried),
-                    "carried_close": best <= 0.5,
-                }
-            )
-        said_ref.append(" ".join(s["text"] for s in truth["speech"]))
-        said_hyp.append(tr.text)
-        if args.no_speed:
+            row = {"split": split, "video": path.name, "fact": nd["content"]}
+            for name, p in (("before", 0.0), ("after", unsure)):
+                speech.UNSURE_PROB = p
+                sel = select_from(analysis, nd["question"], args.budget, fetch=False)
+                row[name] = hit(sel.times, nd["start"], nd["end"])
+                if name == "after":
+                    span = nd["end"] - nd["start"]
+                    row["carried"] = any(
+                        d["channel"] == "speech"
+                        and min(d["end"], nd["end"]) - max(d["start"], nd["start"]) >= 0.5 * span
+                        for items in frame_context(sel.frames, "auto")
+                        for d in items
+                    )
+            speech.UNSURE_PROB = unsure
+            row["uniform"] = hit(uniform_times, nd["start"], nd["end"])
+            row["heard"] = " ".join(w.text for w in tr.words_between(nd["start"], nd["end"]))
+            rows.append(row)
+        said = " ".join(s["text"] for s in truth["speech"])
+        facts_said = " ".join(nd["content"] for nd in truth["needles"])
+        facts_heard = " ".join(
+            " ".join(w.text for w in tr.words_between(nd["start"], nd["end"])) for nd in truth["needles"]
+        )
+        wers.append((path.name, word_error_rate(said, tr.text), word_error_rate(facts_said, facts_heard)))
+        if args.no_speed or split != "test":
             continue
-        # Transcription speed on the same decoded audio, three ways, back to back.
-        chunks = [AudioChunk(c.start, c.samples) for c in iter_audio(path, AudioScan())]
+        chunks = list(iter_audio(path, AudioScan()))
         audio_s = sum(c.duration for c in chunks)
-        for name, kw in (
-            ("batched+vad", {"batched": True, "vad": True}),
-            ("sequential+vad", {"batched": False, "vad": True}),
-            ("sequential, no vad", {"batched": False, "vad": False}),
-        ):
+        ways = [("VAD + batched (default)", {"batched": True, "vad": True})]
+        if minutes <= 15:
+            ways.append(("sequential + VAD", {"batched": False, "vad": True}))
+        ways.append(("sequential, no VAD (baseline)", {"batched": False, "vad": False}))
+        got: dict[str, float] = {}
+        for name, kw in ways:
+            print(f"  {path.name}: transcribing, {name} ... load {os.getloadavg()[0]:.2f}", file=sys.stderr)
             t1 = time.perf_counter()
             transcribe_chunks(chunks, model, **kw)
-            speed[name][0] += audio_s
-            speed[name][1] += time.perf_counter() - t1
-            print(f"  {name}: {audio_s / (time.perf_counter() - t1):.1f}x real time", file=sys.stderr)
-    q = len(rows)
-    fs = sum(r["framesift"] for r in rows)
-    un = sum(r["uniform"] for r in rows)
-    ca = sum(r["carried"] for r in rows)
-    cc = sum(r["carried_close"] for r in rows)
-    wer = float(np.mean([word_error_rate(r, h) for r, h in zip(said_ref, said_hyp)]))
+            got[name] = audio_s / (time.perf_counter() - t1)
+        speed.append((path.name, audio_s, got))
+        del chunks
+
+    def count(split: str | None, key: str) -> tuple[int, int]:
+        rs = [r for r in rows if split is None or r["split"] == split]
+        return sum(bool(r[key]) for r in rs), len(rs)
+
     lines = [
-        f"uptime load before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; "
+        f"uptime load before: {' '.join(f'{x:.2f}' for x in load_before)}; "
         f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         "",
-        f"{args.videos} video(s) x {args.minutes:g} min, {q} spoken-fact questions, budget {args.budget}, no subtitles",
+        f"budget {args.budget}, no subtitles, OCR off; dev = {args.dev} (settings chosen here), "
+        f"test = {args.test} (held out); UNSURE_PROB = {unsure}",
         "",
-        "| measure | framesift | uniform | ratio |",
-        "|---|---|---|---|",
-        f"| hit@{args.budget} (frame inside the answering sentence +-{TOL:g} s) | {fs}/{q} ({fs / q:.0%}) | "
-        f"{un}/{q} ({un / q:.0%}) | {fs / max(un, 1):.1f}x |",
-        f"| adapter text carries the cue heard over the answering sentence | {ca}/{q} ({ca / q:.0%}) | - | - |",
-        f"| ... and that cue is within 50% WER of the sentence | {cc}/{q} ({cc / q:.0%}) | - | - |",
-        "",
-        "Misses: "
-        + (
-            "; ".join(
-                f"{r['fact']!r} (hit {r['framesift']}, carried {r['carried']})"
-                for r in rows
-                if not (r["framesift"] and r["carried"])
+        "| questions | framesift, sure-words view (default) | framesift without it | uniform | text carried |",
+        "|---|---|---|---|---|",
+    ]
+    for split in ("dev", "test", None):
+        a, q = count(split, "after")
+        b, _ = count(split, "before")
+        u, _ = count(split, "uniform")
+        c, _ = count(split, "carried")
+        if q:
+            lines.append(
+                f"| {split or 'all'} ({q}) | {a}/{q} ({a / q:.0%}) | {b}/{q} ({b / q:.0%}) | {u}/{q} ({u / q:.0%}) | "
+                f"{c}/{q} ({c / q:.0%}) |"
             )
-            or "none"
-        ),
-        "",
-        f"Word error rate of tiny.en (greedy, int8) on everything said: {wer:.1%}",
-        "",
-        "| transcription | x real time | vs sequential, no VAD |",
-        "|---|---|---|",
-    ]
-    if not args.no_speed:
-        base = speed["sequential, no vad"][0] / speed["sequential, no vad"][1]
-        for name, (a, s) in speed.items():
-            lines.append(f"| {name} | {a / s:.1f}x | {a / s / base:.2f}x |")
+    lines += ["", "Per video (default):"]
+    for name in dict.fromkeys(r["video"] for r in rows):
+        rs = [r for r in rows if r["video"] == name]
+        lines.append(f"- {name}: hit {sum(r['after'] for r in rs)}/{len(rs)}")
+    lines += ["", "Misses (default), with what was heard:"]
+    lines += [f"- [{r['split']}] {r['fact']!r} heard as {r['heard']!r}" for r in rows if not r["after"]] or ["- none"]
+    lines += ["", "Changed by the sure-words view:"]
     lines += [
-        "",
-        f"Audio decode (separate pass, 16 kHz mono): {decode['audio']:.1f} s; video candidate pass: "
-        f"{decode['video']:.1f} s ({decode['audio'] / max(decode['video'], 1e-9):.2f}x of it)",
-    ]
-    if not args.no_memory:
-        short, _ = video_for(2.0, 99, 1)
-        m_short = peak_rss_mb(short)
-        m_long = peak_rss_mb(video_for(args.minutes, 100, args.facts)[0])
-        lines.append(
-            f"Peak RSS of `transcribe`: {m_short:.0f} MB on 2 min, {m_long:.0f} MB on {args.minutes:g} min "
-            f"({m_long / m_short:.2f}x for {args.minutes / 2:.0f}x the audio)"
-        )
+        f"- [{r['split']}] {r['fact']!r}: {'miss -> hit' if r['after'] else 'hit -> miss'}"
+        for r in rows
+        if r["after"] != r["before"]
+    ] or ["- none"]
+    lines += ["", "| video | WER, everything said | WER, the fact sentences |", "|---|---|---|"]
+    lines += [f"| {n} | {w:.1%} | {f:.1%} |" for n, w, f in wers]
+    if passes:
+        lines += [
+            "",
+            "| analysis (fresh process) | wall s | x real time | audio decode s | recognition s | peak RSS MB |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, minutes, j, s in passes:
+            for label, r in (("one pass", j), ("separate audio pass", s)):
+                if r is None:
+                    continue
+                lines.append(
+                    f"| {name}, {label} | {r['wall']:.1f} | {minutes * 60 / r['wall']:.1f}x | {r['audio_decode_s']:.1f} | "
+                    f"{r['asr_s']:.1f} | {r['rss_mb']:.0f} |"
+                )
+            if s is not None:
+                lines.append(f"| {name}: separate / one pass | {s['wall'] / j['wall']:.2f}x | | | | |")
+        lines += ["", "Stage timings (one pass): " + "; ".join(f"{n}: {j['timings']}" for n, _, j, _ in passes)]
+    if speed:
+        lines += ["", "| transcription of the decoded track | x real time | vs sequential, no VAD |", "|---|---|---|"]
+        for name, audio_s, got in speed:
+            base = got["sequential, no VAD (baseline)"]
+            for way, x in got.items():
+                lines.append(f"| {name} ({audio_s / 60:.0f} min), {way} | {x:.1f}x | {x / base:.2f}x |")
     report = "\n".join(lines)
     print(report)
     write_result(

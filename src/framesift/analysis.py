@@ -22,13 +22,13 @@ from ._timer import StageTimer
 from .errors import InputError
 from .progress import ProgressFn, report_to
 from .signals.embedders import Embedder, load_embedder
-from .signals.hearing import Hearing, hear
+from .signals.hearing import Hearing, Listener, hear, start_listening
 from .signals.lowlevel import visual_features
 from .signals.ocr import OcrPool, OcrText, default_ocr_frames
 from .signals.speech import normalise_asr
 from .signals.text_embedder import EmbeddingMemo
 from .signals.visual import VisualEmbeddings
-from .video.candidates import CandidateSet, extract_candidates
+from .video.candidates import CandidateSet, add_late_candidates, extract_candidates
 from .video.images import CandidateImages
 from .video.probe import FrameTable, VideoInfo, probe
 from .video.subtitles import Subtitles, load_subtitles
@@ -202,31 +202,77 @@ def run_analysis(
         subs = load_subtitles(video, info, options.subtitles)
     if subs is not None:
         notes.extend(subs.notes)
-    with timer.stage("audio"):  # before the video pass: speech cues and sound onsets add candidates
-        hearing = hear(
-            video, info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device, progress=report
-        )
-    notes.extend(hearing.notes)
-    speech_cues = hearing.transcript.cues if hearing.transcript is not None else ()
+    # The audio is decoded inside the video pass (one read of the container) and transcribed in a
+    # background thread meanwhile; FRAMESIFT_AUDIO_PASS=separate restores the separate audio pass
+    # before the video one (kept for the benchmark that compares the two).
+    separate = os.environ.get("FRAMESIFT_AUDIO_PASS", "").strip().lower() == "separate"
+    listener: Listener | None = None
+    hearing: Hearing | None = None
+    with timer.stage("audio"):
+        if separate:
+            hearing = hear(
+                video,
+                info,
+                subs,
+                asr=options.asr,
+                events=options.events,
+                asr_device=options.asr_device,
+                progress=report,
+            )
+        else:
+            started = start_listening(info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device)
+            listener, hearing = (started, None) if isinstance(started, Listener) else (None, started)
+    speech_cues = hearing.transcript.cues if hearing is not None and hearing.transcript is not None else ()
     ocr_frames = options.ocr_frames(info.duration)
     pool = OcrPool(info, ocr_frames, device=device) if ocr_frames > 0 else None
     if pool is not None and pool.note:
         notes.append(pool.note)
     images = CandidateImages(info, embedder.image_size) if embedder is not None else None
     with timer.stage("decode"):
-        cands = extract_candidates(
-            video,
-            info,
-            table,
-            fps=options.fps,
-            extra_times=_uncovered_subtitle_times(subs, info, options.fps)
-            + _uncovered_cue_times(speech_cues, info, options.fps),
-            events=options.events,
-            taps=[t for t in (pool, images) if t is not None],
-            progress=lambda d, t: report("decode", d, t),
-            device=device,
-            audio_events=[(o.time, o.rise_db / 15.0, o.transient) for o in hearing.onsets],
-        )
+        try:
+            cands = extract_candidates(
+                video,
+                info,
+                table,
+                fps=options.fps,
+                extra_times=_uncovered_subtitle_times(subs, info, options.fps)
+                + _uncovered_cue_times(speech_cues, info, options.fps),
+                events=options.events,
+                taps=[t for t in (pool, images) if t is not None],
+                progress=lambda d, t: report("decode", d, t),
+                device=device,
+                audio_events=[(o.time, o.rise_db / 15.0, o.transient) for o in hearing.onsets] if hearing else [],
+                audio_sink=listener,
+            )
+        except BaseException:
+            if listener is not None:
+                listener.abort()
+            raise
+    if listener is not None:
+        with timer.stage("audio"):
+            if listener.chunker.started:
+                hearing = listener.finish()
+            else:  # a seeking read never demuxed the audio: read it on its own
+                listener.abort()
+                hearing = hear(video, info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device)
+        # what the pass could not know before hearing it: onsets and cues too short for a grid sample
+        with timer.stage("late_frames"):
+            cands, order = add_late_candidates(
+                cands,
+                video,
+                info,
+                table,
+                extra_times=_uncovered_cue_times(
+                    hearing.transcript.cues if hearing.transcript is not None else (), info, options.fps
+                ),
+                audio_events=[(o.time, o.rise_db / 15.0, o.transient) for o in hearing.onsets],
+                taps=[images] if images is not None else [],
+                device=device,
+            )
+            if images is not None and len(order) and not np.array_equal(order, np.arange(len(order))):
+                images.reorder(order)
+    assert hearing is not None
+    notes.extend(hearing.notes)
     notes.extend(cands.notes)
     if len(cands) == 0:
         raise InputError(f"{video}: no frame could be decoded")

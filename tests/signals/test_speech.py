@@ -166,6 +166,7 @@ def test_select_hears_the_answer_and_says_so(spoken, tmp_path):
     # second time: the transcript comes from the index, nothing is transcribed
     again = framesift.select(spoken.path, QUESTION, 4, ocr=False, cache=tmp_path / "idx")
     assert again.signals["speech"]["from_index"] is True
+    assert again.signals["speech"]["audio_pass"] == sp["audio_pass"] == "with the video"
     assert "audio" not in again.timings
     assert [f.index for f in again.frames] == [f.index for f in sel.frames]
     # the asr setting is part of the key: off is another entry, with no speech
@@ -325,3 +326,163 @@ def test_make_needles_with_spoken_facts(tmp_path):
         pass
     lv = scan.levels[int(s * 100) : int(e * 100)]
     assert np.median(lv) > -40
+
+
+# -- one pass: the audio decoded inside the video decode ------------------------------------
+
+
+def test_audio_is_heard_inside_the_video_pass(spoken, monkeypatch):
+    needle = spoken.needles[0]
+    joint = framesift.analyze(spoken.path, ocr=False, cache=False)
+    assert joint.hearing.with_video and joint.hearing.decoded
+    monkeypatch.setenv("FRAMESIFT_AUDIO_PASS", "separate")
+    separate = framesift.analyze(spoken.path, ocr=False, cache=False)
+    assert not separate.hearing.with_video
+    # the same samples reach the model either way: the same words at the same times
+    jw, sw = joint.hearing.transcript.words, separate.hearing.transcript.words
+    assert [w.text for w in jw] == [w.text for w in sw]
+    assert max(abs(a.start - b.start) for a, b in zip(jw, sw)) < 0.05
+    said = " ".join(w.text for w in joint.hearing.transcript.words_between(needle.start, needle.end))
+    assert word_error_rate(FACT, said) < 0.35
+    assert joint.hearing.audio_seconds == pytest.approx(DURATION, abs=0.5)
+    assert joint.hearing.speech_report()["audio_pass"] == "with the video"
+    assert list(joint.candidates.time) == list(separate.candidates.time)
+
+
+def test_a_cue_between_grid_samples_gets_its_frame_afterwards(spoken):
+    # a 0.1 fps grid samples 0, 10 and 20 s: every sentence in between is known only once heard,
+    # and must still get a frame of its own (decoded after the pass)
+    a = framesift.analyze(spoken.path, ocr=False, cache=False, fps=0.1)
+    between = [c for c in a.hearing.transcript.cues if int(c.start // 10) == int(c.end // 10) and c.start % 10 > 0.3]
+    assert len(between) >= 3
+    times, sources = a.candidates.time, a.candidates.source
+    for cue in between:
+        inside = [s for t, s in zip(times, sources) if cue.start <= t <= cue.end]
+        assert inside and "subtitle" in inside, (cue, inside)
+    assert list(times) == sorted(times)
+
+
+def test_late_candidates_keep_the_images_in_candidate_order(spoken):
+    from framesift.video.candidates import add_late_candidates, extract_candidates
+    from framesift.video.images import CandidateImages
+    from framesift.video.probe import probe
+
+    info, table = probe(spoken.path)
+    images = CandidateImages(info, 32)
+    cands = extract_candidates(spoken.path, info, table, fps=0.25, taps=[images], events=False)
+    assert images.frame_index == list(cands.index)
+    late = [5.5, 12.3, 17.9]  # between the 4 s grid samples
+    merged, order = add_late_candidates(
+        cands,
+        spoken.path,
+        info,
+        table,
+        extra_times=late[:2],
+        audio_events=[(late[2], 2.0, True), (8.0, 1.5, False)],
+        taps=[images],
+    )
+    images.reorder(order)
+    assert len(merged) == len(cands) + 3 and list(merged.index) == sorted(merged.index)
+    assert images.frame_index == list(merged.index)
+    by_time = dict(zip(np.round(merged.time, 1), merged.source))
+    assert by_time[5.5] == by_time[12.3] == "subtitle" and by_time[17.9] == "audio"
+    assert by_time[8.0] == "audio"  # a grid frame at an onset becomes an audio candidate
+    assert merged.audio_events == 2
+    k = int(np.flatnonzero(np.isclose(merged.time, 17.9, atol=0.05))[0])
+    assert merged.transient[k] and merged.change[k] == pytest.approx(2.0)
+    # each stored image is its own frame's: the same picture as the thumbnail, scaled
+    small = np.asarray(images.get([k])[0], dtype=np.float32).mean(axis=(0, 1))
+    assert np.abs(small - merged.thumbs[k].astype(np.float32).mean(axis=(0, 1))).max() < 12
+
+
+def test_seeking_reads_still_hear_in_a_pass_of_their_own(folder):
+    # events off, a sparse grid and 1 s GOPs: the frames are read by seeking, which never demuxes
+    # the audio, so it is read in a pass of its own
+    sv = make_video(
+        folder / "short_gops.mp4",
+        duration=DURATION,
+        footage=False,
+        subtitles=False,
+        width=160,
+        height=90,
+        gop=24,
+        needles=[Needle("speech", FACT_AT, FACT_AT + 4.0, FACT, QUESTION)],
+        seed=3,
+    )
+    a = framesift.analyze(sv.path, ocr=False, cache=False, events=False, fps=0.1)
+    assert a.candidates.plan.mode == "seek"
+    assert a.hearing.decoded and not a.hearing.with_video
+    assert a.hearing.speech_report()["audio_pass"] == "separate"
+    said = " ".join(w.text for w in a.hearing.transcript.words)
+    assert "door" in said.lower()
+
+
+def test_iter_decoded_hands_over_all_the_audio_even_when_the_video_ends_early(spoken):
+    from framesift.video.audio import AudioChunker
+    from framesift.video.decode import iter_decoded
+    from framesift.video.probe import probe
+
+    info, table = probe(spoken.path)
+    scan = AudioScan()
+    chunker = AudioChunker(scan)
+    got = [i for i, _ in iter_decoded(spoken.path, table, np.arange(0, 24), audio_sink=chunker.packet)]
+    assert got == list(range(24))  # the first second only
+    samples = np.concatenate([c.samples for c in chunker.finish()])
+    alone = np.concatenate([c.samples for c in iter_audio(spoken.path, AudioScan())])
+    assert len(samples) == len(alone) and np.allclose(samples, alone)
+
+
+# -- recognition errors: the sure-words view ---------------------------------------------------
+
+
+def test_sure_texts_drop_the_words_the_model_was_unsure_of():
+    from framesift.signals.speech import Transcript
+
+    p = {"island": 0.28, "Cremo": 0.3, "Hello": 0.2}
+    said = "This island was made in Cremo in 1920. Hello there. It rains today."
+    words = []
+    for k, w in enumerate(said.split()):
+        words.append(Word(k * 0.4, k * 0.4 + 0.3, w, p.get(w, 0.9)))
+    tr = Transcript(
+        words=tuple(words), model="t", language="en", language_probability=1.0, audio_seconds=6, speech_seconds=6
+    )
+    assert [c.text for c in tr.cues] == ["This island was made in Cremo in 1920.", "Hello there.", "It rains today."]
+    # fewer than two sure words left: nothing to match instead; no unsure word: nothing either
+    assert tr.sure_texts(0.5) == ["This was made in in 1920.", None, None]
+    assert tr.sure_texts(0.0) == [None, None, None]
+
+
+def test_a_misheard_word_no_longer_hides_its_sentence():
+    from framesift.scoring.text_relevance import score_heard, score_items
+    from framesift.signals.text_embedder import EmbeddingMemo
+
+    embed = EmbeddingMemo()
+    question = "Where was the instrument built?"
+    heard = ["This island was made in Cremo in 1920.", "The island is lovely in the summer months."]
+    sure = ["This was made in in 1920.", None]  # "island" and "Cremo" were unsure
+    plain = score_items(question, heard, embed)
+    robust = score_heard(question, heard, sure, embed)
+    assert robust[1] == plain[1]  # a cue with nothing unsure scores as before
+    assert robust[0].semantic > plain[0].semantic and robust[0].text == heard[0]
+    assert robust[0].lexical == plain[0].lexical
+    assert score_heard(question, heard, [None, None], embed) == plain
+
+
+def test_a_recogniser_failure_in_the_background_thread_reaches_the_caller(spoken):
+    from framesift.signals.hearing import Hearing, Listener
+    from framesift.signals.speech import SpeechModel
+    from framesift.video.decode import iter_decoded
+    from framesift.video.probe import probe
+
+    class Broken:
+        def transcribe(self, *a, **k):
+            raise RuntimeError("model exploded")
+
+    model = SpeechModel("broken", "cpu", "int8", True, model=None, _batched=Broken())
+    listener = Listener(Hearing(asr="broken", audio=True), model)
+    _info, table = probe(spoken.path)
+    listener.chunker.limit = 16000 * 5  # 5 s chunks: several reach the dead thread; none may block the pass
+    for _ in iter_decoded(spoken.path, table, audio_sink=listener):
+        pass
+    with pytest.raises(RuntimeError, match="exploded"):
+        listener.finish()

@@ -36,6 +36,7 @@ def text_items_of(analysis: Analysis) -> list[str]:
     hearing = analysis.hearing
     if hearing is not None and hearing.transcript is not None:
         texts.extend(c.text for c in hearing.transcript.cues)
+        texts.extend(t for t in hearing.transcript.sure_texts() if t)  # scored too (score_heard)
     for read in analysis.ocr_reads:
         texts.extend(read.lines)
         if len(read.lines) > 1:

@@ -21,7 +21,7 @@ from ..signals.ocr import OcrText
 from ..video.subtitles import SubtitleLine
 from .coarse_to_fine import CoarseToFineConfig, find_spans
 from .query import QueryPlan
-from .text_relevance import TextItem, content_words, ocr_channel, score_items, score_ocr, subtitle_channel
+from .text_relevance import TextItem, content_words, ocr_channel, score_heard, score_items, score_ocr, subtitle_channel
 from .visual_relevance import VisualScores, visual_channel_budgeted
 
 __all__ = ["Evidence", "fuse", "score_text", "score_visual"]
@@ -88,7 +88,9 @@ def score_text(
         if cues:
             # what is said: scored like subtitle cues (MiniLM + keyword match), its own channel
             ev.speech_lines = list(cues)
-            ev.speech_items = score_items(query, [c.text for c in cues], analysis.embed)
+            # (and without the words the recogniser was unsure of, which may carry a wrong meaning)
+            sure = transcript.sure_texts()  # type: ignore[union-attr]
+            ev.speech_items = score_heard(query, [c.text for c in cues], sure, analysis.embed)
             ev.speech_words = transcript.words  # type: ignore[union-attr]
             ev.query_words = content_words(query)
     with timer.stage("score"):

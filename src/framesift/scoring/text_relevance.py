@@ -32,7 +32,15 @@ import numpy as np
 from ..signals.ocr import OcrText
 from ..video.subtitles import SubtitleLine
 
-__all__ = ["TextItem", "content_words", "score_items", "score_ocr", "subtitle_channel", "ocr_channel"]
+__all__ = [
+    "TextItem",
+    "content_words",
+    "score_heard",
+    "score_items",
+    "score_ocr",
+    "subtitle_channel",
+    "ocr_channel",
+]
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W\d_]+)?")
 _ALNUM_RUN = re.compile(r"[^\W\d_]+|\d+")
@@ -117,6 +125,23 @@ def score_items(query: str, texts: Sequence[str], embed) -> list[TextItem]:
     vecs = embed([query, *texts])
     sims = np.clip(vecs[1:] @ vecs[0], 0.0, 1.0)
     return [TextItem(text=t, semantic=float(s), lexical=_lexical(words, idf, t)) for t, s in zip(texts, sims)]
+
+
+def score_heard(query: str, texts: Sequence[str], sure: Sequence[str | None], embed) -> list[TextItem]:
+    """Speech cues: :func:`score_items`, with each cue's semantic score the better of its full text
+    and ``sure[k]``, its text without the words the recogniser was unsure of
+    (:meth:`~framesift.signals.speech.Transcript.sure_texts`; None: nothing to drop). The keyword
+    match stays on the full text (dropping words can only lose matches)."""
+    items = score_items(query, texts, embed)
+    alt = [(k, t) for k, t in enumerate(sure) if t]
+    if not alt:
+        return items
+    vecs = embed([query, *(t for _, t in alt)])
+    sims = np.clip(vecs[1:] @ vecs[0], 0.0, 1.0)
+    for (k, _), s in zip(alt, sims):
+        if float(s) > items[k].semantic:
+            items[k] = TextItem(text=items[k].text, semantic=float(s), lexical=items[k].lexical)
+    return items
 
 
 def score_ocr(query: str, reads: Sequence[OcrText], embed) -> list[TextItem]:

@@ -60,6 +60,10 @@ PAUSE_S = 0.8
 #: Mean word probability under which an English-only model is probably hearing another language
 #: (English synthetic and real speech: 0.75-0.95; German read to tiny.en: ~0.4; measured here).
 FOREIGN_WORD_PROB = 0.55
+#: Words Whisper gives a probability under this are "unsure": a cue is also matched without them
+#: (:meth:`Transcript.sure_texts`). Chosen on a development video (BENCHMARKS.md section 18) and
+#: checked on held-out ones; at 0.5 about one word in six of tiny.en on espeak-ng speech is unsure.
+UNSURE_PROB = 0.5
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Transcript:
     vad: bool = True
     notes: list[str] = field(default_factory=list)
     _cues: tuple[SubtitleLine, ...] | None = field(default=None, repr=False)
+    _sure: dict[float, list[str | None]] = field(default_factory=dict, repr=False)
 
     @property
     def cues(self) -> tuple[SubtitleLine, ...]:
@@ -100,6 +105,39 @@ class Transcript:
     @property
     def text(self) -> str:
         return " ".join(c.text for c in self.cues)
+
+    def cue_words(self) -> list[list[Word]]:
+        """The words of each cue (cues are runs of consecutive words, so a cue's words start inside it)."""
+        starts = np.array([w.start for w in self.words])
+        out = []
+        for c in self.cues:
+            a, b = np.searchsorted(starts, [c.start - 1e-6, c.end + 1e-6], side="left")
+            out.append(list(self.words[int(a) : int(b)]))
+        return out
+
+    def sure_texts(self, min_prob: float | None = None) -> list[str | None]:
+        """Per cue, its text without the words recognised with probability under ``min_prob``
+        (None when no word is unsure, or fewer than two words would be left); ``min_prob`` None:
+        :data:`UNSURE_PROB` (0 turns the sure-words view off).
+
+        A misrecognised word does not just miss: it carries a wrong meaning into the cue's
+        sentence embedding ("This *island* was made in Cremo" for "This violin was made in
+        Cremona"), and Whisper's own word probability says which words those probably are. The
+        speech channel scores a cue by the better of its full and its sure-words text, the
+        confidence-aware matching that spoken-content retrieval uses against recognition
+        errors (Chelba, Hazen & Saraclar, "Retrieval and browsing of spoken content", IEEE
+        Signal Processing Magazine 2008).
+        """
+        if min_prob is None:
+            min_prob = UNSURE_PROB
+        if min_prob in self._sure:
+            return self._sure[min_prob]
+        out: list[str | None] = []
+        for ws in self.cue_words():
+            sure = [w.text for w in ws if w.probability >= min_prob]
+            out.append(" ".join(sure) if len(sure) < len(ws) and len(sure) >= 2 else None)
+        self._sure[min_prob] = out
+        return out
 
     @property
     def realtime_factor(self) -> float:

@@ -35,6 +35,7 @@ from .probe import open_container
 __all__ = [
     "SAMPLE_RATE",
     "AudioChunk",
+    "AudioChunker",
     "AudioOnset",
     "AudioScan",
     "audio_onsets",
@@ -121,6 +122,109 @@ def _quiet_cut(buf: np.ndarray) -> int:
     return base + int(np.argmin(smooth)) * HOP
 
 
+class AudioChunker:
+    """Decoded audio in, :class:`AudioChunk` s of about ``chunk_s`` seconds out, cut in pauses.
+
+    The part of :func:`iter_audio` that does not read the file, so the video decode pass can feed
+    it the audio packets it demuxes anyway (:func:`~framesift.video.decode.iter_decoded`'s
+    ``audio_sink``): ``packet`` decodes one packet (a damaged one is counted and heard as
+    silence), resamples it to 16 kHz mono and places the samples by their timestamps;
+    ``ready()`` hands out the chunks completed so far and ``finish()`` the rest. ``scan`` is filled
+    as it goes (start time, loudness envelope on :meth:`finish`, damage).
+    """
+
+    def __init__(self, scan: AudioScan, *, chunk_s: float = CHUNK_S) -> None:
+        self.scan = scan
+        self.limit = int(chunk_s * SAMPLE_RATE)
+        self.resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        self.pending: list[np.ndarray] = []
+        self.pending_len = 0
+        self.clock: float | None = None  # time of the next sample to be appended
+        self.chunk_start = 0.0
+        self.levels: list[np.ndarray] = []
+        self.out: list[AudioChunk] = []
+        self.started = False
+        self.finished = False
+
+    def start(self, stream: av.audio.stream.AudioStream) -> None:
+        self.started = True
+        self.scan.source_rate = int(stream.rate or 0)
+        self.scan.source_channels = int(getattr(stream, "channels", 0) or 0)
+
+    def packet(self, packet: av.Packet) -> None:
+        """Decode one demuxed audio packet into the pending samples."""
+        if not self.started:
+            self.start(packet.stream)
+        try:
+            decoded = packet.decode()
+        except (av.error.FFmpegError, ValueError):
+            self.scan.damaged_packets += 1
+            return
+        for fr in decoded:
+            try:
+                for out in self.resampler.resample(fr):  # type: ignore[arg-type]
+                    self._append(out)
+            except (av.error.FFmpegError, ValueError):
+                self.scan.damaged_packets += 1
+
+    def _append(self, fr: av.AudioFrame) -> None:
+        arr = fr.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+        if not len(arr):
+            return
+        t = float(fr.time) if fr.time is not None else None
+        if self.clock is None:
+            self.clock = t if t is not None and np.isfinite(t) else 0.0
+            self.scan.start = self.chunk_start = self.clock
+        elif t is not None and np.isfinite(t):
+            gap = t - self.clock
+            if 0.02 < gap <= _MAX_GAP_FILL_S:  # a skipped packet: keep later samples at their true time
+                silence = np.zeros(int(round(gap * SAMPLE_RATE)), np.float32)
+                self.pending.append(silence)
+                self.pending_len += len(silence)
+                self.clock += len(silence) / SAMPLE_RATE
+        self.pending.append(arr)
+        self.pending_len += len(arr)
+        self.clock += len(arr) / SAMPLE_RATE
+        if self.pending_len >= self.limit + SAMPLE_RATE:
+            self._flush(False)
+
+    def _flush(self, final: bool) -> None:
+        if not self.pending_len:
+            return
+        buf = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+        while len(buf) >= self.limit or (final and len(buf)):
+            cut = len(buf) if (final and len(buf) < self.limit) else _quiet_cut(buf[: self.limit + int(SAMPLE_RATE)])
+            cut = max(cut, HOP) if len(buf) >= HOP else len(buf)
+            piece, buf = buf[:cut], buf[cut:]
+            self.levels.append(_levels(piece))
+            self.out.append(AudioChunk(self.chunk_start, np.ascontiguousarray(piece, dtype=np.float32)))
+            self.chunk_start += cut / SAMPLE_RATE
+            self.scan.seconds = self.chunk_start - self.scan.start
+        self.pending, self.pending_len = ([buf], len(buf)) if len(buf) else ([], 0)
+
+    def ready(self) -> list[AudioChunk]:
+        """The chunks completed since the last call."""
+        out, self.out = self.out, []
+        return out
+
+    def finish(self) -> list[AudioChunk]:
+        """Flush the resampler and the pending samples; the last chunks. Fills ``scan.levels``."""
+        if self.finished:
+            return self.ready()
+        self.finished = True
+        if self.started:
+            try:
+                for out in self.resampler.resample(None):
+                    self._append(out)
+            except (av.error.FFmpegError, ValueError):
+                pass
+        self._flush(True)
+        self.scan.levels = np.concatenate(self.levels) if self.levels else np.zeros(0, np.float32)
+        if self.scan.damaged_packets:
+            self.scan.notes.append(f"{self.scan.damaged_packets} damaged audio packets skipped (heard as silence)")
+        return self.ready()
+
+
 def iter_audio(
     path: str | os.PathLike,
     scan: AudioScan,
@@ -131,6 +235,8 @@ def iter_audio(
 ) -> Iterator[AudioChunk]:
     """Yield the audio track as :class:`AudioChunk` s of about ``chunk_s`` seconds, cut in pauses.
 
+    A pass of its own over the file (the analysis decodes audio inside the video pass instead,
+    through :class:`AudioChunker`; this is for ``framesift transcribe`` and seeking analyses).
     ``scan`` is filled while iterating (start time, loudness envelope, damage). Damaged packets
     are skipped (their span becomes silence); a file without an audio stream yields nothing and
     says so in ``scan.notes``. ``progress(seconds_done)`` is called once per chunk.
@@ -139,86 +245,35 @@ def iter_audio(
 
     t0 = _time.perf_counter()
     container = open_container(path)
-    levels: list[np.ndarray] = []
+    chunker = AudioChunker(scan, chunk_s=chunk_s)
     try:
         if not container.streams.audio:
             scan.notes.append("no audio stream")
             return
         stream = container.streams.audio[stream_index]
-        scan.source_rate = int(stream.rate or 0)
-        scan.source_channels = int(getattr(stream, "channels", 0) or 0)
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        pending: list[np.ndarray] = []
-        pending_len = 0
-        clock: float | None = None  # time of the next sample to be appended
-        chunk_start = 0.0
-        limit = int(chunk_s * SAMPLE_RATE)
-
-        def flush(final: bool) -> Iterator[AudioChunk]:
-            nonlocal pending, pending_len, chunk_start
-            if not pending_len:
-                return
-            buf = np.concatenate(pending) if len(pending) > 1 else pending[0]
-            while len(buf) >= limit or (final and len(buf)):
-                cut = len(buf) if (final and len(buf) < limit) else _quiet_cut(buf[: limit + int(SAMPLE_RATE)])
-                cut = max(cut, HOP) if len(buf) >= HOP else len(buf)
-                piece, buf = buf[:cut], buf[cut:]
-                levels.append(_levels(piece))
-                yield AudioChunk(chunk_start, np.ascontiguousarray(piece, dtype=np.float32))
-                chunk_start += cut / SAMPLE_RATE
-                scan.seconds = chunk_start - scan.start
-                if progress is not None:
-                    progress(scan.seconds)
-            pending, pending_len = ([buf], len(buf)) if len(buf) else ([], 0)
-
-        def frames() -> Iterator[av.AudioFrame]:
-            demux = container.demux(stream)
-            while True:
-                try:
-                    packet = next(demux)
-                except StopIteration:
-                    break
-                except av.error.FFmpegError:
-                    scan.notes.append("audio stream ends early (damaged or truncated)")
-                    break
-                try:
-                    decoded = packet.decode()
-                except (av.error.FFmpegError, ValueError):
-                    scan.damaged_packets += 1
-                    continue
-                for fr in decoded:
-                    yield from resampler.resample(fr)
+        chunker.start(stream)
+        demux = container.demux(stream)
+        while True:
             try:
-                yield from resampler.resample(None)
-            except (av.error.FFmpegError, ValueError):
-                pass
-
-        for fr in frames():
-            arr = fr.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-            if not len(arr):
-                continue
-            t = float(fr.time) if fr.time is not None else None
-            if clock is None:
-                clock = t if t is not None and np.isfinite(t) else 0.0
-                scan.start = chunk_start = clock
-            elif t is not None and np.isfinite(t):
-                gap = t - clock
-                if 0.02 < gap <= _MAX_GAP_FILL_S:  # a skipped packet: keep later samples at their true time
-                    silence = np.zeros(int(round(gap * SAMPLE_RATE)), np.float32)
-                    pending.append(silence)
-                    pending_len += len(silence)
-                    clock += len(silence) / SAMPLE_RATE
-            pending.append(arr)
-            pending_len += len(arr)
-            clock += len(arr) / SAMPLE_RATE
-            if pending_len >= limit + SAMPLE_RATE:
-                yield from flush(False)
-        yield from flush(True)
+                packet = next(demux)
+            except StopIteration:
+                break
+            except av.error.FFmpegError:
+                scan.notes.append("audio stream ends early (damaged or truncated)")
+                break
+            chunker.packet(packet)
+            for chunk in chunker.ready():
+                yield chunk
+                if progress is not None:
+                    progress(chunk.start + chunk.duration - scan.start)
+        for chunk in chunker.finish():
+            yield chunk
+            if progress is not None:
+                progress(chunk.start + chunk.duration - scan.start)
     finally:
         container.close()
-        scan.levels = np.concatenate(levels) if levels else np.zeros(0, np.float32)
-        if scan.damaged_packets:
-            scan.notes.append(f"{scan.damaged_packets} damaged audio packets skipped (heard as silence)")
+        if not chunker.finished:  # the consumer stopped early: keep the envelope of what was read
+            scan.levels = np.concatenate(chunker.levels) if chunker.levels else np.zeros(0, np.float32)
         scan.decode_seconds += _time.perf_counter() - t0
 
 

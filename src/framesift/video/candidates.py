@@ -28,7 +28,7 @@ import numpy as np
 from .decode import DecodeDevice, ReadPlan, display_size, iter_decoded, plan_reads, to_rgb
 from .probe import FrameTable, VideoInfo
 
-__all__ = ["CandidateSet", "CandidateTap", "EventScanConfig", "extract_candidates"]
+__all__ = ["CandidateSet", "CandidateTap", "EventScanConfig", "add_late_candidates", "extract_candidates"]
 
 SOURCES = ("grid", "event", "subtitle", "audio")
 
@@ -210,6 +210,7 @@ def extract_candidates(
     progress: Callable[[int, int], None] | None = None,
     device: str = "cpu",
     audio_events: Sequence[tuple[float, float, bool]] = (),
+    audio_sink: Callable[[av.Packet], None] | None = None,
 ) -> CandidateSet:
     """Decode candidate frames (grid at ``fps`` + frames at ``extra_times`` + momentary events).
 
@@ -217,7 +218,9 @@ def extract_candidates(
     otherwise only the targets are decoded with the cheaper of sequential reads and seeks.
     ``audio_events`` are sound onsets ``(time, strength, transient)`` (:func:`framesift.video.audio.audio_onsets`):
     the frame on screen at each becomes a momentary candidate with source ``"audio"`` (a visual
-    event on the same frame keeps its own source).
+    event on the same frame keeps its own source). ``audio_sink`` is handed the audio packets of
+    a sequential pass (:func:`~framesift.video.decode.iter_decoded`); onsets and cues found that
+    way join afterwards through :func:`add_late_candidates`.
     """
     if fps <= 0:
         raise ValueError("fps must be > 0")
@@ -265,7 +268,9 @@ def extract_candidates(
             tap.offer(idx, t, frame, strength, src)
 
     used: list[DecodeDevice] = []
-    for idx, frame in iter_decoded(path, table, None if events else targets, device=device, on_device=used.append):
+    for idx, frame in iter_decoded(
+        path, table, None if events else targets, device=device, on_device=used.append, audio_sink=audio_sink
+    ):
         decoded += 1
         t = float(table.time[idx])
         strength = 0.0
@@ -325,3 +330,77 @@ def extract_candidates(
         notes=notes,
         decode_device=used[0].used if used else "cpu",
     )
+
+
+def add_late_candidates(
+    cands: CandidateSet,
+    path: str | os.PathLike,
+    info: VideoInfo,
+    table: FrameTable,
+    *,
+    extra_times: Sequence[float] = (),
+    audio_events: Sequence[tuple[float, float, bool]] = (),
+    thumb_side: int = 64,
+    taps: Sequence[CandidateTap] = (),
+    device: str = "cpu",
+) -> tuple[CandidateSet, np.ndarray]:
+    """Candidates known only after the pass (sound onsets and speech cues heard in it), merged in.
+
+    The same rules as inside :func:`extract_candidates`: the frame on screen at an onset becomes
+    an ``"audio"`` candidate (a grid or cue frame already kept is relabelled; a visual event keeps
+    its source), one at an ``extra_times`` entry a ``"subtitle"`` candidate. Frames not kept yet
+    are decoded by :func:`~framesift.video.decode.iter_decoded` (a handful of targets: it seeks)
+    and offered to ``taps``. Returns the merged set (time order) and ``order``: position ``k`` of
+    the result is position ``order[k]`` of the old candidates followed by the new ones in time
+    order (for taps that store per position, e.g. the model-size images).
+    """
+    have = {int(i): k for k, i in enumerate(cands.index.tolist())}
+    source = cands.source.astype("<U8").copy()
+    change = cands.change.copy()
+    transient = cands.transient.copy()
+    new: dict[int, tuple[str, float, bool]] = {}
+    if len(extra_times):
+        for i in np.unique(table.index_at_time(np.asarray(extra_times, dtype=np.float64))).tolist():
+            if int(i) not in have:
+                new.setdefault(int(i), ("subtitle", 0.0, False))
+    if len(audio_events):
+        a_idx = table.index_at_time(np.asarray([a[0] for a in audio_events], dtype=np.float64))
+        for i, (_t, strength, trans) in zip(a_idx.tolist(), audio_events):
+            k = have.get(int(i))
+            if k is None:
+                new[int(i)] = ("audio", float(strength), bool(trans))
+            elif source[k] in ("grid", "subtitle", "audio"):
+                source[k], change[k], transient[k] = "audio", float(strength), bool(trans)
+    idx_new: list[int] = []
+    thumbs_new: list[np.ndarray] = []
+    if new:
+        for idx, frame in iter_decoded(path, table, np.array(sorted(new), dtype=np.int64), device=device):
+            src, strength, _trans = new[idx]
+            t = float(table.time[idx])
+            idx_new.append(idx)
+            thumbs_new.append(to_rgb(frame, info, thumb_side))
+            for tap in taps:
+                tap.offer(idx, t, frame, strength, src)
+    notes = list(cands.notes)
+    if len(idx_new) < len(new):
+        notes.append(f"{len(new) - len(idx_new)} candidate frames could not be decoded (damaged or truncated video)")
+    index = np.concatenate([cands.index, np.asarray(idx_new, dtype=np.int64)])
+    order = np.argsort(index, kind="stable")
+    thumbs = np.concatenate([cands.thumbs, np.stack(thumbs_new)]) if thumbs_new else cands.thumbs
+    source = np.concatenate([source, np.asarray([new[i][0] for i in idx_new], dtype="<U8")])
+    merged = CandidateSet(
+        index=index[order],
+        time=np.concatenate([cands.time, table.time[np.asarray(idx_new, dtype=np.int64)].astype(np.float64)])[order],
+        source=source[order],
+        thumbs=thumbs[order],
+        change=np.concatenate([change, np.asarray([new[i][1] for i in idx_new], dtype=np.float32)])[order],
+        transient=np.concatenate([transient, np.asarray([new[i][2] for i in idx_new], dtype=bool)])[order],
+        plan=cands.plan,
+        frames_decoded=cands.frames_decoded + len(idx_new),
+        events_scanned=cands.events_scanned,
+        events_found=cands.events_found,
+        audio_events=int(np.sum(source == "audio")),
+        notes=notes,
+        decode_device=cands.decode_device,
+    )
+    return merged, order

@@ -24,7 +24,16 @@ import numpy as np
 from ..devices import check_device
 from .probe import FrameTable, VideoInfo, open_container
 
-__all__ = ["DecodeDevice", "ReadPlan", "display_size", "iter_decoded", "open_decoder", "plan_reads", "to_rgb"]
+__all__ = [
+    "DecodeDevice",
+    "ReadPlan",
+    "display_size",
+    "iter_decoded",
+    "open_decoder",
+    "plan_reads",
+    "to_rgb",
+    "will_feed_audio",
+]
 
 #: Seeking resets the decoder and re-reads from the keyframe; count it as this many decoded frames.
 _SEEK_OVERHEAD_FRAMES = 8
@@ -135,6 +144,7 @@ def iter_decoded(
     *,
     device: str = "cpu",
     on_device: Callable[[DecodeDevice], None] | None = None,
+    audio_sink: Callable[[av.Packet], None] | None = None,
 ) -> Iterator[tuple[int, av.VideoFrame]]:
     """Yield ``(original_index, frame)`` in time order.
 
@@ -143,6 +153,12 @@ def iter_decoded(
     skipped; a truncated file ends the iteration early rather than raising. Frames are yielded
     unconverted: call :func:`to_rgb` on the ones you keep, and do not hold on to many of them.
     ``device``: see :func:`open_decoder`; ``on_device`` is told where decoding runs.
+
+    ``audio_sink``: in a sequential pass, the first audio stream's packets are demuxed in the same
+    read of the container and handed to it as they come (interleaved with the video, so the audio
+    is decoded alongside instead of in a second pass; the sink decodes them), up to the end of the
+    file even when the video targets end earlier. A seeking plan never calls it: the caller reads
+    the audio on its own then (:func:`will_feed_audio` says which it will be).
     """
     want = None if targets is None else set(int(t) for t in np.unique(np.asarray(targets, dtype=np.int64)))
     plan = plan_reads(table, None if want is None else np.fromiter(want, dtype=np.int64))
@@ -155,16 +171,25 @@ def iter_decoded(
         # than pinning it to the core count on 2 cores.
         stream.thread_type = "AUTO"
         if plan.mode == "sequential":
-            yield from _sequential(container, stream, table, want)
+            audio = container.streams.audio[0] if audio_sink is not None and container.streams.audio else None
+            yield from _sequential(container, stream, table, want, audio, audio_sink)
         else:
             yield from _seeking(container, stream, table, sorted(want or ()))
     finally:
         container.close()
 
 
-def _decode_packets(container, stream) -> Iterator[av.VideoFrame]:
-    """Decode a stream, skipping packets the decoder rejects and stopping at a damaged tail."""
-    demux = container.demux(stream)
+def will_feed_audio(table: FrameTable, targets: np.ndarray | None) -> bool:
+    """Whether :func:`iter_decoded` with these targets reads sequentially (and so feeds ``audio_sink``)."""
+    return plan_reads(table, targets).mode == "sequential"
+
+
+def _decode_packets(container, stream, audio=None, audio_sink=None, video_on=None) -> Iterator[av.VideoFrame]:
+    """Decode a stream, skipping packets the decoder rejects and stopping at a damaged tail.
+
+    With ``audio`` (a stream) its packets, demuxed in the same read, go to ``audio_sink``; once
+    ``video_on[0]`` is False video packets are no longer decoded (only the audio is wanted)."""
+    demux = container.demux(stream) if audio is None else container.demux(stream, audio)
     while True:
         try:
             packet = next(demux)
@@ -172,6 +197,11 @@ def _decode_packets(container, stream) -> Iterator[av.VideoFrame]:
             return
         except av.error.FFmpegError:
             return  # truncated / unreadable tail
+        if audio is not None and packet.stream_index == audio.index:
+            audio_sink(packet)  # (the empty packet at the end flushes the audio decoder)
+            continue
+        if video_on is not None and not video_on[0]:
+            continue
         try:
             frames = packet.decode()
         except av.error.FFmpegError:
@@ -179,11 +209,15 @@ def _decode_packets(container, stream) -> Iterator[av.VideoFrame]:
         yield from frames
 
 
-def _sequential(container, stream, table: FrameTable, want: set[int] | None) -> Iterator[tuple[int, av.VideoFrame]]:
+def _sequential(
+    container, stream, table: FrameTable, want: set[int] | None, audio=None, audio_sink=None
+) -> Iterator[tuple[int, av.VideoFrame]]:
     last = max(want) if want else None
     counter = 0
     prev = -1
-    for frame in _decode_packets(container, stream):
+    video_on = [True]
+    frames = _decode_packets(container, stream, audio, audio_sink, video_on)
+    for frame in frames:
         idx = table.index_of_pts(frame.pts, fallback=counter)
         counter += 1
         if idx <= prev:  # decoder repeated or reordered a damaged frame
@@ -192,6 +226,10 @@ def _sequential(container, stream, table: FrameTable, want: set[int] | None) -> 
         if want is None or idx in want:
             yield idx, frame
         if last is not None and idx >= last:
+            if audio is not None:  # the rest of the file is read for its audio only
+                video_on[0] = False
+                for _ in frames:
+                    pass
             return
 
 

@@ -58,6 +58,12 @@ class CandidateImages:
         self.jpegs.append(encode_jpeg(Image.fromarray(rgb), JPEG_QUALITY))
         self.frame_index.append(int(index))
 
+    def reorder(self, order: Sequence[int] | np.ndarray) -> None:
+        """Put the stored images in candidate order after late candidates joined (position ``k``
+        becomes what was at ``order[k]``; see :func:`~framesift.video.candidates.add_late_candidates`)."""
+        self.jpegs = [self.jpegs[int(k)] for k in order]
+        self.frame_index = [self.frame_index[int(k)] for k in order]
+
     def __len__(self) -> int:
         return len(self.jpegs)
 
