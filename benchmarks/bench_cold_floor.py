@@ -45,7 +45,7 @@ t0 = time.perf_counter()
 if sys.argv[3] == "spin":  # rapidocr's own session options (spinning threads), for comparison
     import framesift.signals.ocr as o
     from contextlib import nullcontext
-    o._no_spinning = nullcontext
+    o._tuned_sessions = nullcontext
 import framesift
 from framesift import api  # noqa: F401
 t_import = time.perf_counter() - t0

@@ -28,7 +28,7 @@ def main() -> int:
 
     from _report import write_result
     from _videos import ensure_video
-    from framesift.signals.ocr import _no_spinning
+    from framesift.signals.ocr import _tuned_sessions as _no_spinning
     from framesift.video import iter_decoded, probe, to_rgb
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -31,6 +31,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +46,7 @@ from ..devices import ort_providers
 from ..errors import InputError
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
+from .ocr_reader import SlotReader
 
 __all__ = [
     "OcrText",
@@ -159,6 +163,7 @@ def read_text(rgb: np.ndarray, engine: object | None = None, *, index: int = 0, 
 
 
 _ENGINES: dict[str, object] = {}
+_ENGINES_LOCK = threading.Lock()  # engines are built from reader threads too
 #: detector input size (longer side) for screening and for reading
 _DET_SIDE = {"screen": 2000, "read": 2000}
 
@@ -175,35 +180,48 @@ def get_ocr_engine(purpose: Literal["screen", "read"] = "read", device: str = "c
     ``screen`` runs the detector alone; ``read`` detects and recognises. The caller sizes the
     image (:func:`screen_side`, :func:`read_side`): with ``det_limit_type="max"`` rapidocr never
     enlarges it (its default, short side >= 736, upsamples video frames ~20x in cost).
-    ``device``: see :func:`ocr_device`.
+    Both run one ONNX thread per call: screening runs inside the decode loop, and reading runs
+    one frame per thread (:mod:`framesift.signals.ocr_reader`). The read engine has no angle
+    classifier: video text is upright, and the classifier's only job is to flip lines read
+    upside down (5 ms a frame). ``device``: see :func:`ocr_device`.
     """
     dev = ocr_device(device)
     key = purpose if dev == "cpu" else f"{purpose}@{dev}"
-    if key not in _ENGINES:
-        from rapidocr_onnxruntime import RapidOCR
+    with _ENGINES_LOCK:
+        if key not in _ENGINES:
+            from rapidocr_onnxruntime import RapidOCR
 
-        kwargs: dict = {}
-        if dev != "cpu":
-            kwargs.update(det_use_cuda=True, cls_use_cuda=True, rec_use_cuda=True)
-        if purpose == "screen":
-            # Screening runs inside the decode loop, next to FFmpeg's decoder threads: one ONNX
-            # thread is faster overall than two competing for two cores (21.5 s -> 13.7 s for
-            # 10 minutes of 360p, measured with benchmarks/bench_select.py's video).
+            kwargs: dict = {}
+            if dev != "cpu":
+                kwargs.update(det_use_cuda=True, cls_use_cuda=True, rec_use_cuda=True)
+            # One ONNX thread: screening shares the cores with FFmpeg's decoder threads (one
+            # thread was 21.5 s -> 13.7 s for 10 minutes of 360p against two, measured with
+            # benchmarks/bench_select.py's video); reading parallelises over frames instead.
             kwargs["intra_op_num_threads"] = 1
-        with _no_spinning():
-            _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
-    return _ENGINES[key]
+            if purpose == "read":
+                kwargs["use_cls"] = False
+            with _tuned_sessions():
+                _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
+        return _ENGINES[key]
 
 
 @contextmanager
-def _no_spinning() -> Iterator[None]:
-    """Build rapidocr's ONNX Runtime sessions with idle threads sleeping instead of spinning.
+def _tuned_sessions() -> Iterator[None]:
+    """Build rapidocr's ONNX Runtime sessions with a memory arena and without spinning threads.
 
-    rapidocr exposes no session option for it, so its session-options factory is wrapped while
-    the engine is built. Why: reading runs next to other work (the decoder in the same process,
-    other processes on a shared machine), and spinning threads steal the CPU it needs; measured
-    1.3-1.7x faster reading (benchmarks/bench_ocr_spin.py; same text on every frame) on the
-    2-core VM under heavy load, as the visual embedders found (BENCHMARKS.md, "Lean start").
+    rapidocr exposes neither session option, so its session-options factory is wrapped while
+    the engine is built.
+
+    * Arena: rapidocr turns ONNX Runtime's CPU arena off, so every intermediate tensor is a
+      malloc/free. framesift pins glibc's mmap threshold at 128 KiB (:mod:`framesift._malloc`,
+      which keeps RSS flat over hours), so each tensor above that is a fresh mmap, page faults
+      and zero-filling included: recognition ran 5x slower in the select process than alone
+      (0.61 s against 0.13 s a frame; benchmarks/bench_ocr_arena.py). The arena allocates
+      once per session and reuses its blocks; its size is the largest run's working set.
+    * No spinning: reading runs next to other work (the decoder, other processes on a shared
+      machine), and spinning threads steal the CPU it needs; measured 1.3-1.7x faster reading
+      (benchmarks/bench_ocr_spin.py; same text on every frame) on the 2-core VM under heavy
+      load, as the visual embedders found (BENCHMARKS.md, "Lean start").
     """
     try:
         from rapidocr_onnxruntime.utils import infer_engine
@@ -216,12 +234,13 @@ def _no_spinning() -> Iterator[None]:
         return
     build = original.__func__ if isinstance(original, staticmethod) else original
 
-    def quiet(config):
+    def tuned(config):
         opts = build(config)
+        opts.enable_cpu_mem_arena = True
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return opts
 
-    infer_engine.OrtInferSession._init_sess_opts = staticmethod(quiet)
+    infer_engine.OrtInferSession._init_sess_opts = staticmethod(tuned)
     try:
         yield
     finally:
@@ -242,6 +261,7 @@ class OcrPool:
         *,
         min_text_px: float = MIN_TEXT_PX,
         screen: int | None = None,
+        overlap: bool = True,
     ) -> None:
         self.info = info
         #: where the detector and recogniser run (``cpu`` / ``cuda[:N]``, see :func:`ocr_device`);
@@ -261,11 +281,16 @@ class OcrPool:
         self.stride_s = stride_s
         self._heap: list[tuple[float, int, float, int]] = []  # (priority, index, time, slot)
         self._slots: np.ndarray | None = None
+        #: reads kept frames while decoding goes on (``overlap``; else all at :meth:`read`)
+        self.overlap = overlap
+        self._reader: SlotReader | None = None
         self._prev_grey: np.ndarray | None = None
         self._prev_boxes: list[np.ndarray] = []
         self._last_screen_t = -1e9
         self.screened = 0
         self.read_count = 0
+        #: of the frames read, how many were read while decoding went on
+        self.read_early = 0
 
     def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str = "grid") -> None:
         if self.max_frames <= 0:
@@ -305,26 +330,39 @@ class OcrPool:
             # between the detector's large temporary buffers fragments glibc's heap so badly that
             # RSS grew by ~6 GB per 10 minutes of video (measured); fixed slots keep it flat.
             self._slots = np.empty((self.max_frames, *rgb.shape), dtype=np.uint8)
-        self._slots[slot] = rgb
+            self._reader = self._new_reader(self._slots)
+        assert self._reader is not None
+        with self._reader.lock:  # a reader thread may be copying a slot
+            self._slots[slot] = rgb
+            self._reader.kept(slot, index, time, priority)
+
+    def _new_reader(self, slots: np.ndarray) -> SlotReader:
+        device = self.device
+
+        def read_one(image: np.ndarray, index: int, time: float) -> OcrText | None:
+            return read_text(image, get_ocr_engine("read", device), index=index, time=time)
+
+        # Frame-level parallelism on the CPU (one ONNX thread per read); a GPU reads one at a time.
+        threads = min(4, os.cpu_count() or 1) if device == "cpu" else 1
+        reader = SlotReader(slots, read_one, threads=threads, background=self.overlap)
+        weakref.finalize(self, reader.stop)  # a pool dropped unread ends its reader thread
+        return reader
 
     @property
     def kept(self) -> int:
         return len(self._heap)
 
     def read(self, progress: Callable[[int, int], None] | None = None) -> list[OcrText]:
-        """OCR the kept frames in time order. Frees the images."""
+        """OCR the kept frames (those not read in the background yet); results in time order.
+
+        Frees the images.
+        """
         items = sorted(self._heap, key=lambda it: it[1])
-        slots = self._slots
-        self._heap, self._slots = [], None
+        reader = self._reader
+        self._heap, self._slots, self._reader = [], None, None
         self.read_count = len(items)
-        if not items or slots is None:  # slots exist once a frame was kept
+        if reader is None:  # the reader exists once a frame was kept
             return []
-        engine = get_ocr_engine("read", self.device)
-        out: list[OcrText] = []
-        for k, (_, index, time, slot) in enumerate(items):
-            read = read_text(slots[slot], engine, index=index, time=time)
-            if read is not None:
-                out.append(read)
-            if progress is not None:
-                progress(k + 1, len(items))
-        return out
+        reads = reader.finish([(slot, index) for _, index, _, slot in items], progress)
+        self.read_early = reader.early
+        return [r for r in reads if r is not None]
