@@ -72,7 +72,8 @@ def test_a_slot_overwritten_while_it_is_read_gives_the_new_frame():
             release.wait(5)
         return (index, int(image[0, 0, 0]))
 
-    reader = SlotReader(slots, read, threads=1)
+    reader = SlotReader(read, threads=1)
+    reader.slots = slots
     with reader.lock:
         slots[0] = 1
         reader.kept(0, 1, 0.1, 1.0)
@@ -91,7 +92,8 @@ def test_a_failed_read_is_raised_by_finish():
     def read(image, index, time):
         raise RuntimeError("model broke")
 
-    reader = SlotReader(slots, read, threads=2)
+    reader = SlotReader(read, threads=2)
+    reader.slots = slots
     with reader.lock:
         reader.kept(0, 0, 0.0, 1.0)
     with pytest.raises(RuntimeError, match="model broke"):

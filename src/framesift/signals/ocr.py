@@ -310,6 +310,19 @@ class OcrPool:
         self._prev_grey = grey
         self._last_screen_t = time
         self.screened += 1
+        if self.overlap:
+            # Detection, the heap and reading run in the reader's thread (in offer order), so
+            # the decoder goes on meanwhile; the frame is recycled after this call, so its
+            # read-size image is made now.
+            rgb = to_rgb(frame, self.info, self.side)
+            self._ensure_reader().submit(lambda: self._screen(index, time, change, small, lambda: rgb))
+        else:
+            self._screen(index, time, change, small, lambda: to_rgb(frame, self.info, self.side))
+
+    def _screen(
+        self, index: int, time: float, change: float, small: np.ndarray, read_image: Callable[[], np.ndarray]
+    ) -> None:
+        """Detect text on a screened frame and keep it by the area of its new text."""
         boxes = detect_text_boxes(small, self.device)
         new_area = sum(float((b[2] - b[0]) * (b[3] - b[1])) for b in boxes if not _box_overlaps(b, self._prev_boxes))
         self._prev_boxes = boxes
@@ -324,19 +337,23 @@ class OcrPool:
             heapq.heapreplace(self._heap, (priority, index, time, slot))
         else:
             return
-        rgb = to_rgb(frame, self.info, self.side)
-        if self._slots is None:
-            # One preallocated block for all kept frames. Allocating each kept frame separately
-            # between the detector's large temporary buffers fragments glibc's heap so badly that
-            # RSS grew by ~6 GB per 10 minutes of video (measured); fixed slots keep it flat.
-            self._slots = np.empty((self.max_frames, *rgb.shape), dtype=np.uint8)
-            self._reader = self._new_reader(self._slots)
-        assert self._reader is not None
-        with self._reader.lock:  # a reader thread may be copying a slot
+        rgb = read_image()
+        reader = self._ensure_reader()
+        with reader.lock:  # a reader thread may be copying a slot
+            if self._slots is None:
+                # One preallocated block for all kept frames. Allocating each kept frame separately
+                # between the detector's large temporary buffers fragments glibc's heap so badly that
+                # RSS grew by ~6 GB per 10 minutes of video (measured); fixed slots keep it flat.
+                self._slots = reader.slots = np.empty((self.max_frames, *rgb.shape), dtype=np.uint8)
             self._slots[slot] = rgb
-            self._reader.kept(slot, index, time, priority)
+            reader.kept(slot, index, time, priority)
 
-    def _new_reader(self, slots: np.ndarray) -> SlotReader:
+    def _ensure_reader(self) -> SlotReader:
+        if self._reader is None:
+            self._reader = self._new_reader()
+        return self._reader
+
+    def _new_reader(self) -> SlotReader:
         device = self.device
 
         def read_one(image: np.ndarray, index: int, time: float) -> OcrText | None:
@@ -344,7 +361,7 @@ class OcrPool:
 
         # Frame-level parallelism on the CPU (one ONNX thread per read); a GPU reads one at a time.
         threads = min(4, os.cpu_count() or 1) if device == "cpu" else 1
-        reader = SlotReader(slots, read_one, threads=threads, background=self.overlap)
+        reader = SlotReader(read_one, threads=threads, background=self.overlap)
         weakref.finalize(self, reader.stop)  # a pool dropped unread ends its reader thread
         return reader
 
@@ -357,11 +374,15 @@ class OcrPool:
 
         Frees the images.
         """
-        items = sorted(self._heap, key=lambda it: it[1])
         reader = self._reader
+        if reader is not None:
+            reader.drain()  # frames still queued for screening
+        items = sorted(self._heap, key=lambda it: it[1])
         self._heap, self._slots, self._reader = [], None, None
         self.read_count = len(items)
-        if reader is None:  # the reader exists once a frame was kept
+        if reader is None or not items:
+            if reader is not None:
+                reader.stop()
             return []
         reads = reader.finish([(slot, index) for _, index, _, slot in items], progress)
         self.read_early = reader.early

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -39,13 +40,18 @@ class SlotReader:
     (the serial path; same results).
     """
 
-    def __init__(self, slots: np.ndarray, read: ReadFn, *, threads: int = 1, background: bool = True) -> None:
-        self.slots = slots
+    def __init__(self, read: ReadFn, *, threads: int = 1, background: bool = True, max_jobs: int = 8) -> None:
+        #: the pool's slot images (set by the pool when it allocates them, under :attr:`lock`)
+        self.slots: np.ndarray | None = None
         self.lock = threading.Lock()
         self._read = read
         self._threads = max(1, int(threads))
         self._background = background
         self._wake = threading.Condition(self.lock)
+        self._jobs: deque[Callable[[], None]] = deque()  # screening work, run in order
+        self._max_jobs = max_jobs
+        self._job_running = False
+        self._job_error: BaseException | None = None
         self._todo: list[tuple[float, int, int]] = []  # (-priority, index, slot): best first
         self._holder: dict[int, tuple[int, float]] = {}  # slot -> (frame index, time) it holds now
         self._done: dict[int, tuple[int, Any]] = {}  # slot -> (frame index, result)
@@ -56,6 +62,31 @@ class SlotReader:
         self.discarded = 0
         #: frames read while decoding went on (before :meth:`finish`)
         self.early = 0
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` in the worker, after the jobs submitted before it (waits while
+        ``max_jobs`` are queued: the decoder must not run ahead with unbounded images)."""
+        with self.lock:
+            while len(self._jobs) >= self._max_jobs and self._job_error is None:
+                self._wake.wait()
+            self._raise_job_error()
+            self._jobs.append(job)
+            if not self._workers:
+                self._start(1)
+            self._wake.notify_all()
+
+    def drain(self) -> None:
+        """Wait until every submitted job has run (re-raising a job's exception)."""
+        with self.lock:
+            while (self._jobs or self._job_running) and self._job_error is None:
+                self._wake.wait()
+            self._raise_job_error()
+
+    def _raise_job_error(self) -> None:
+        if self._job_error is not None:
+            exc, self._job_error = self._job_error, None
+            self._jobs.clear()
+            raise exc
 
     def kept(self, slot: int, index: int, time: float, priority: float) -> None:
         """``slot`` now holds frame ``index`` (call with :attr:`lock` held, after writing it)."""
@@ -74,17 +105,21 @@ class SlotReader:
             w.start()
             self._workers.append(w)
 
-    def _next(self) -> tuple[int, int, float, np.ndarray] | None:
-        """The next frame to read and a copy of its pixels (lock held); None: nothing left."""
+    def _next(self) -> Callable[[], None] | tuple[int, int, float, np.ndarray] | None:
+        """The next job, or the next frame to read and a copy of its pixels (lock held);
+        None: nothing left. Jobs come first, one at a time (screening is sequential)."""
         while True:
-            while self._todo:
+            if self._jobs and not self._job_running:
+                self._job_running = True
+                return self._jobs.popleft()
+            while self._todo and self.slots is not None:
                 _, index, slot = heapq.heappop(self._todo)
                 held = self._holder.get(slot)
                 if held is None or held[0] != index or self._done.get(slot, (None,))[0] == index:
                     continue  # evicted since, or already read
                 self._busy += 1
                 return slot, index, held[1], self.slots[slot].copy()
-            if self._closing:
+            if self._closing and not self._jobs and not self._job_running:
                 return None
             self._wake.wait()
 
@@ -94,6 +129,17 @@ class SlotReader:
                 job = self._next()
             if job is None:
                 return
+            if callable(job):
+                try:
+                    job()
+                except BaseException as exc:  # re-raised by submit() / drain() in the pool's thread
+                    with self.lock:
+                        self._job_error = exc
+                finally:
+                    with self.lock:
+                        self._job_running = False
+                        self._wake.notify_all()
+                continue
             slot, index, time, image = job
             try:
                 result = self._read(image, index, time)
@@ -118,6 +164,7 @@ class SlotReader:
         all have ended when this returns. A read that raised re-raises here.
         """
         with self.lock:
+            self._raise_job_error()
             self._closing = True
             self._start(self._threads - len(self._workers))
             self._wake.notify_all()
@@ -144,6 +191,7 @@ class SlotReader:
         with self.lock:
             self._closing = True
             self._todo.clear()
+            self._jobs.clear()
             self._wake.notify_all()
 
 
