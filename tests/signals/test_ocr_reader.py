@@ -52,7 +52,7 @@ def test_overlapped_reading_gives_the_serial_text(cards_clip):
         assert any(card.replace(" ", "") in t for t in joined), (card, joined)
     assert [r.time for r in serial] == sorted(r.time for r in serial)
     assert overlapped == serial  # same frames, same lines, boxes and confidences
-    assert pool.read_early > 0  # some frames were read while the clip was still being decoded
+    assert pool.read_count == len(serial) == pool.screened == len(CARDS)  # one screen per new picture
 
 
 def test_a_small_pool_evicts_and_still_matches_serial(cards_clip):
@@ -84,6 +84,42 @@ def test_a_slot_overwritten_while_it_is_read_gives_the_new_frame():
     release.set()
     assert reader.finish([(0, 2)]) == [(2, 2)]
     assert reader.discarded == 1
+
+
+def test_frames_are_read_before_finish_is_called():
+    slots = np.zeros((2, 2, 2, 3), dtype=np.uint8)
+    read_in = []
+    done = threading.Event()
+
+    def read(image, index, time):
+        read_in.append(threading.current_thread().name)
+        done.set()
+        return index
+
+    reader = SlotReader(read)
+    reader.slots = slots
+    with reader.lock:
+        reader.kept(0, 7, 0.7, 1.0)
+    assert done.wait(5)  # read in the background, nobody asked yet
+    assert read_in == ["framesift-ocr"] and reader.early == 1
+    assert reader.finish([(0, 7)]) == [7]
+
+
+def test_screening_jobs_run_in_order_and_their_errors_surface():
+    reader = SlotReader(lambda image, index, time: None)
+    order = []
+    for k in range(20):
+        reader.submit(lambda k=k: order.append(k))
+    reader.drain()
+    assert order == list(range(20))
+
+    def broken():
+        raise ValueError("detector broke")
+
+    reader.submit(broken)
+    with pytest.raises(ValueError, match="detector broke"):
+        reader.drain()
+    reader.stop()
 
 
 def test_a_failed_read_is_raised_by_finish():
