@@ -103,7 +103,9 @@ def main() -> int:
         lines += [
             f"### {name} (load average {l0:.1f} -> {l1:.1f} on 2 cores)",
             "",
-            "| run | process wall s | " + " | ".join(["start+import", *STAGES]) + " | peak RSS MB | OCR frames read | / OpenCV grab floor |",
+            "| run | process wall s | "
+            + " | ".join(["start+import", *STAGES])
+            + " | peak RSS MB | OCR frames read | / OpenCV grab floor |",
             "|---|---|" + "---|" * (len(STAGES) + 4),
             f"| OpenCV grab() all, retrieve() 1 fps | {floor_wall:.1f} | "
             + " | ".join([""] * (len(STAGES) + 3))
@@ -111,11 +113,14 @@ def main() -> int:
         ]
         for mode, (wall, d) in sels.items():
             t = d["timings"]
-            label = "framesift select, cold, OCR auto" + {
-                "spin": " (rapidocr's own session options)",
-                "baseline": f" (baseline: {args.baseline})",
-                "nospin": "",
-            }[mode]
+            label = (
+                "framesift select, cold, OCR auto"
+                + {
+                    "spin": " (rapidocr's own session options)",
+                    "baseline": f" (baseline: {args.baseline})",
+                    "nospin": "",
+                }[mode]
+            )
             cells = [f"{d['import']:.1f}"] + [f"{t.get(s, 0):.1f}" for s in STAGES]
             cells += [f"{d.get('maxrss_mb', 0):.0f}", str(d["ocr_read"])]
             lines.append(f"| {label} | {wall:.1f} | " + " | ".join(cells) + f" | **{wall / floor_wall:.2f}x** |")

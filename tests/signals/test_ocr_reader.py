@@ -7,13 +7,13 @@ import threading
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
+from tests._encode import encode_rgb
 
 from framesift.bench.render import _font
 from framesift.signals.ocr import OcrPool, get_ocr_engine
 from framesift.signals.ocr_reader import SlotReader
 from framesift.video.candidates import extract_candidates
 from framesift.video.probe import probe
-from tests._encode import encode_rgb
 
 CARDS = ["GATE 41 CLOSED", "ROOM 7B OPEN", "CODE 5512", "EXIT NORTH", "PLATFORM 9", "BUS 23 LATE"]
 

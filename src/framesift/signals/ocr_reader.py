@@ -155,9 +155,7 @@ class SlotReader:
                     self.discarded += 1
                 self._wake.notify_all()
 
-    def finish(
-        self, items: list[tuple[int, int]], progress: Callable[[int, int], None] | None = None
-    ) -> list[Any]:
+    def finish(self, items: list[tuple[int, int]], progress: Callable[[int, int], None] | None = None) -> list[Any]:
         """Results for ``items`` (``(slot, index)`` pairs, in the order wanted), reading what is left.
 
         ``threads`` workers (the background one included) read the remaining frames in parallel;
