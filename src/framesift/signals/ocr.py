@@ -14,7 +14,11 @@ frame only where *new text* appears:
 2. The priority of a frame is the area of detected text boxes that do not overlap a box of the
    previous screened frame (new text), raised for momentary events (a caption popping up).
 3. A bounded heap keeps the ``max_frames`` highest-priority frames (at OCR resolution), so memory
-   does not grow with the video's length; only those are read in full, in time order.
+   does not grow with the video's length; only those are read in full (results in time order).
+4. Steps 1-3 after the cheap "same picture" test, and the reading, run in a reader thread while
+   the decoder goes on (``overlap``, :mod:`framesift.signals.ocr_reader`): ONNX Runtime releases
+   the GIL, and the decode pass leaves a core partly idle. What reading is left when decoding
+   ends runs one frame per core. Same frames, same text as reading afterwards.
 
 ``max_frames`` defaults to ``24 + 2 per minute`` (capped at 160).
 
