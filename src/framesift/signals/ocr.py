@@ -219,8 +219,8 @@ def _tuned_sessions() -> Iterator[None]:
     * Arena: rapidocr turns ONNX Runtime's CPU arena off, so every intermediate tensor is a
       malloc/free. framesift pins glibc's mmap threshold at 128 KiB (:mod:`framesift._malloc`,
       which keeps RSS flat over hours), so each tensor above that is a fresh mmap, page faults
-      and zero-filling included: recognition ran 5x slower in the select process than alone
-      (0.61 s against 0.13 s a frame; benchmarks/bench_ocr_arena.py). The arena allocates
+      and zero-filling included: reading took 0.73 s a frame instead of 0.18 s with the arena
+      (same text; benchmarks/bench_ocr_arena.py, threshold pinned as in a select). The arena allocates
       once per session and reuses its blocks; its size is the largest run's working set.
     * No spinning: reading runs next to other work (the decoder, other processes on a shared
       machine), and spinning threads steal the CPU it needs; measured 1.3-1.7x faster reading
