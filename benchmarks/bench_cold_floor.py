@@ -4,10 +4,12 @@ On long-GOP H.264 any 1 fps sample decodes every frame, so OpenCV ``grab()`` on 
 with ``retrieve()`` on one per second is the floor a frame picker can approach. In one run,
 alternating, each in a fresh process: the floor, then framesift's cold select (empty index, OCR
 ``auto``, event scan on), per stage from ``Selection.timings`` plus the process's own start
-(interpreter, imports). ``--ocr-spin`` adds a cold select whose OCR sessions spin-wait (rapidocr's
+(interpreter, imports), and each process's peak RSS. ``--baseline SRC`` adds the same cold select
+run from another checkout's ``src`` (e.g. main before a change), in the same run, alternating.
+``--ocr-spin`` adds a cold select whose OCR sessions spin-wait (rapidocr's
 default) to show what the no-spin sessions of framesift.signals.ocr buy under the load of the run.
 
-    python benchmarks/bench_cold_floor.py [--videos 360p_10min,360p_60min] [--ocr-spin]
+    python benchmarks/bench_cold_floor.py [--videos 360p_10min,360p_60min] [--baseline /work/main/src] [--ocr-spin]
 """
 
 from __future__ import annotations
@@ -45,21 +47,26 @@ t0 = time.perf_counter()
 if sys.argv[3] == "spin":  # rapidocr's own session options (spinning threads), for comparison
     import framesift.signals.ocr as o
     from contextlib import nullcontext
-    o._no_spinning = nullcontext
+    o._tuned_sessions = nullcontext
 import framesift
 from framesift import api  # noqa: F401
 t_import = time.perf_counter() - t0
 sel = framesift.select(sys.argv[1], "What does the slide say about the quarterly results?", budget=8, cache=sys.argv[2])
+import resource
 print(json.dumps({"import": t_import, "timings": sel.timings, "frames": sel.indices,
-                  "ocr_read": sel.signals["ocr"]["frames_read"], "wall_inside": time.perf_counter() - t0}))
+                  "ocr_read": sel.signals["ocr"]["frames_read"], "wall_inside": time.perf_counter() - t0,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 STAGES = ["probe", "subtitles", "decode", "features", "ocr", "text_embed", "index_write", "score", "select", "fetch"]
 
 
-def _run(code: str, *args: str) -> tuple[float, str]:
+def _run(code: str, *args: str, src: str | None = None) -> tuple[float, str]:
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src
     t0 = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=7200)
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=7200, env=env)
     if r.returncode != 0:
         raise SystemExit(r.stderr[-3000:])
     return time.perf_counter() - t0, r.stdout.strip().splitlines()[-1]
@@ -72,17 +79,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--videos", default="360p_10min")
     ap.add_argument("--ocr-spin", action="store_true")
+    ap.add_argument("--baseline", default=None, help="another checkout's src/ to run the same cold select from")
     args = ap.parse_args()
     rows = []
     for name in args.videos.split(","):
         path = ensure_video(name)
         load0 = os.getloadavg()[0]
         floor_wall, out = _run(_FLOOR, str(path))
-        modes = ["nospin", "spin"] if args.ocr_spin else ["nospin"]
+        modes = (["baseline"] if args.baseline else []) + ["nospin"] + (["spin"] if args.ocr_spin else [])
         sels = {}
         for mode in modes:
             with tempfile.TemporaryDirectory() as tmp:
-                wall, out_s = _run(_SELECT, str(path), str(Path(tmp) / "index"), mode)
+                src = args.baseline if mode == "baseline" else None
+                wall, out_s = _run(_SELECT, str(path), str(Path(tmp) / "index"), mode, src=src)
                 sels[mode] = (wall, json.loads(out_s))
         rows.append((name, load0, os.getloadavg()[0], floor_wall, sels))
         print(
@@ -94,21 +103,32 @@ def main() -> int:
         lines += [
             f"### {name} (load average {l0:.1f} -> {l1:.1f} on 2 cores)",
             "",
-            "| run | process wall s | " + " | ".join(["start+import", *STAGES]) + " | / OpenCV grab floor |",
-            "|---|---|" + "---|" * (len(STAGES) + 2),
+            "| run | process wall s | "
+            + " | ".join(["start+import", *STAGES])
+            + " | peak RSS MB | OCR frames read | / OpenCV grab floor |",
+            "|---|---|" + "---|" * (len(STAGES) + 4),
             f"| OpenCV grab() all, retrieve() 1 fps | {floor_wall:.1f} | "
-            + " | ".join([""] * (len(STAGES) + 1))
+            + " | ".join([""] * (len(STAGES) + 3))
             + " | 1.0x |",
         ]
         for mode, (wall, d) in sels.items():
             t = d["timings"]
-            label = "framesift select, cold, OCR auto" + (
-                " (OCR sessions spin, rapidocr default)" if mode == "spin" else ""
+            label = (
+                "framesift select, cold, OCR auto"
+                + {
+                    "spin": " (rapidocr's own session options)",
+                    "baseline": f" (baseline: {args.baseline})",
+                    "nospin": "",
+                }[mode]
             )
             cells = [f"{d['import']:.1f}"] + [f"{t.get(s, 0):.1f}" for s in STAGES]
+            cells += [f"{d.get('maxrss_mb', 0):.0f}", str(d["ocr_read"])]
             lines.append(f"| {label} | {wall:.1f} | " + " | ".join(cells) + f" | **{wall / floor_wall:.2f}x** |")
-        lines.append("")
-        lines.append(f"OCR frames read: {next(iter(sels.values()))[1]['ocr_read']}")
+        if "baseline" in sels:
+            b, n = sels["baseline"][0], sels["nospin"][0]
+            same = sels["baseline"][1]["frames"] == sels["nospin"][1]["frames"]
+            lines.append("")
+            lines.append(f"This checkout against the baseline: **{b / n:.2f}x** faster; same frames selected: {same}")
         lines.append("")
     report = "\n".join(lines)
     print(report)

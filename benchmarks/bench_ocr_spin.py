@@ -28,7 +28,7 @@ def main() -> int:
 
     from _report import write_result
     from _videos import ensure_video
-    from framesift.signals.ocr import _no_spinning
+    from framesift.signals.ocr import _tuned_sessions as _no_spinning
     from framesift.video import iter_decoded, probe, to_rgb
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,7 +41,7 @@ def main() -> int:
     assert ie.OrtInferSession  # the module framesift patches while building
     engines = {"rapidocr default (2 threads, spinning)": RapidOCR(det_limit_side_len=960, det_limit_type="max")}
     with _no_spinning():
-        engines["framesift (2 threads, no spinning)"] = RapidOCR(det_limit_side_len=960, det_limit_type="max")
+        engines["no spinning (2 threads, + arena)"] = RapidOCR(det_limit_side_len=960, det_limit_type="max")
         engines["1 thread"] = RapidOCR(det_limit_side_len=960, det_limit_type="max", intra_op_num_threads=1)
     for e in engines.values():
         e(frames[0])

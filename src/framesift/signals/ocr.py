@@ -14,7 +14,11 @@ frame only where *new text* appears:
 2. The priority of a frame is the area of detected text boxes that do not overlap a box of the
    previous screened frame (new text), raised for momentary events (a caption popping up).
 3. A bounded heap keeps the ``max_frames`` highest-priority frames (at OCR resolution), so memory
-   does not grow with the video's length; only those are read in full, in time order.
+   does not grow with the video's length; only those are read in full (results in time order).
+4. Steps 1-3 after the cheap "same picture" test, and the reading, run in a reader thread while
+   the decoder goes on (``overlap``, :mod:`framesift.signals.ocr_reader`): ONNX Runtime releases
+   the GIL, and the decode pass leaves a core partly idle. What reading is left when decoding
+   ends runs one frame per core. Same frames, same text as reading afterwards.
 
 ``max_frames`` defaults to ``24 + 2 per minute`` (capped at 160).
 
@@ -31,6 +35,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +50,7 @@ from ..devices import ort_providers
 from ..errors import InputError
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
+from .ocr_reader import SlotReader
 
 __all__ = [
     "OcrText",
@@ -159,6 +167,7 @@ def read_text(rgb: np.ndarray, engine: object | None = None, *, index: int = 0, 
 
 
 _ENGINES: dict[str, object] = {}
+_ENGINES_LOCK = threading.Lock()  # engines are built from reader threads too
 #: detector input size (longer side) for screening and for reading
 _DET_SIDE = {"screen": 2000, "read": 2000}
 
@@ -175,35 +184,48 @@ def get_ocr_engine(purpose: Literal["screen", "read"] = "read", device: str = "c
     ``screen`` runs the detector alone; ``read`` detects and recognises. The caller sizes the
     image (:func:`screen_side`, :func:`read_side`): with ``det_limit_type="max"`` rapidocr never
     enlarges it (its default, short side >= 736, upsamples video frames ~20x in cost).
-    ``device``: see :func:`ocr_device`.
+    Both run one ONNX thread per call: screening runs inside the decode loop, and reading runs
+    one frame per thread (:mod:`framesift.signals.ocr_reader`). The read engine has no angle
+    classifier: video text is upright, and the classifier's only job is to flip lines read
+    upside down (5 ms a frame). ``device``: see :func:`ocr_device`.
     """
     dev = ocr_device(device)
     key = purpose if dev == "cpu" else f"{purpose}@{dev}"
-    if key not in _ENGINES:
-        from rapidocr_onnxruntime import RapidOCR
+    with _ENGINES_LOCK:
+        if key not in _ENGINES:
+            from rapidocr_onnxruntime import RapidOCR
 
-        kwargs: dict = {}
-        if dev != "cpu":
-            kwargs.update(det_use_cuda=True, cls_use_cuda=True, rec_use_cuda=True)
-        if purpose == "screen":
-            # Screening runs inside the decode loop, next to FFmpeg's decoder threads: one ONNX
-            # thread is faster overall than two competing for two cores (21.5 s -> 13.7 s for
-            # 10 minutes of 360p, measured with benchmarks/bench_select.py's video).
+            kwargs: dict = {}
+            if dev != "cpu":
+                kwargs.update(det_use_cuda=True, cls_use_cuda=True, rec_use_cuda=True)
+            # One ONNX thread: screening shares the cores with FFmpeg's decoder threads (one
+            # thread was 21.5 s -> 13.7 s for 10 minutes of 360p against two, measured with
+            # benchmarks/bench_select.py's video); reading parallelises over frames instead.
             kwargs["intra_op_num_threads"] = 1
-        with _no_spinning():
-            _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
-    return _ENGINES[key]
+            if purpose == "read":
+                kwargs["use_cls"] = False
+            with _tuned_sessions():
+                _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
+        return _ENGINES[key]
 
 
 @contextmanager
-def _no_spinning() -> Iterator[None]:
-    """Build rapidocr's ONNX Runtime sessions with idle threads sleeping instead of spinning.
+def _tuned_sessions() -> Iterator[None]:
+    """Build rapidocr's ONNX Runtime sessions with a memory arena and without spinning threads.
 
-    rapidocr exposes no session option for it, so its session-options factory is wrapped while
-    the engine is built. Why: reading runs next to other work (the decoder in the same process,
-    other processes on a shared machine), and spinning threads steal the CPU it needs; measured
-    1.3-1.7x faster reading (benchmarks/bench_ocr_spin.py; same text on every frame) on the
-    2-core VM under heavy load, as the visual embedders found (BENCHMARKS.md, "Lean start").
+    rapidocr exposes neither session option, so its session-options factory is wrapped while
+    the engine is built.
+
+    * Arena: rapidocr turns ONNX Runtime's CPU arena off, so every intermediate tensor is a
+      malloc/free. framesift pins glibc's mmap threshold at 128 KiB (:mod:`framesift._malloc`,
+      which keeps RSS flat over hours), so each tensor above that is a fresh mmap, page faults
+      and zero-filling included: reading took 0.73 s a frame instead of 0.18 s with the arena
+      (same text; benchmarks/bench_ocr_arena.py, threshold pinned as in a select). The arena allocates
+      once per session and reuses its blocks; its size is the largest run's working set.
+    * No spinning: reading runs next to other work (the decoder, other processes on a shared
+      machine), and spinning threads steal the CPU it needs; measured 1.3-1.7x faster reading
+      (benchmarks/bench_ocr_spin.py; same text on every frame) on the 2-core VM under heavy
+      load, as the visual embedders found (BENCHMARKS.md, "Lean start").
     """
     try:
         from rapidocr_onnxruntime.utils import infer_engine
@@ -216,12 +238,13 @@ def _no_spinning() -> Iterator[None]:
         return
     build = original.__func__ if isinstance(original, staticmethod) else original
 
-    def quiet(config):
+    def tuned(config):
         opts = build(config)
+        opts.enable_cpu_mem_arena = True
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return opts
 
-    infer_engine.OrtInferSession._init_sess_opts = staticmethod(quiet)
+    infer_engine.OrtInferSession._init_sess_opts = staticmethod(tuned)
     try:
         yield
     finally:
@@ -242,6 +265,7 @@ class OcrPool:
         *,
         min_text_px: float = MIN_TEXT_PX,
         screen: int | None = None,
+        overlap: bool = True,
     ) -> None:
         self.info = info
         #: where the detector and recogniser run (``cpu`` / ``cuda[:N]``, see :func:`ocr_device`);
@@ -261,11 +285,16 @@ class OcrPool:
         self.stride_s = stride_s
         self._heap: list[tuple[float, int, float, int]] = []  # (priority, index, time, slot)
         self._slots: np.ndarray | None = None
+        #: reads kept frames while decoding goes on (``overlap``; else all at :meth:`read`)
+        self.overlap = overlap
+        self._reader: SlotReader | None = None
         self._prev_grey: np.ndarray | None = None
         self._prev_boxes: list[np.ndarray] = []
         self._last_screen_t = -1e9
         self.screened = 0
         self.read_count = 0
+        #: of the frames read, how many were read while decoding went on
+        self.read_early = 0
 
     def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str = "grid") -> None:
         if self.max_frames <= 0:
@@ -285,6 +314,19 @@ class OcrPool:
         self._prev_grey = grey
         self._last_screen_t = time
         self.screened += 1
+        if self.overlap:
+            # Detection, the heap and reading run in the reader's thread (in offer order), so
+            # the decoder goes on meanwhile; the frame is recycled after this call, so its
+            # read-size image is made now.
+            rgb = to_rgb(frame, self.info, self.side)
+            self._ensure_reader().submit(lambda: self._screen(index, time, change, small, lambda: rgb))
+        else:
+            self._screen(index, time, change, small, lambda: to_rgb(frame, self.info, self.side))
+
+    def _screen(
+        self, index: int, time: float, change: float, small: np.ndarray, read_image: Callable[[], np.ndarray]
+    ) -> None:
+        """Detect text on a screened frame and keep it by the area of its new text."""
         boxes = detect_text_boxes(small, self.device)
         new_area = sum(float((b[2] - b[0]) * (b[3] - b[1])) for b in boxes if not _box_overlaps(b, self._prev_boxes))
         self._prev_boxes = boxes
@@ -299,32 +341,53 @@ class OcrPool:
             heapq.heapreplace(self._heap, (priority, index, time, slot))
         else:
             return
-        rgb = to_rgb(frame, self.info, self.side)
-        if self._slots is None:
-            # One preallocated block for all kept frames. Allocating each kept frame separately
-            # between the detector's large temporary buffers fragments glibc's heap so badly that
-            # RSS grew by ~6 GB per 10 minutes of video (measured); fixed slots keep it flat.
-            self._slots = np.empty((self.max_frames, *rgb.shape), dtype=np.uint8)
-        self._slots[slot] = rgb
+        rgb = read_image()
+        reader = self._ensure_reader()
+        with reader.lock:  # a reader thread may be copying a slot
+            if self._slots is None:
+                # One preallocated block for all kept frames. Allocating each kept frame separately
+                # between the detector's large temporary buffers fragments glibc's heap so badly that
+                # RSS grew by ~6 GB per 10 minutes of video (measured); fixed slots keep it flat.
+                self._slots = reader.slots = np.empty((self.max_frames, *rgb.shape), dtype=np.uint8)
+            self._slots[slot] = rgb
+            reader.kept(slot, index, time, priority)
+
+    def _ensure_reader(self) -> SlotReader:
+        if self._reader is None:
+            self._reader = self._new_reader()
+        return self._reader
+
+    def _new_reader(self) -> SlotReader:
+        device = self.device
+
+        def read_one(image: np.ndarray, index: int, time: float) -> OcrText | None:
+            return read_text(image, get_ocr_engine("read", device), index=index, time=time)
+
+        # Frame-level parallelism on the CPU (one ONNX thread per read); a GPU reads one at a time.
+        threads = min(4, os.cpu_count() or 1) if device == "cpu" else 1
+        reader = SlotReader(read_one, threads=threads, background=self.overlap)
+        weakref.finalize(self, reader.stop)  # a pool dropped unread ends its reader thread
+        return reader
 
     @property
     def kept(self) -> int:
         return len(self._heap)
 
     def read(self, progress: Callable[[int, int], None] | None = None) -> list[OcrText]:
-        """OCR the kept frames in time order. Frees the images."""
+        """OCR the kept frames (those not read in the background yet); results in time order.
+
+        Frees the images.
+        """
+        reader = self._reader
+        if reader is not None:
+            reader.drain()  # frames still queued for screening
         items = sorted(self._heap, key=lambda it: it[1])
-        slots = self._slots
-        self._heap, self._slots = [], None
+        self._heap, self._slots, self._reader = [], None, None
         self.read_count = len(items)
-        if not items or slots is None:  # slots exist once a frame was kept
+        if reader is None or not items:
+            if reader is not None:
+                reader.stop()
             return []
-        engine = get_ocr_engine("read", self.device)
-        out: list[OcrText] = []
-        for k, (_, index, time, slot) in enumerate(items):
-            read = read_text(slots[slot], engine, index=index, time=time)
-            if read is not None:
-                out.append(read)
-            if progress is not None:
-                progress(k + 1, len(items))
-        return out
+        reads = reader.finish([(slot, index) for _, index, _, slot in items], progress)
+        self.read_early = reader.early
+        return [r for r in reads if r is not None]
