@@ -93,6 +93,11 @@ _STATIC_BLOCK_DIFF = 6.0  # ... unless one 8x8 block (of 320 px) changed this mu
 _STATIC_BLOCK = 8
 _LINE_ASPECT = 8.0  # a detected line this many heights long (~5 characters) counts fully
 _EVENT_BOOST = 1.5
+_MAX_REGION_AREA = 0.25  # a larger changed region (a cut) is screened whole, as any frame
+
+
+def _area(r: tuple[float, float, float, float]) -> float:
+    return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
 
 
 def _changed(grey: np.ndarray, prev: np.ndarray) -> bool:
@@ -106,6 +111,27 @@ def _changed(grey: np.ndarray, prev: np.ndarray) -> bool:
         return False
     blocks = diff[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3))
     return float(blocks.max()) >= _STATIC_BLOCK_DIFF
+
+
+def _with_region_boxes(
+    boxes: list[np.ndarray], rgb: np.ndarray, region: tuple[float, float, float, float], device: str
+) -> list[np.ndarray]:
+    """``boxes`` with those inside ``region`` replaced by a detection on the region of ``rgb``
+    (padded by a few text lines: the scan's blocks cut through glyphs)."""
+    h, w = rgb.shape[:2]
+    pad_x, pad_y = 0.03, 0.04
+    x0, y0 = max(0.0, region[0] - pad_x), max(0.0, region[1] - pad_y)
+    x1, y1 = min(1.0, region[2] + pad_x), min(1.0, region[3] + pad_y)
+    px0, py0, px1, py1 = int(x0 * w), int(y0 * h), int(np.ceil(x1 * w)), int(np.ceil(y1 * h))
+    if px1 - px0 < 8 or py1 - py0 < 8:
+        return boxes
+    found = detect_text_boxes(np.ascontiguousarray(rgb[py0:py1, px0:px1]), device)
+    if not found:
+        return boxes
+    sx, sy = (px1 - px0) / w, (py1 - py0) / h
+    mapped = [np.array([px0 / w + b[0] * sx, py0 / h + b[1] * sy, px0 / w + b[2] * sx, py0 / h + b[3] * sy]) for b in found]
+    inside = lambda b: x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1  # noqa: E731
+    return [b for b in boxes if not inside(b)] + mapped
 
 
 def _line_weight(box: np.ndarray, width: int, height: int) -> float:
@@ -297,7 +323,15 @@ class OcrPool:
         self.screened = 0
         self.read_count = 0
 
-    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str = "grid") -> None:
+    def offer(
+        self,
+        index: int,
+        time: float,
+        frame: av.VideoFrame,
+        change: float,
+        source: str = "grid",
+        region: tuple[float, float, float, float] | None = None,
+    ) -> None:
         if self.max_frames <= 0:
             return
         if change > 0:
@@ -316,6 +350,13 @@ class OcrPool:
         self._last_screen_t = time
         self.screened += 1
         boxes = detect_text_boxes(small, self.device)
+        rgb: np.ndarray | None = None
+        if region is not None and self.side > self.screen and _area(region) <= _MAX_REGION_AREA:
+            # The candidate scan saw text-like detail appear here: look at that region at the
+            # reading size too (a small crop, so cheap), where text the whole-frame screen is too
+            # coarse for (a 16 px font is ~6 px at 960) is still ~10 px high.
+            rgb = to_rgb(frame, self.info, self.side)
+            boxes = _with_region_boxes(boxes, rgb, region, self.device)
         sh, sw = small.shape[:2]
         new_lines = sum(_line_weight(b, sw, sh) for b in boxes if not _box_overlaps(b, self._prev_boxes))
         self._prev_boxes = boxes
@@ -330,7 +371,8 @@ class OcrPool:
             heapq.heapreplace(self._heap, (priority, index, time, slot))
         else:
             return
-        rgb = to_rgb(frame, self.info, self.side)
+        if rgb is None:
+            rgb = to_rgb(frame, self.info, self.side)
         if self._slots is None:
             # One preallocated block for all kept frames. Allocating each kept frame separately
             # between the detector's large temporary buffers fragments glibc's heap so badly that

@@ -47,12 +47,21 @@ SOURCES = ("grid", "event", "subtitle", "audio")
 class CandidateTap(Protocol):
     """Something that wants to see candidate frames while they are decoded (e.g. the OCR pool).
 
-    ``offer`` receives the decoded frame itself, its event strength (0 if not an onset) and its
-    source ("grid", "event" or "subtitle"); a tap that keeps pixels must convert them
-    (``to_rgb``) because the frame object is recycled after the call.
+    ``offer`` receives the decoded frame itself, its event strength (0 if not an onset), its
+    source ("grid", "event" or "subtitle") and, for event candidates, the upright region that
+    changed or where text appeared (``(x0, y0, x1, y1)`` in [0, 1], else ``None``); a tap that
+    keeps pixels must convert them (``to_rgb``) because the frame object is recycled after the call.
     """
 
-    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str) -> None: ...
+    def offer(
+        self,
+        index: int,
+        time: float,
+        frame: av.VideoFrame,
+        change: float,
+        source: str,
+        region: tuple[float, float, float, float] | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -402,7 +411,7 @@ def extract_candidates(
         event_ordinal.append(ordinal)
         thumbs.append(to_rgb(frame, info, thumb_side))
         for tap in taps:
-            tap.offer(idx, t, frame, strength, src)
+            tap.offer(idx, t, frame, strength, src, region)
 
     used: list[DecodeDevice] = []
     for idx, frame in iter_decoded(path, table, None if events else targets, device=device, on_device=used.append):
