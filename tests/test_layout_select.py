@@ -64,9 +64,7 @@ def _every_adapter_sends_the_same_pixels_and_times(sel, question: str) -> None:
     msgs = sel.to_openai_messages(question)
     openai = [_decode(p["image_url"]["url"]) for p in msgs[0]["content"] if p["type"] == "image_url"]
     gem = sel.to_gemini_contents(question)
-    gemini = [
-        _decode("x," + p["inline_data"]["data"]) for p in gem[0]["parts"] if "inline_data" in p
-    ]
+    gemini = [_decode("x," + p["inline_data"]["data"]) for p in gem[0]["parts"] if "inline_data" in p]
     body = sel.to_vllm_request(question)
     vparts = body["messages"][0]["content"]
     vl_images = [_decode(p["image_url"]["url"]) for p in vparts if p["type"] == "image_url"]

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from _encode import encode_rgb
 from framesift.bench.render import _font
 from framesift.scoring.text_relevance import respace
 from framesift.signals.ocr import OcrPool, _line_weight
 from framesift.video.candidates import extract_candidates
 from framesift.video.probe import probe
-from _encode import encode_rgb
 
 FPS = 12.0
 # (first frame, last frame, text, x, y): 3.25-3.92 s and 6.08-6.75 s, no grid sample inside

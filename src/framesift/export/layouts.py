@@ -117,6 +117,7 @@ def plan_manifest(plan: VisualPlan) -> dict[str, Any]:
                 "resolution": list(im.size),
             }
             | ({"box": list(im.box)} if im.box is not None else {})
+            | ({"region_from": im.region_from} if im.region_from is not None else {})
             | ({"grid": list(im.grid)} if im.grid is not None else {})
             for im in plan.images
         ],

@@ -95,7 +95,9 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
                 # the changed region per candidate (x0, y0, x1, y1; NaN when none): event crops
                 "region": pa.FixedSizeListArray.from_arrays(
                     pa.array(
-                        (cands.region if cands.region is not None else np.full((n, 4), np.nan)).astype(np.float32).ravel()
+                        (cands.region if cands.region is not None else np.full((n, 4), np.nan))
+                        .astype(np.float32)
+                        .ravel()
                     ),
                     4,
                 ),

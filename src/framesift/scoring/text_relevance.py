@@ -141,7 +141,9 @@ def _lexicon() -> dict[str, float]:
     from ..signals.text_embedder import _package_model_dir
 
     try:
-        vocab = json.loads((Path(_package_model_dir()) / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+        vocab = json.loads((Path(_package_model_dir()) / "tokenizer.json").read_text(encoding="utf-8"))["model"][
+            "vocab"
+        ]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     words = sorted(

@@ -129,7 +129,9 @@ def _with_region_boxes(
     if not found:
         return boxes
     sx, sy = (px1 - px0) / w, (py1 - py0) / h
-    mapped = [np.array([px0 / w + b[0] * sx, py0 / h + b[1] * sy, px0 / w + b[2] * sx, py0 / h + b[3] * sy]) for b in found]
+    mapped = [
+        np.array([px0 / w + b[0] * sx, py0 / h + b[1] * sy, px0 / w + b[2] * sx, py0 / h + b[3] * sy]) for b in found
+    ]
     inside = lambda b: x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1  # noqa: E731
     return [b for b in boxes if not inside(b)] + mapped
 
