@@ -22,7 +22,7 @@ class LegacyPool(fs_ocr.OcrPool):
         k.setdefault("min_priority", 0.002)
         super().__init__(*a, **k)
 
-    def offer(self, index, time, frame, change, source="grid") -> None:  # the pre-pass-era policy
+    def offer(self, index, time, frame, change, source="grid", region=None) -> None:  # the earlier policy
         if self.max_frames <= 0 or change > 0:
             return
         if source != "event" and time - self._last_screen_t < self.stride_s:

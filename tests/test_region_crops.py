@@ -109,3 +109,20 @@ def test_visual_window_is_where_similarity_peaks():
     patches[1:3, 3:5] = np.array([0, 1, 0, 0], np.float32)  # the question's region
     box = visual_roi_box(patches, np.array([0, 1, 0, 0], np.float32), (600, 600), frac=1 / 3)
     assert box == (300, 100, 500, 300)
+
+
+def test_the_region_survives_the_index(flash_clip, tmp_path):
+    import json
+
+    from framesift.index.serialize import load_analysis, write_analysis
+
+    an = api.analyze(flash_clip)
+    folder = tmp_path / "entry"
+    folder.mkdir()
+    write_analysis(an, folder, {})
+    back = load_analysis(folder, json.loads((folder / "meta.json").read_text()), str(flash_clip))
+    assert back.candidates.region is not None
+    assert np.array_equal(np.isnan(back.candidates.region), np.isnan(an.candidates.region))
+    ok = ~np.isnan(an.candidates.region)
+    assert ok.any() and np.allclose(back.candidates.region[ok], an.candidates.region[ok])
+    assert back.candidates.text_events == an.candidates.text_events
