@@ -26,7 +26,10 @@ TEXT = "Library opens at 8:30"
 
 
 def main() -> int:
-    rows = ["| font px | glyph height at 1080p | sent width | glyph height sent | PP-OCR reads |", "|---|---|---|---|---|"]
+    rows = [
+        "| font px | glyph height at 1080p | sent width | glyph height sent | PP-OCR reads |",
+        "|---|---|---|---|---|",
+    ]
     for px in (16, 20, 28):
         img = Image.new("RGB", (1920, 1080), (30, 60, 90))
         d = ImageDraw.Draw(img)
@@ -41,7 +44,9 @@ def main() -> int:
             rows.append(f"| {px} | {gh} | {w} | {gh * w / 1920:.1f} | {'yes' if ok else 'no'} |")
     report = "\n".join(rows)
     print(report)
-    write_result("bench_ocr_floor.md", "PP-OCR's floor on shrunk 1080p captions", "python benchmarks/bench_ocr_floor.py", report)
+    write_result(
+        "bench_ocr_floor.md", "PP-OCR's floor on shrunk 1080p captions", "python benchmarks/bench_ocr_floor.py", report
+    )
     return 0
 
 
