@@ -7,14 +7,38 @@ storyboards (:mod:`framesift.budget.layouts`). Both return what the selection sp
 
 from __future__ import annotations
 
+import numpy as np
+
 from .analysis import Analysis
 from .budget import TokenBudget
-from .budget.layouts import LayoutSpec, Pick, VisualPlan, plan_layout
+from .budget.layouts import Box, LayoutSpec, Pick, VisualPlan, plan_layout
 from .frame import SelectedFrame, TokenSpend
-from .regions import matched_text_boxes
+from .regions import event_region_box, matched_text_boxes, visual_roi_box
 from .selectors import Picks
 
-__all__ = ["apply_layout", "apply_scales"]
+__all__ = ["apply_layout", "apply_scales", "crop_boxes"]
+
+
+def crop_boxes(
+    analysis: Analysis, query: str, frame: SelectedFrame, native: tuple[int, int]
+) -> tuple[tuple[Box, ...], tuple[str, ...]]:
+    """The boxes ``crops=auto`` cuts from a chosen frame and what each came from: the OCR lines
+    matching the question, else the changed region of its event, else (with a visual model
+    exposing patch embeddings) the patches most similar to the question (:mod:`.regions`)."""
+    boxes = matched_text_boxes(analysis.ocr_reads, analysis.embed, query, frame.time, native)
+    if boxes:
+        return boxes, ("text",) * len(boxes)
+    box = event_region_box(analysis.candidates, frame.index, native)
+    if box is not None:
+        return (box,), ("event",)
+    vis = analysis.visual
+    emb = vis.embedder if vis is not None else None
+    if vis is not None and emb is not None and hasattr(emb, "patch_embeddings") and query.strip():
+        pos = int(np.searchsorted(analysis.candidates.index, frame.index))
+        if pos < len(analysis.candidates) and int(analysis.candidates.index[pos]) == frame.index:
+            patches = emb.patch_embeddings(vis.images.get([pos]))[0]
+            return (visual_roi_box(patches, emb.encode_texts([query])[0], native),), ("visual",)
+    return (), ()
 
 
 def apply_layout(
@@ -23,14 +47,9 @@ def apply_layout(
     """Plan the chosen frames as stills / small frames / crops / storyboards under ``tokens``."""
     native = (analysis.info.width, analysis.info.height)
     picks = [
-        Pick(
-            f.index,
-            f.time,
-            float(f.scores.get("fused", 0.0)),
-            matched_text_boxes(analysis.ocr_reads, analysis.embed, query, f.time, native)
-            if spec.crops == "auto"
-            else (),
-        )
+        Pick(f.index, f.time, float(f.scores.get("fused", 0.0)), *crop_boxes(analysis, query, f, native))
+        if spec.crops == "auto"
+        else Pick(f.index, f.time, float(f.scores.get("fused", 0.0)))
         for f in frames
     ]
     vplan = plan_layout(tokens, picks, spec)

@@ -14,11 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from .budget.layouts import VisualPlan
-from .errors import InputError
 from .export.files import write_output_dir
 from .export.formats import check_format
 from .export.gemini import gemini_contents
-from .export.layouts import PlanImage, gemini_layout_contents, openai_layout_messages, plan_manifest, render_plan
+from .export.layouts import (
+    PlanImage,
+    gemini_layout_contents,
+    openai_layout_messages,
+    plan_manifest,
+    qwen_layout_inputs,
+    render_plan,
+    vllm_layout_request,
+)
 from .export.manifest import build_manifest
 from .export.openai import openai_messages
 from .export.qwen import qwen_inputs
@@ -122,12 +129,20 @@ class Selection:
 
     def to_vllm_request(self, question: str, **options: Any) -> dict[str, Any]:
         """vLLM chat request: one video of the frames, with true ``frames_indices`` and source fps."""
-        self._no_layout("vllm")
+        if self._has_layout():
+            self.fetch()
+            assert self.layout is not None and self.layout_images is not None
+            keep = {k: v for k, v in options.items() if k in ("model", "jpeg_quality")}
+            return vllm_layout_request(self.layout_images, self.layout, self.video, question, **keep)
         return vllm_request(self.frames, self.video, question, tokens=self.tokens, **options)
 
     def to_qwen_messages(self, question: str, **options: Any) -> dict[str, Any]:
         """transformers / qwen-vl-utils inputs: messages, true ``video_metadata``, processor kwargs."""
-        self._no_layout("qwen")
+        if self._has_layout():
+            self.fetch()
+            assert self.layout is not None and self.layout_images is not None
+            keep = {k: v for k, v in options.items() if k in ("frames", "jpeg_quality")}
+            return qwen_layout_inputs(self.layout_images, self.layout, self.video, question, **keep)
         return qwen_inputs(self.frames, self.video, question, tokens=self.tokens, **options)
 
     def to_gemini_contents(self, question: str, **options: Any) -> list[dict[str, Any]]:
@@ -138,17 +153,13 @@ class Selection:
             return gemini_layout_contents(self.layout_images, question, **options)
         return gemini_contents(self.frames, self.video, question, **options)
 
-    def _no_layout(self, fmt: str) -> None:
-        if self.layout is not None and self.layout.spec.to_dict() != {
+    def _has_layout(self) -> bool:
+        """Whether the selection is a plan with stills, crops or storyboards (not frames alone)."""
+        return self.layout is not None and self.layout.spec.to_dict() != {
             "plan": "whole",
             "layout": "frames",
             "crops": "off",
-        }:
-            raise InputError(
-                f"the {fmt} format sends one video per size; a plan with stills, crops or storyboards "
-                "goes out as images: use the openai or gemini format",
-                param="plan",
-            )
+        }
 
     def to_format(self, name: str, question: str, **context: Any) -> Any:
         """The JSON-serialisable model input of format ``name`` (``framesift select --format``);

@@ -100,6 +100,9 @@ class Pick:
     relevance: float = 0.0
     #: boxes worth cropping (matched on-screen text, a changed region), source display pixels
     boxes: tuple[Box, ...] = ()
+    #: what each box came from: ``text`` (OCR lines matching the question), ``event`` (the region
+    #: that changed at a momentary event) or ``visual`` (the patches most similar to the question)
+    box_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,8 @@ class PlannedImage:
     box: Box | None = None
     grid: tuple[int, int] | None = None
     role: str = "frame"
+    #: for a crop: what its box came from (see :attr:`Pick.box_from`)
+    region_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -240,7 +245,7 @@ def _crops(tb: TokenBudget, picks: Sequence[Pick], limit: int, pad: int = 6) -> 
     left = limit
     W, H = tb.native
     for p in sorted(picks, key=lambda p: (-p.relevance, p.time)):
-        for b in p.boxes:
+        for k, b in enumerate(p.boxes):
             x0, y0 = max(0, b[0] - pad), max(0, b[1] - pad)
             x1, y1 = min(W, b[2] + pad), min(H, b[3] + pad)
             if x1 - x0 < 2 or y1 - y0 < 2:
@@ -253,7 +258,10 @@ def _crops(tb: TokenBudget, picks: Sequence[Pick], limit: int, pad: int = 6) -> 
             cost = image_tokens(tb.family, size)
             if cost > left:
                 continue
-            out.append(PlannedImage("crop", size, (p.index,), (p.time,), box=(x0, y0, x1, y1), role="crop"))
+            kind = p.box_from[k] if k < len(p.box_from) else "text"
+            out.append(
+                PlannedImage("crop", size, (p.index,), (p.time,), box=(x0, y0, x1, y1), role="crop", region_from=kind)
+            )
             left -= cost
     return out
 

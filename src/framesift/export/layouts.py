@@ -17,7 +17,10 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from .._imaging import clock, encode_jpeg
+from ..budget.families import QwenFamily, get_family
 from ..budget.layouts import PlannedImage, VisualPlan
+from ..video.probe import VideoInfo
+from ._frames import TimedFrames, source_timing
 
 __all__ = [
     "PlanImage",
@@ -25,7 +28,9 @@ __all__ = [
     "image_caption",
     "openai_layout_messages",
     "plan_manifest",
+    "qwen_layout_inputs",
     "render_plan",
+    "vllm_layout_request",
 ]
 
 
@@ -112,6 +117,7 @@ def plan_manifest(plan: VisualPlan) -> dict[str, Any]:
                 "resolution": list(im.size),
             }
             | ({"box": list(im.box)} if im.box is not None else {})
+            | ({"region_from": im.region_from} if im.region_from is not None else {})
             | ({"grid": list(im.grid)} if im.grid is not None else {})
             for im in plan.images
         ],
@@ -146,3 +152,148 @@ def gemini_layout_contents(
         parts.append({"inline_data": {"mime_type": "image/jpeg", "data": _b64(im.image, jpeg_quality)}})
     parts.append({"text": question})
     return [{"role": "user", "parts": parts}]
+
+
+# --- vLLM and transformers / qwen-vl-utils -------------------------------------------------------
+# Both send a plan's *whole frames* (kind "frame", one size) as one video, because that is what
+# the plan priced: Qwen pairs video frames into 2-frame temporal patches (ModelFamily.count);
+# sent as separate images they would cost twice the tokens. Stills, crops and storyboards go as
+# images after their caption, as in the OpenAI and Gemini formats: the same JPEG bytes (the
+# same pixels) with the same times in every adapter.
+
+
+def _video_frames(images: Sequence[PlanImage], family: str) -> TimedFrames | None:
+    """The plan's whole frames in time order, padded to an even count for Qwen's temporal
+    patches by repeating the last one (what the processor would do; recorded as repeated)."""
+    frames = [im for im in images if im.planned.kind == "frame"]
+    if not frames:
+        return None
+    out = TimedFrames(
+        images=[im.image for im in frames],
+        indices=[im.planned.indices[0] for im in frames],
+        times=[im.planned.times[0] for im in frames],
+    )
+    fam = get_family(family)
+    if isinstance(fam, QwenFamily) and len(frames) % 2:
+        out.repeated.append(len(out.images))
+        out.images.append(out.images[-1])
+        out.indices.append(out.indices[-1])
+        out.times.append(out.times[-1])
+    return out
+
+
+def _video_caption(frames: TimedFrames) -> str:
+    picked = [t for k, t in enumerate(frames.times) if k not in set(frames.repeated)]
+    return "Video frames at " + ", ".join(clock(t) for t in picked)
+
+
+def vllm_layout_request(
+    images: Sequence[PlanImage],
+    plan: VisualPlan,
+    video: VideoInfo,
+    question: str,
+    *,
+    model: str | None = None,
+    jpeg_quality: int = 90,
+) -> dict[str, Any]:
+    """A vLLM ``/v1/chat/completions`` body for a planned selection: the whole frames as one
+    ``video_url`` with their true indices and the source fps (see :mod:`framesift.export.vllm`),
+    every other image as an ``image_url`` at exactly its planned size, each after its caption."""
+    timing = source_timing(video)
+    frames = _video_frames(images, plan.family)
+    parts: list[dict[str, Any]] = []
+    body: dict[str, Any] = {"model": model} if model else {}
+    video_done = False
+    for im in images:
+        if im.planned.kind == "frame":
+            if video_done or frames is None:
+                continue
+            video_done = True
+            urls = ",".join(_b64(img, jpeg_quality) for img in frames.images)
+            parts.append({"type": "text", "text": _video_caption(frames)})
+            parts.append({"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + urls}})
+            n = len(frames.images)
+            body["media_io_kwargs"] = {
+                "video": {
+                    "num_frames": n,
+                    "fps": timing.fps,
+                    "frames_indices": [int(i) for i in frames.indices],
+                    "total_num_frames": max(timing.total_num_frames, n),
+                    "duration": timing.duration,
+                    "do_sample_frames": False,
+                }
+            }
+            continue
+        parts.append({"type": "text", "text": image_caption(im.planned)})
+        url = "data:image/jpeg;base64," + _b64(im.image, jpeg_quality)
+        parts.append({"type": "image_url", "image_url": {"url": url}})
+    parts.append({"type": "text", "text": question})
+    body["messages"] = [{"role": "user", "content": parts}]
+    # the images are already on the family's grid: the processor must neither resample nor resize
+    body["mm_processor_kwargs"] = {"do_sample_frames": False}
+    body["framesift"] = _plan_record(plan, frames)
+    return body
+
+
+def qwen_layout_inputs(
+    images: Sequence[PlanImage],
+    plan: VisualPlan,
+    video: VideoInfo,
+    question: str,
+    *,
+    frames: str = "pil",
+    jpeg_quality: int = 90,
+) -> dict[str, Any]:
+    """transformers / qwen-vl-utils inputs for a planned selection (as
+    :func:`framesift.export.qwen.qwen_inputs` returns them): the whole frames as one video
+    element with true ``video_metadata``, the other images as image elements with
+    ``resized_height`` / ``resized_width`` equal to their planned size, each after its caption.
+    ``frames``: ``"pil"`` (PIL images) or ``"base64"`` (JPEG data URLs, for JSON)."""
+    from .qwen import _video  # the one place that builds a Qwen video element
+
+    timing = source_timing(video)
+    vid = _video_frames(images, plan.family)
+    content: list[dict[str, Any]] = []
+    metadata: list[dict[str, Any]] = []
+    video_done = False
+    for im in images:
+        if im.planned.kind == "frame":
+            if video_done or vid is None:
+                continue
+            video_done = True
+            w, h = im.planned.size
+            element, meta, _fps = _video(vid, h, w, timing, frames, jpeg_quality)
+            content.append({"type": "text", "text": _video_caption(vid)})
+            content.append(element)
+            metadata.append(meta)
+            continue
+        w, h = im.planned.size
+        content.append({"type": "text", "text": image_caption(im.planned)})
+        content.append(
+            {
+                "type": "image",
+                "image": im.image if frames == "pil" else "data:image/jpeg;base64," + _b64(im.image, jpeg_quality),
+                "resized_height": h,
+                "resized_width": w,
+            }
+        )
+    content.append({"type": "text", "text": question})
+    return {
+        "messages": [{"role": "user", "content": content}],
+        "video_metadata": metadata,
+        "processor_kwargs": {"do_sample_frames": False, "do_resize": False},
+        "framesift": _plan_record(plan, vid),
+    }
+
+
+def _plan_record(plan: VisualPlan, frames: TimedFrames | None) -> dict[str, Any]:
+    return {
+        "model_family": plan.family,
+        "planned_tokens": plan.tokens,
+        "images": [
+            {"kind": im.kind, "size": list(im.size), "times": [round(t, 6) for t in im.times]}
+            | ({"box": list(im.box)} if im.box is not None else {})
+            for im in plan.images
+        ],
+        "video_repeated_positions": list(frames.repeated) if frames is not None else [],
+    }

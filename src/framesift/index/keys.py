@@ -27,7 +27,7 @@ from ..video.subtitles import find_sidecar
 __all__ = ["SIGNALS", "content_hash", "settings_key", "model_key", "normalise_ocr"]
 
 #: Versions of the query-independent signals an analysis holds.
-SIGNALS = "probe1;candidates2(grid,event,subtitle,audio;thumb64);lowlevel1(hsv+16x9);ocr1(ppocr320/960);text1(all-MiniLM-L6-v2);audio1(16k-mono,onsets)"
+SIGNALS = "probe1;candidates3(grid,event,subtitle,audio;text-scan;region;thumb64);lowlevel1(hsv+16x9);ocr2(ppocr-res-aware;lines);text1(all-MiniLM-L6-v2);audio1(16k-mono,onsets)"
 
 _SAMPLES = 16
 _CHUNK = 64 * 1024

@@ -93,6 +93,15 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
                 if row_bytes
                 else pa.array([b""] * n, type=pa.binary()),
                 "features": vectors_column(analysis.features.reshape(n, -1)),
+                # the changed region per candidate (x0, y0, x1, y1; NaN when none): event crops
+                "region": pa.FixedSizeListArray.from_arrays(
+                    pa.array(
+                        (cands.region if cands.region is not None else np.full((n, 4), np.nan))
+                        .astype(np.float32)
+                        .ravel()
+                    ),
+                    4,
+                ),
             }
         ),
     }
@@ -142,6 +151,7 @@ def write_analysis(analysis: Analysis, folder: Path, keys: dict[str, Any]) -> No
             "events_scanned": cands.events_scanned,
             "events_found": cands.events_found,
             "audio_events": cands.audio_events,
+            "text_events": cands.text_events,
             "notes": list(cands.notes),
         },
         "subtitles": None if subs is None else {"source": subs.source},
@@ -197,6 +207,12 @@ def load_analysis(folder: Path, meta: dict[str, Any], path: str) -> Analysis:
         events_found=int(cm["events_found"]),
         audio_events=int(cm.get("audio_events", 0)),
         notes=list(cm["notes"]),
+        region=(
+            np.asarray(ct.column("region").combine_chunks().flatten(), dtype=np.float32).reshape(n, 4)
+            if "region" in ct.column_names
+            else None
+        ),
+        text_events=int(cm.get("text_events", 0)),
     )
     features = vectors_of(ct.column("features"), int(cm["features_dim"]))
     subs = None

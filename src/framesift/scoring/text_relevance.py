@@ -17,6 +17,13 @@ rare words lift an item towards 1 (OCR text whose embedding broke on missing spa
 of the items that cover it: subtitle cues cover their time span (+-0.25 s); OCR text covers the
 frame it was read from and the following candidates that still look the same (a static slide is
 read once and shared).
+
+Small text read off HD frames loses *every* space ("Sector12hasbeenevacuated"), and then the
+embedding carries nothing (cosine 0.0 against "Which area had to be cleared of people?", 0.25
+with the spaces back; a paraphrase has no shared word for the lexical match to rescue). So OCR
+lines are re-spaced before they are embedded (:func:`respace`): long runs of letters are split
+into the fewest words of the text embedder's own vocabulary (a dynamic programme, as in
+dictionary word segmentation), kept whole when no such split exists.
 """
 
 from __future__ import annotations
@@ -144,6 +151,78 @@ def score_heard(query: str, texts: Sequence[str], sure: Sequence[str | None], em
     return items
 
 
+_RUN = re.compile(r"[^\W\d_]{10,}")  # a letter run this long without a space is probably merged words
+_MAX_WORD = 24
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, float]:
+    """Whole words of all-MiniLM-L6-v2's WordPiece vocabulary (it ships with the model), each
+    with a Zipf cost ``log(rank * log N)``: BERT's vocabulary lists whole words roughly by
+    frequency, so the id is a usable rank."""
+    import json
+    from pathlib import Path
+
+    from ..signals.text_embedder import _package_model_dir
+
+    try:
+        vocab = json.loads((Path(_package_model_dir()) / "tokenizer.json").read_text(encoding="utf-8"))["model"][
+            "vocab"
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    words = sorted(
+        ((int(i), w) for w, i in vocab.items() if w.isalpha() and w.isascii() and (len(w) >= 2 or w in ("a", "i"))),
+    )
+    logn = math.log(max(len(words), 2))
+    return {w: math.log((rank + 1) * logn) for rank, (_, w) in enumerate(words)}
+
+
+_SUFFIXES = ("s", "es", "ed", "d", "ing")  # WordPiece keeps these as "##s" etc., not whole words
+
+
+def _word_cost(w: str, lexicon: dict[str, float]) -> float | None:
+    c = lexicon.get(w)
+    if c is not None:
+        return c
+    for suf in _SUFFIXES:
+        if len(w) > len(suf) + 2 and w.endswith(suf):
+            base = lexicon.get(w[: -len(suf)])
+            if base is not None:
+                return base + 1.0
+    return None
+
+
+def _split_run(run: str, lexicon: dict[str, float]) -> str:
+    low = run.lower()
+    n = len(low)
+    # best[j] = (cost of the cheapest split of low[:j], start of its last word)
+    best: list[tuple[float, int]] = [(0.0, 0)] + [(math.inf, 0)] * n
+    for j in range(1, n + 1):
+        for i in range(max(0, j - _MAX_WORD), j):
+            c = _word_cost(low[i:j], lexicon)
+            if c is not None and best[i][0] + c < best[j][0]:
+                best[j] = (best[i][0] + c, i)
+    if not math.isfinite(best[n][0]):
+        return run
+    cuts, j = [], n
+    while j > 0:
+        i = best[j][1]
+        cuts.append(run[i:j])
+        j = i
+    return " ".join(reversed(cuts))
+
+
+@lru_cache(maxsize=1 << 15)
+def respace(text: str) -> str:
+    """``text`` with merged words split ("Sheltercapacity:120beds" -> "Shelter capacity: 120 beds")."""
+    lexicon = _lexicon()
+    if not lexicon:
+        return text
+    out = re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_]:)(?=\w)", " ", text)
+    return _RUN.sub(lambda m: _split_run(m.group(0), lexicon), out)
+
+
 def score_ocr(query: str, reads: Sequence[OcrText], embed) -> list[TextItem]:
     """One item per read frame: its best-scoring text line (or all lines together, when a fact is
     split over lines). Scoring lines separately keeps a caption from being diluted by the slide
@@ -151,7 +230,8 @@ def score_ocr(query: str, reads: Sequence[OcrText], embed) -> list[TextItem]:
     texts: list[str] = []
     owner: list[int] = []
     for r, read in enumerate(reads):
-        candidates = list(read.lines) + ([" ".join(read.lines)] if len(read.lines) > 1 else [])
+        lines = [respace(ln) for ln in read.lines]
+        candidates = lines + ([" ".join(lines)] if len(lines) > 1 else [])
         texts.extend(candidates)
         owner.extend([r] * len(candidates))
     items = score_items(query, texts, embed)

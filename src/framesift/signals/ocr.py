@@ -6,13 +6,20 @@ Full OCR (detection + recognition) costs ~0.1-0.2 s per 640x360 frame on two cor
 frame only where *new text* appears:
 
 1. While candidates are decoded, the settled frame of every detected change (~0.2 s after the
-   onset: captions and cards appear at changes) and a 1 fps grid frame every ``stride_s`` seconds
-   (text that stays on screen), when the picture changed since the last screened frame, are run
-   through PP-OCR's text *detector* alone at 320 px (~6 ms). rapidocr's default upsamples a
-   640x360 frame to a 736 px short side first, which costs ~20x more; at 320 px the detector
-   still finds ~85% of the text lines (it misses the smallest), see benchmarks/bench_ocr.py.
-2. The priority of a frame is the area of detected text boxes that do not overlap a box of the
-   previous screened frame (new text), raised for momentary events (a caption popping up).
+   onset: captions and cards appear at changes), every frame where the candidate scan saw new
+   text-like detail appear (:class:`~framesift.video.candidates.TextScanConfig`: a small caption
+   barely moves the change detector), and a 1 fps grid frame every ``stride_s`` seconds (text
+   that stays on screen), when some part of the picture changed since the last screened frame
+   (block-wise: a 16 px caption on a 1080p frame moves the whole frame's mean by less than one
+   grey level), are run through PP-OCR's text *detector* alone at 320 px (~6 ms) -- larger for
+   HD sources, see below. rapidocr's default upsamples a 640x360 frame to a 736 px short side
+   first, which costs ~20x more; at 320 px the detector still finds ~85% of the text lines of a
+   360p frame (it misses the smallest), see benchmarks/bench_ocr.py.
+2. The priority of a frame counts the detected text *lines* that do not overlap a box of the
+   previous screened frame (new text), each line weighted by its length in text heights (a
+   short fragment or a round shape counts less than a line of words) -- not by area, so a 16 px
+   caption competes with a 40 px title on equal terms -- and raised by half for event
+   candidates (text that appeared at a change or popped up is what a grid misses).
 3. A bounded heap keeps the ``max_frames`` highest-priority frames (at OCR resolution), so memory
    does not grow with the video's length; only those are read in full (results in time order).
 4. Steps 1-3 after the cheap "same picture" test, and the reading, run in a reader thread while
@@ -89,7 +96,58 @@ def read_side(info: VideoInfo, min_text_px: float = MIN_TEXT_PX) -> int:
     return int(min(_MAX_READ_SIDE, max(_READ_SIDE, 32 * math.ceil(want / 32))))
 
 
-_STATIC_GREY_DIFF = 2.0  # mean |diff| below this: same picture, nothing new to detect
+_STATIC_GREY_DIFF = 2.0  # mean |diff| below this: same picture, nothing new to detect ...
+_STATIC_BLOCK_DIFF = 6.0  # ... unless one 8x8 block (of 320 px) changed this much: a small caption
+_STATIC_BLOCK = 8
+_LINE_ASPECT = 8.0  # a detected line this many heights long (~5 characters) counts fully
+_EVENT_BOOST = 1.5
+_MAX_REGION_AREA = 0.25  # a larger changed region (a cut) is screened whole, as any frame
+
+
+def _area(r: tuple[float, float, float, float]) -> float:
+    return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
+
+
+def _changed(grey: np.ndarray, prev: np.ndarray) -> bool:
+    """Whether some part of the picture changed (whole-frame mean, or one block strongly)."""
+    diff = np.abs(grey - prev)
+    if float(diff.mean()) >= _STATIC_GREY_DIFF:
+        return True
+    b = _STATIC_BLOCK
+    h, w = (diff.shape[0] // b) * b, (diff.shape[1] // b) * b
+    if h == 0 or w == 0:
+        return False
+    blocks = diff[:h, :w].reshape(h // b, b, w // b, b).mean(axis=(1, 3))
+    return float(blocks.max()) >= _STATIC_BLOCK_DIFF
+
+
+def _with_region_boxes(
+    boxes: list[np.ndarray], rgb: np.ndarray, region: tuple[float, float, float, float], device: str
+) -> list[np.ndarray]:
+    """``boxes`` with those inside ``region`` replaced by a detection on the region of ``rgb``
+    (padded by a few text lines: the scan's blocks cut through glyphs)."""
+    h, w = rgb.shape[:2]
+    pad_x, pad_y = 0.03, 0.04
+    x0, y0 = max(0.0, region[0] - pad_x), max(0.0, region[1] - pad_y)
+    x1, y1 = min(1.0, region[2] + pad_x), min(1.0, region[3] + pad_y)
+    px0, py0, px1, py1 = int(x0 * w), int(y0 * h), int(np.ceil(x1 * w)), int(np.ceil(y1 * h))
+    if px1 - px0 < 8 or py1 - py0 < 8:
+        return boxes
+    found = detect_text_boxes(np.ascontiguousarray(rgb[py0:py1, px0:px1]), device)
+    if not found:
+        return boxes
+    sx, sy = (px1 - px0) / w, (py1 - py0) / h
+    mapped = [
+        np.array([px0 / w + b[0] * sx, py0 / h + b[1] * sy, px0 / w + b[2] * sx, py0 / h + b[3] * sy]) for b in found
+    ]
+    inside = lambda b: x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1  # noqa: E731
+    return [b for b in boxes if not inside(b)] + mapped
+
+
+def _line_weight(box: np.ndarray, width: int, height: int) -> float:
+    """A new text line's share of priority: its length in text heights, capped at one line."""
+    h = max(float(box[3] - box[1]) * height, 1.0)
+    return min(1.0, float(box[2] - box[0]) * width / h / _LINE_ASPECT)
 
 
 @dataclass(frozen=True)
@@ -259,7 +317,7 @@ class OcrPool:
         info: VideoInfo,
         max_frames: int,
         side: int | None = None,
-        min_priority: float = 0.002,
+        min_priority: float = 0.3,
         stride_s: float = 2.0,
         device: str = "cpu",
         *,
@@ -296,7 +354,15 @@ class OcrPool:
         #: of the frames read, how many were read while decoding went on
         self.read_early = 0
 
-    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str = "grid") -> None:
+    def offer(
+        self,
+        index: int,
+        time: float,
+        frame: av.VideoFrame,
+        change: float,
+        source: str = "grid",
+        region: tuple[float, float, float, float] | None = None,
+    ) -> None:
         if self.max_frames <= 0:
             return
         if change > 0:
@@ -307,7 +373,7 @@ class OcrPool:
         # there, and it is cheap); only a changed picture is converted at the screening size.
         small = to_rgb(frame, self.info, _SCREEN_SIDE)
         grey = small.mean(axis=2, dtype=np.float32)
-        if self._prev_grey is not None and float(np.abs(grey - self._prev_grey).mean()) < _STATIC_GREY_DIFF:
+        if self._prev_grey is not None and self._prev_grey.shape == grey.shape and not _changed(grey, self._prev_grey):
             return  # the picture has not changed: no new text
         if self.screen != _SCREEN_SIDE:
             small = to_rgb(frame, self.info, self.screen)
@@ -319,18 +385,32 @@ class OcrPool:
             # the decoder goes on meanwhile; the frame is recycled after this call, so its
             # read-size image is made now.
             rgb = to_rgb(frame, self.info, self.side)
-            self._ensure_reader().submit(lambda: self._screen(index, time, change, small, lambda: rgb))
+            self._ensure_reader().submit(lambda: self._screen(index, time, source, region, small, lambda: rgb))
         else:
-            self._screen(index, time, change, small, lambda: to_rgb(frame, self.info, self.side))
+            self._screen(index, time, source, region, small, lambda: to_rgb(frame, self.info, self.side))
 
     def _screen(
-        self, index: int, time: float, change: float, small: np.ndarray, read_image: Callable[[], np.ndarray]
+        self,
+        index: int,
+        time: float,
+        source: str,
+        region: tuple[float, float, float, float] | None,
+        small: np.ndarray,
+        read_image: Callable[[], np.ndarray],
     ) -> None:
-        """Detect text on a screened frame and keep it by the area of its new text."""
+        """Detect text on a screened frame and keep it by its new text lines (module docstring)."""
         boxes = detect_text_boxes(small, self.device)
-        new_area = sum(float((b[2] - b[0]) * (b[3] - b[1])) for b in boxes if not _box_overlaps(b, self._prev_boxes))
+        rgb: np.ndarray | None = None
+        if region is not None and self.side > self.screen and _area(region) <= _MAX_REGION_AREA:
+            # The candidate scan saw text-like detail appear here: look at that region at the
+            # reading size too (a small crop, so cheap), where text the whole-frame screen is too
+            # coarse for (a 16 px font is ~6 px at 960) is still ~10 px high.
+            rgb = read_image()
+            boxes = _with_region_boxes(boxes, rgb, region, self.device)
+        sh, sw = small.shape[:2]
+        new_lines = sum(_line_weight(b, sw, sh) for b in boxes if not _box_overlaps(b, self._prev_boxes))
         self._prev_boxes = boxes
-        priority = new_area * (1.0 + 0.2 * min(change, 5.0))
+        priority = new_lines * (_EVENT_BOOST if source == "event" else 1.0)
         if priority < self.min_priority:
             return
         if len(self._heap) < self.max_frames:
@@ -341,7 +421,10 @@ class OcrPool:
             heapq.heapreplace(self._heap, (priority, index, time, slot))
         else:
             return
-        rgb = read_image()
+        self._keep(slot, index, time, priority, rgb if rgb is not None else read_image())
+
+    def _keep(self, slot: int, index: int, time: float, priority: float, rgb: np.ndarray) -> None:
+        """Store a kept frame's read-size image in its slot and hand it to the reader."""
         reader = self._ensure_reader()
         with reader.lock:  # a reader thread may be copying a slot
             if self._slots is None:

@@ -10,6 +10,17 @@ whose change is an outlier against the last second of the same shot (median + k 
 event whose picture returns to the pre-event state within ~1.5 s is marked *transient*:
 that is what a momentary event looks like, as opposed to a cut.
 
+Small text (a 16 px caption on a 1080p frame) barely moves a 64x36 block mean, so a second,
+equally cheap pass looks for *new text-like detail* (:class:`TextScanConfig`): every ~0.25 s it
+takes horizontal luma gradients at full horizontal resolution on every 4th row of the coded
+plane (strokes of 16 px text are 1-3 px wide), counts strong edges per block about one text line
+tall, and flags a frame where some block gained many edges against the frame ~0.5 s before
+(a caption, a label, a new bullet). Those frames become candidates (source ``event``, strength 0,
+like a settled frame) so the OCR pool screens them; measured ~1 ms per scanned 1080p frame
+(benchmarks/bench_small_text.py). Every event and text candidate records the region that
+changed (``CandidateSet.region``, upright [0, 1] coordinates): crops are cut from it when OCR
+has no matching line.
+
 Compressed-domain signals (packet sizes) were measured as the cheaper alternative; see
 ``benchmarks/bench_events.py`` and BENCHMARKS.md for why decoding wins here.
 """
@@ -28,7 +39,14 @@ import numpy as np
 from .decode import DecodeDevice, ReadPlan, display_size, iter_decoded, plan_reads, to_rgb
 from .probe import FrameTable, VideoInfo
 
-__all__ = ["CandidateSet", "CandidateTap", "EventScanConfig", "add_late_candidates", "extract_candidates"]
+__all__ = [
+    "CandidateSet",
+    "CandidateTap",
+    "EventScanConfig",
+    "TextScanConfig",
+    "add_late_candidates",
+    "extract_candidates",
+]
 
 SOURCES = ("grid", "event", "subtitle", "audio")
 
@@ -36,12 +54,21 @@ SOURCES = ("grid", "event", "subtitle", "audio")
 class CandidateTap(Protocol):
     """Something that wants to see candidate frames while they are decoded (e.g. the OCR pool).
 
-    ``offer`` receives the decoded frame itself, its event strength (0 if not an onset) and its
-    source ("grid", "event" or "subtitle"); a tap that keeps pixels must convert them
-    (``to_rgb``) because the frame object is recycled after the call.
+    ``offer`` receives the decoded frame itself, its event strength (0 if not an onset), its
+    source ("grid", "event" or "subtitle") and, for event candidates, the upright region that
+    changed or where text appeared (``(x0, y0, x1, y1)`` in [0, 1], else ``None``); a tap that
+    keeps pixels must convert them (``to_rgb``) because the frame object is recycled after the call.
     """
 
-    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str) -> None: ...
+    def offer(
+        self,
+        index: int,
+        time: float,
+        frame: av.VideoFrame,
+        change: float,
+        source: str,
+        region: tuple[float, float, float, float] | None = None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -56,6 +83,26 @@ class EventScanConfig:
     min_gap_s: float = 0.3  # events closer than this are one event
     settle_s: float = 0.2  # capture the frame this long after the onset too
     transient_s: float = 1.5  # an event reverting within this is "transient"
+
+
+@dataclass(frozen=True)
+class TextScanConfig:
+    """Parameters of the text-appearance pre-pass (tuned on benchmarks/_small_text_videos.py:
+    every 16-28 px caption rose >= 0.14 there; the floor keeps a margin below that)."""
+
+    every_s: float = 0.25  # scan this often (captions last >= ~0.8 s)
+    lag_s: float = 0.5  # compare with the scan this long before (catches fades too)
+    row_px: int = 4  # sample every row_px-th source row (4 rows per 16 px line)
+    block: tuple[int, int] = (4, 32)  # (sampled rows, sampled column pairs) per block: ~16 x 64 px
+    edge: int = 32  # |horizontal luma step| counted as an edge
+    floor: float = 0.12  # minimum rise of a block's edge density
+    k_mad: float = 4.0  # and an outlier against the last history_s of rises (moving footage)
+    history_s: float = 2.0
+    min_gap_s: float = 0.5  # text appearing closer than this is one candidate
+
+
+#: an upright region ``(x0, y0, x1, y1)`` in [0, 1] frame coordinates
+Region = tuple[float, float, float, float]
 
 
 @dataclass
@@ -83,6 +130,18 @@ class CandidateSet:
     notes: list[str] = field(default_factory=list)
     #: where the decode pass ran (``cpu`` or ``cuda[:N]``, see :func:`~framesift.video.decode.open_decoder`)
     decode_device: str = "cpu"
+    #: ``(N, 4)`` float32: the region that changed at an event / where text appeared, upright
+    #: [0, 1] coordinates ``x0, y0, x1, y1``; NaN for candidates without one (grid, subtitle)
+    region: np.ndarray | None = None
+    #: candidates that exist because new text-like detail appeared (the text pre-pass)
+    text_events: int = 0
+
+    def region_of(self, pos: int) -> Region | None:
+        """The changed region of candidate ``pos`` (``None`` when it has none)."""
+        if self.region is None or pos >= len(self.region) or not np.isfinite(self.region[pos]).all():
+            return None
+        x0, y0, x1, y1 = (float(v) for v in self.region[pos])
+        return (x0, y0, x1, y1)
 
     def __len__(self) -> int:
         return int(self.index.shape[0])
@@ -125,6 +184,90 @@ def _blocks(g: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
     return g[:h, :w].reshape(gh, h // gh, gw, w // gw).mean(axis=(1, 3))
 
 
+def _upright(box: Region, rotation: int) -> Region:
+    """A box in coded-plane [0, 1] coordinates as the player shows it (rotation: degrees CCW)."""
+    x0, y0, x1, y1 = box
+    r = int(rotation) % 360
+    if r == 90:
+        return (y0, 1.0 - x1, y1, 1.0 - x0)
+    if r == 180:
+        return (1.0 - x1, 1.0 - y1, 1.0 - x0, 1.0 - y0)
+    if r == 270:
+        return (1.0 - y1, x0, 1.0 - y0, x1)
+    return box
+
+
+def _mask_box(mask: np.ndarray) -> Region | None:
+    """Bounding box in [0, 1] coordinates of the True cells of a 2-D block mask."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return None
+    gh, gw = mask.shape
+    return (float(xs.min() / gw), float(ys.min() / gh), float((xs.max() + 1) / gw), float((ys.max() + 1) / gh))
+
+
+def _edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | None:
+    """Share of strong horizontal luma steps per block of the coded luma plane (None when the
+    frame is not planar YUV: then the pre-pass is skipped, the event scan still runs)."""
+    if not frame.format.name.startswith(("yuv", "yuvj", "nv12")) or not frame.planes:
+        return None
+    plane = frame.planes[0]
+    ph, pw = plane.height, plane.width
+    buf = np.frombuffer(memoryview(plane), dtype=np.uint8)
+    if buf.size < plane.line_size * ph or pw < 4:
+        return None
+    rows = buf[: plane.line_size * ph].reshape(ph, plane.line_size)[cfg.row_px // 2 :: cfg.row_px, :pw]
+    # adjacent column pairs (0,1), (2,3), ...: strokes seen at full resolution, half the work
+    n = pw // 2
+    a = rows[:, 0 : 2 * n : 2].astype(np.int16)
+    b = rows[:, 1 : 2 * n : 2].astype(np.int16)
+    edges = np.abs(a - b) > cfg.edge
+    bh, bw = cfg.block
+    gh, gw = edges.shape[0] // bh, edges.shape[1] // bw
+    if gh == 0 or gw == 0:
+        return None
+    return edges[: gh * bh, : gw * bw].reshape(gh, bh, gw, bw).mean(axis=(1, 3), dtype=np.float32)
+
+
+class _TextScanner:
+    """Online detector of new text-like detail (see the module docstring and TextScanConfig)."""
+
+    def __init__(self, fps: float, cfg: TextScanConfig, rotation: int = 0) -> None:
+        self.cfg = cfg
+        self.rotation = rotation
+        self.every = max(1, int(round(max(fps, 1.0) * cfg.every_s)))
+        lag = max(1, int(round(cfg.lag_s / cfg.every_s)))
+        self.maps: deque[np.ndarray] = deque(maxlen=lag)
+        self.hist: deque[float] = deque(maxlen=max(5, int(cfg.history_s / cfg.every_s)))
+        self.last_t = -1e9
+        self.count = 0
+
+    def step(self, frame: av.VideoFrame, t: float) -> Region | None:
+        """The region where text appeared on this frame, or ``None``."""
+        self.count += 1
+        if (self.count - 1) % self.every:
+            return None
+        m = _edge_density(frame, self.cfg)
+        if m is None:
+            return None
+        out: Region | None = None
+        if len(self.maps) == self.maps.maxlen and self.maps[0].shape == m.shape:
+            rise = m - self.maps[0]
+            r = float(rise.max())
+            thr = self.cfg.floor
+            if len(self.hist) >= 3:
+                arr = np.fromiter(self.hist, dtype=np.float32)
+                med = float(np.median(arr))
+                thr = max(thr, med + self.cfg.k_mad * max(float(np.median(np.abs(arr - med))) * 1.4826, 0.01))
+            if r > thr and t - self.last_t >= self.cfg.min_gap_s:
+                self.last_t = t
+                box = _mask_box(rise >= 0.5 * r)
+                out = _upright(box, self.rotation) if box is not None else None
+            self.hist.append(r)
+        self.maps.append(m)
+        return out
+
+
 class _EventScanner:
     """Online detector of sudden local changes; see the module docstring."""
 
@@ -137,6 +280,8 @@ class _EventScanner:
         # (ordinal, onset time, blocks before the onset, jump size, blocks that jumped, clear onset)
         self.open_events: list[tuple[int, float, np.ndarray, float, np.ndarray, bool]] = []
         self.transient: dict[int, bool] = {}
+        #: the blocks that jumped at the last onset, coded [0, 1] coordinates (crops use it)
+        self.last_region: Region | None = None
 
     def step(self, frame: av.VideoFrame, t: float) -> float:
         """Return the event strength of this frame (0 if it is not an event onset)."""
@@ -156,6 +301,7 @@ class _EventScanner:
                     self.last_event_t = t
                     ordinal = len(self.transient)
                     self.open_events.append((ordinal, t, self.prev, d, diff >= 0.5 * d, strength >= 1.5))
+                    self.last_region = _mask_box((diff >= 0.5 * d).any(axis=0))
                     self.transient[ordinal] = False
                     # A new shot has its own level of motion: forget the old one's.
                     self.hist.clear()
@@ -205,6 +351,7 @@ def extract_candidates(
     extra_times: Sequence[float] = (),
     events: bool = True,
     event_config: EventScanConfig | None = None,
+    text_scan: TextScanConfig | None | bool = True,
     thumb_side: int = 64,
     taps: Sequence[CandidateTap] = (),
     progress: Callable[[int, int], None] | None = None,
@@ -220,7 +367,8 @@ def extract_candidates(
     the frame on screen at each becomes a momentary candidate with source ``"audio"`` (a visual
     event on the same frame keeps its own source). ``audio_sink`` is handed the audio packets of
     a sequential pass (:func:`~framesift.video.decode.iter_decoded`); onsets and cues found that
-    way join afterwards through :func:`add_late_candidates`.
+    way join afterwards through :func:`add_late_candidates`. ``text_scan`` (with ``events``): the
+    text-appearance pre-pass (``True``: default :class:`TextScanConfig`; ``False``/``None``: off).
     """
     if fps <= 0:
         raise ValueError("fps must be > 0")
@@ -252,12 +400,20 @@ def extract_candidates(
     settle_at: dict[int, int] = {}
     settle_frames = max(1, int(round(cfg.settle_s * info.fps)))
     scanner = _EventScanner(info.fps, cfg) if events else None
+    tcfg = TextScanConfig() if text_scan is True else (text_scan or None)
+    texts = _TextScanner(info.fps, tcfg, int(info.rotation)) if events and tcfg is not None else None
+    region_out: list[Region | None] = []
+    region_of_event: dict[int, Region | None] = {}
+    text_found = 0
     total = len(table)
     decoded = 0
     found_targets = 0
     plan = plan_reads(table, None if events else targets)
 
-    def keep(idx: int, t: float, frame: av.VideoFrame, src: str, strength: float, ordinal: int) -> None:
+    def keep(
+        idx: int, t: float, frame: av.VideoFrame, src: str, strength: float, ordinal: int, region: Region | None = None
+    ) -> None:
+        region_out.append(region)
         idx_out.append(idx)
         time_out.append(t)
         src_out.append(src)
@@ -265,7 +421,7 @@ def extract_candidates(
         event_ordinal.append(ordinal)
         thumbs.append(to_rgb(frame, info, thumb_side))
         for tap in taps:
-            tap.offer(idx, t, frame, strength, src)
+            tap.offer(idx, t, frame, strength, src, region)
 
     used: list[DecodeDevice] = []
     for idx, frame in iter_decoded(
@@ -280,12 +436,21 @@ def extract_candidates(
             if strength > 0:
                 ordinal = len(scanner.transient) - 1
                 settle_at[idx + settle_frames] = ordinal
+                last = scanner.last_region
+                region_of_event[ordinal] = _upright(last, int(info.rotation)) if last is not None else None
+        text_region = texts.step(frame, t) if texts is not None else None
         if idx in source_of:
             found_targets += 1
         if strength > 0:
-            keep(idx, t, frame, "event", strength, ordinal)
+            keep(idx, t, frame, "event", strength, ordinal, region_of_event.get(ordinal))
         elif idx in settle_at:
-            keep(idx, t, frame, "event", 0.0, settle_at.pop(idx))
+            o = settle_at.pop(idx)
+            keep(idx, t, frame, "event", 0.0, o, text_region or region_of_event.get(o))
+        elif text_region is not None:
+            # new text-like detail: a candidate (and an OCR screening) of its own, whatever
+            # grid/audio/subtitle target this frame also is
+            text_found += 1
+            keep(idx, t, frame, "event", 0.0, -1, text_region)
         elif idx in audio_of:
             keep(idx, t, frame, "audio", audio_of[idx][0], -1)
         elif idx in source_of:
@@ -311,6 +476,10 @@ def extract_candidates(
     missing = len(targets) - found_targets
     if missing > 0:
         notes.append(f"{missing} candidate frames could not be decoded (damaged or truncated video)")
+    region = np.full((n, 4), np.nan, dtype=np.float32)
+    for k, r in enumerate(region_out):
+        if r is not None:
+            region[k] = r
     if n == 0:
         thumbs_arr = np.zeros((0, th, tw, 3), dtype=np.uint8)
     else:
@@ -329,6 +498,8 @@ def extract_candidates(
         audio_events=int(sum(1 for s in src_out if s == "audio")),
         notes=notes,
         decode_device=used[0].used if used else "cpu",
+        region=region,
+        text_events=text_found,
     )
 
 
@@ -402,5 +573,10 @@ def add_late_candidates(
         audio_events=int(np.sum(source == "audio")),
         notes=notes,
         decode_device=cands.decode_device,
+        # frames added here are sound onsets and speech cues: no changed region of their own
+        region=None
+        if cands.region is None
+        else np.concatenate([cands.region, np.full((len(idx_new), 4), np.nan, np.float32)])[order],
+        text_events=cands.text_events,
     )
     return merged, order

@@ -49,7 +49,15 @@ class CandidateImages:
         self._max_side = _max_side_for(info, self.side) if info is not None else None
 
     # -- CandidateTap -------------------------------------------------------------------------
-    def offer(self, index: int, time: float, frame: av.VideoFrame, change: float, source: str) -> None:
+    def offer(
+        self,
+        index: int,
+        time: float,
+        frame: av.VideoFrame,
+        change: float,
+        source: str,
+        region: tuple[float, float, float, float] | None = None,
+    ) -> None:
         assert self.info is not None
         self.add(index, to_rgb(frame, self.info, self._max_side))
 

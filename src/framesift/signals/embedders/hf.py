@@ -106,6 +106,37 @@ class TransformersEmbedder(BatchedImageEncoder):
             out = self.model.get_image_features(pixel_values=px).pooler_output
         return normalize(out.float().cpu().numpy())
 
+    def patch_embeddings(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """``(N, g, g, D)`` unit vectors of the image tower's patch tokens, in the text space.
+
+        For prompt-guided regions of interest (Free Video-LLM, Han et al. 2024): SigLIP's patch
+        tokens after the final layer norm live in the width the text tower projects to; CLIP's
+        go through the same ``visual_projection`` as its pooled token (the MaskCLIP reading,
+        Zhou et al. 2022). Each image is squashed to the model's square input first, so patch
+        ``(r, c)`` covers rows ``r/g..(r+1)/g`` and columns ``c/g..(c+1)/g`` of the whole image.
+        """
+        import torch
+        from PIL import Image
+
+        S = self.image_size
+        sq = [
+            np.asarray(Image.fromarray(np.asarray(im, dtype=np.uint8)).resize((S, S), Image.Resampling.BICUBIC))
+            for im in images
+        ]
+        if not sq:
+            return np.zeros((0, 0, 0, self.dim), dtype=np.float32)
+        with torch.inference_mode():
+            px = torch.from_numpy(self.prep(sq)).to(self.device)
+            hidden = self.model.vision_model(pixel_values=px).last_hidden_state
+            if self.family == "clip":
+                tokens = self.model.visual_projection(self.model.vision_model.post_layernorm(hidden[:, 1:]))
+            else:
+                tokens = hidden
+        arr = tokens.float().cpu().numpy()
+        g = int(round(arr.shape[1] ** 0.5))
+        arr = arr[:, : g * g].reshape(arr.shape[0], g, g, arr.shape[-1])
+        return arr / np.maximum(np.linalg.norm(arr, axis=-1, keepdims=True), 1e-9)
+
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
