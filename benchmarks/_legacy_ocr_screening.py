@@ -9,8 +9,6 @@ benchmark can measure the old and new policy in one run.
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 
 from framesift.signals import ocr as fs_ocr
@@ -42,14 +40,4 @@ class LegacyPool(fs_ocr.OcrPool):
         )
         self._prev_boxes = boxes
         priority = new_area * (1.0 + 0.2 * min(change, 5.0))
-        if priority < self.min_priority:
-            return
-        if len(self._heap) < self.max_frames:
-            slot = len(self._heap)
-            heapq.heappush(self._heap, (priority, index, time, slot))
-        elif priority > self._heap[0][0]:
-            slot = self._heap[0][3]
-            heapq.heapreplace(self._heap, (priority, index, time, slot))
-        else:
-            return
-        self._keep(slot, index, time, priority, to_rgb(frame, self.info, self.side))
+        self._keep(index, time, priority, lambda: to_rgb(frame, self.info, self.side))

@@ -29,6 +29,7 @@ def main() -> int:
     from rapidocr_onnxruntime import RapidOCR
     from rapidocr_onnxruntime.utils import infer_engine
 
+    from _ocr_engines import engine_rows, race, texts
     from _report import write_result
     from _videos import ensure_video
     from framesift._malloc import pin_mmap_threshold
@@ -69,40 +70,22 @@ def main() -> int:
     with _tuned_sessions():
         engines["arena on, angle classifier, 2 ONNX threads"] = RapidOCR(**kw)
     engines["framesift: arena on, no classifier, 1 ONNX thread"] = get_ocr_engine("read")
-    for e in engines.values():
-        e(frames[0])
     load0 = os.getloadavg()[0]
-    spent = dict.fromkeys(engines, 0.0)
-    same = dict.fromkeys(engines, 0)
-    for f in frames:
-        ref = None
-        for name, eng in engines.items():
-            t0 = time.perf_counter()
-            result, _ = eng(f)
-            spent[name] += time.perf_counter() - t0
-            text = [r[1] for r in (result or [])]
-            ref = text if ref is None else ref
-            same[name] += text == ref
+    spent, same = race(engines, frames)
     fs = engines["framesift: arena on, no classifier, 1 ONNX thread"]
     t0 = time.perf_counter()
     with ThreadPoolExecutor(2) as ex:
         par = list(ex.map(lambda f: fs(f)[0], frames))
     name2 = "framesift engine, 2 frames at once (reader threads)"
     spent[name2] = time.perf_counter() - t0
-    ref_texts = [[r[1] for r in (engines[next(iter(engines))](f)[0] or [])] for f in frames]
-    same[name2] = sum([r[1] for r in (p or [])] == t for p, t in zip(par, ref_texts))
-    base = spent[next(iter(engines))]
+    ref_texts = [texts(engines[next(iter(engines))](f)[0]) for f in frames]
+    same[name2] = sum(texts(p) == t for p, t in zip(par, ref_texts))
     lines = [
         f"{len(frames)} frames the OCR pool keeps (640x360), mmap threshold pinned as in a select, "
         f"load average {load0:.1f} -> {os.getloadavg()[0]:.1f} (2 cores)",
         "",
-        "| read engine | ms / frame | speed-up vs before | same text as before |",
-        "|---|---|---|---|",
+        *engine_rows(spent, same, len(frames), next(iter(engines)), against="before"),
     ]
-    for name in spent:
-        lines.append(
-            f"| {name} | {spent[name] / len(frames) * 1000:.0f} | {base / spent[name]:.2f}x | {same[name]}/{len(frames)} |"
-        )
     report = "\n".join(lines)
     print(report)
     write_result(

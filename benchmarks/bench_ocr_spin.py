@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ def main() -> int:
     import rapidocr_onnxruntime.utils.infer_engine as ie
     from rapidocr_onnxruntime import RapidOCR
 
+    from _ocr_engines import engine_rows, race
     from _report import write_result
     from _videos import ensure_video
     from framesift.signals.ocr import _tuned_sessions as _no_spinning
@@ -43,31 +43,13 @@ def main() -> int:
     with _no_spinning():
         engines["no spinning (2 threads, + arena)"] = RapidOCR(det_limit_side_len=960, det_limit_type="max")
         engines["1 thread"] = RapidOCR(det_limit_side_len=960, det_limit_type="max", intra_op_num_threads=1)
-    for e in engines.values():
-        e(frames[0])
     load0 = os.getloadavg()[0]
-    spent = dict.fromkeys(engines, 0.0)
-    same = dict.fromkeys(engines, 0)
-    for f in frames:
-        ref = None
-        for name, eng in engines.items():
-            t0 = time.perf_counter()
-            result, _ = eng(f)
-            spent[name] += time.perf_counter() - t0
-            text = [r[1] for r in (result or [])]
-            ref = text if ref is None else ref
-            same[name] += text == ref
-    base = spent["rapidocr default (2 threads, spinning)"]
+    spent, same = race(engines, frames)
     lines = [
         f"{len(frames)} frames (640x360), load average {load0:.1f} -> {os.getloadavg()[0]:.1f} (2 cores)",
         "",
-        "| read engine | ms / frame | speed-up vs default | same text |",
-        "|---|---|---|---|",
+        *engine_rows(spent, same, len(frames), "rapidocr default (2 threads, spinning)", against="default"),
     ]
-    for name in engines:
-        lines.append(
-            f"| {name} | {spent[name] / len(frames) * 1000:.0f} | {base / spent[name]:.2f}x | {same[name]}/{len(frames)} |"
-        )
     report = "\n".join(lines)
     print(report)
     write_result(

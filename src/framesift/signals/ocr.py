@@ -411,6 +411,11 @@ class OcrPool:
         new_lines = sum(_line_weight(b, sw, sh) for b in boxes if not _box_overlaps(b, self._prev_boxes))
         self._prev_boxes = boxes
         priority = new_lines * (_EVENT_BOOST if source == "event" else 1.0)
+        self._keep(index, time, priority, read_image if rgb is None else (lambda: rgb))
+
+    def _keep(self, index: int, time: float, priority: float, read_image: Callable[[], np.ndarray]) -> None:
+        """Keep the frame if its priority earns a slot in the bounded heap (evicting the lowest):
+        its read-size image (made only then) goes into that slot and to the reader."""
         if priority < self.min_priority:
             return
         if len(self._heap) < self.max_frames:
@@ -421,10 +426,7 @@ class OcrPool:
             heapq.heapreplace(self._heap, (priority, index, time, slot))
         else:
             return
-        self._keep(slot, index, time, priority, rgb if rgb is not None else read_image())
-
-    def _keep(self, slot: int, index: int, time: float, priority: float, rgb: np.ndarray) -> None:
-        """Store a kept frame's read-size image in its slot and hand it to the reader."""
+        rgb = read_image()
         reader = self._ensure_reader()
         with reader.lock:  # a reader thread may be copying a slot
             if self._slots is None:
