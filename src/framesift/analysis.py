@@ -28,6 +28,7 @@ from .signals.ocr import OcrPool, OcrText, default_ocr_frames
 from .signals.speech import normalise_asr
 from .signals.text_embedder import EmbeddingMemo
 from .signals.visual import VisualEmbeddings
+from .video.audio import ONSET_RISE_DB
 from .video.candidates import CandidateSet, add_late_candidates, extract_candidates
 from .video.images import CandidateImages
 from .video.probe import FrameTable, VideoInfo, probe
@@ -169,6 +170,20 @@ def _uncovered_cue_times(lines, info: VideoInfo, fps: float) -> list[float]:
     return out
 
 
+def _heard_cues(hearing: Hearing | None) -> tuple | list:
+    """The speech cues heard so far (none before the pass when the audio is heard with the video)."""
+    return hearing.transcript.cues if hearing is not None and hearing.transcript is not None else ()
+
+
+def _onset_events(hearing: Hearing | None) -> list[tuple[float, float, bool]]:
+    """Sound onsets as the candidate scan takes them: ``(time, strength, transient)``, the rise in
+    units of the onset threshold (``ONSET_RISE_DB``: 1.0 is just loud enough), as a visual event's
+    strength is its change over its threshold."""
+    if hearing is None:
+        return []
+    return [(o.time, o.rise_db / ONSET_RISE_DB, o.transient) for o in hearing.onsets]
+
+
 def run_analysis(
     video: str | os.PathLike[str],
     options: AnalysisOptions,
@@ -222,7 +237,7 @@ def run_analysis(
         else:
             started = start_listening(info, subs, asr=options.asr, events=options.events, asr_device=options.asr_device)
             listener, hearing = (started, None) if isinstance(started, Listener) else (None, started)
-    speech_cues = hearing.transcript.cues if hearing is not None and hearing.transcript is not None else ()
+    speech_cues = _heard_cues(hearing)
     ocr_frames = options.ocr_frames(info.duration)
     pool = OcrPool(info, ocr_frames, device=device) if ocr_frames > 0 else None
     if pool is not None and pool.note:
@@ -241,7 +256,7 @@ def run_analysis(
                 taps=[t for t in (pool, images) if t is not None],
                 progress=lambda d, t: report("decode", d, t),
                 device=device,
-                audio_events=[(o.time, o.rise_db / 15.0, o.transient) for o in hearing.onsets] if hearing else [],
+                audio_events=_onset_events(hearing),
                 audio_sink=listener,
             )
         except BaseException:
@@ -262,10 +277,8 @@ def run_analysis(
                 video,
                 info,
                 table,
-                extra_times=_uncovered_cue_times(
-                    hearing.transcript.cues if hearing.transcript is not None else (), info, options.fps
-                ),
-                audio_events=[(o.time, o.rise_db / 15.0, o.transient) for o in hearing.onsets],
+                extra_times=_uncovered_cue_times(_heard_cues(hearing), info, options.fps),
+                audio_events=_onset_events(hearing),
                 taps=[images] if images is not None else [],
                 device=device,
             )

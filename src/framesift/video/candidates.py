@@ -147,15 +147,23 @@ class CandidateSet:
         return int(self.index.shape[0])
 
 
-def _sample_plane(frame: av.VideoFrame, plane_index: int, size: tuple[int, int]) -> np.ndarray | None:
-    """Point-sample one plane of a planar frame to about ``size`` (None if the layout is unusual)."""
-    plane = frame.planes[plane_index]
-    w, h = size
+def _plane_pixels(plane: av.video.plane.VideoPlane) -> np.ndarray | None:
+    """One 8-bit plane as a ``(height, width)`` view of the decoder's buffer, without a copy
+    (None if the buffer is shorter than its rows say: an unusual layout)."""
     ph, pw = plane.height, plane.width
     buf = np.frombuffer(memoryview(plane), dtype=np.uint8)
-    if buf.size != plane.line_size * ph:
+    if buf.size < plane.line_size * ph:
         return None
-    img = buf.reshape(ph, plane.line_size)[:, :pw]
+    return buf[: plane.line_size * ph].reshape(ph, plane.line_size)[:, :pw]
+
+
+def _sample_plane(frame: av.VideoFrame, plane_index: int, size: tuple[int, int]) -> np.ndarray | None:
+    """Point-sample one plane of a planar frame to about ``size`` (None if the layout is unusual)."""
+    img = _plane_pixels(frame.planes[plane_index])
+    if img is None:
+        return None
+    w, h = size
+    ph, pw = img.shape
     sy, sx = max(1, ph // h), max(1, pw // w)
     return img[sy // 2 :: sy, sx // 2 :: sx][:h, :w].astype(np.float32)
 
@@ -211,12 +219,11 @@ def _edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | Non
     frame is not planar YUV: then the pre-pass is skipped, the event scan still runs)."""
     if not frame.format.name.startswith(("yuv", "yuvj", "nv12")) or not frame.planes:
         return None
-    plane = frame.planes[0]
-    ph, pw = plane.height, plane.width
-    buf = np.frombuffer(memoryview(plane), dtype=np.uint8)
-    if buf.size < plane.line_size * ph or pw < 4:
+    luma = _plane_pixels(frame.planes[0])
+    if luma is None or luma.shape[1] < 4:
         return None
-    rows = buf[: plane.line_size * ph].reshape(ph, plane.line_size)[cfg.row_px // 2 :: cfg.row_px, :pw]
+    pw = luma.shape[1]
+    rows = luma[cfg.row_px // 2 :: cfg.row_px]
     # adjacent column pairs (0,1), (2,3), ...: strokes seen at full resolution, half the work
     n = pw // 2
     a = rows[:, 0 : 2 * n : 2].astype(np.int16)
