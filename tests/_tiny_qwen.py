@@ -72,6 +72,33 @@ def _ids(fast) -> dict[str, int]:
     }
 
 
+def _text_config(fast, **extra) -> dict:
+    """The one-layer language model both tiny families share (M-RoPE sections for 16 dims)."""
+    return {
+        "vocab_size": len(fast),
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 1,
+        "max_position_embeddings": 4096,
+        "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [4, 2, 2]},
+        **extra,
+    }
+
+
+def _save(folder: Path, model, fast, processor_cls, image_processor, video_processor) -> Path:
+    """Save the random model (stopping at the tokenizer's end token) and its processor to ``folder``."""
+    model.generation_config.eos_token_id = fast.eos_token_id
+    model.generation_config.pad_token_id = fast.pad_token_id
+    model.save_pretrained(folder)
+    proc = processor_cls(
+        image_processor=image_processor, tokenizer=fast, video_processor=video_processor, chat_template=CHAT_TEMPLATE
+    )
+    proc.save_pretrained(folder)
+    return folder
+
+
 def build_tiny_qwen3_vl(folder: str | Path) -> Path:
     """Write a tiny random Qwen3-VL checkpoint + processor (patch 16, merge 2) to ``folder``."""
     import torch
@@ -83,7 +110,6 @@ def build_tiny_qwen3_vl(folder: str | Path) -> Path:
         Qwen3VLVideoProcessor,
     )
 
-    folder = Path(folder)
     fast = _tokenizer()
     torch.manual_seed(0)
     cfg = Qwen3VLConfig(
@@ -99,31 +125,17 @@ def build_tiny_qwen3_vl(folder: str | Path) -> Path:
             "num_position_embeddings": 64,
             "deepstack_visual_indexes": [0],
         },
-        text_config={
-            "vocab_size": len(fast),
-            "hidden_size": 32,
-            "intermediate_size": 64,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-            "num_key_value_heads": 1,
-            "head_dim": 16,
-            "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [4, 2, 2]},
-        },
+        text_config=_text_config(fast, head_dim=16),
         **_ids(fast),
     )
-    model = Qwen3VLForConditionalGeneration(cfg).eval()
-    model.generation_config.eos_token_id = fast.eos_token_id
-    model.generation_config.pad_token_id = fast.pad_token_id
-    model.save_pretrained(folder)
-    proc = Qwen3VLProcessor(
-        image_processor=Qwen2VLImageProcessor(patch_size=16, merge_size=2),
-        tokenizer=fast,
-        video_processor=Qwen3VLVideoProcessor(patch_size=16, merge_size=2),
-        chat_template=CHAT_TEMPLATE,
+    return _save(
+        Path(folder),
+        Qwen3VLForConditionalGeneration(cfg).eval(),
+        fast,
+        Qwen3VLProcessor,
+        Qwen2VLImageProcessor(patch_size=16, merge_size=2),
+        Qwen3VLVideoProcessor(patch_size=16, merge_size=2),
     )
-    proc.save_pretrained(folder)
-    return folder
 
 
 def build_tiny_qwen2_5_vl(folder: str | Path) -> Path:
@@ -137,7 +149,6 @@ def build_tiny_qwen2_5_vl(folder: str | Path) -> Path:
         Qwen2VLVideoProcessor,
     )
 
-    folder = Path(folder)
     fast = _tokenizer()
     torch.manual_seed(0)
     cfg = Qwen2_5_VLConfig(
@@ -153,27 +164,14 @@ def build_tiny_qwen2_5_vl(folder: str | Path) -> Path:
             "window_size": 56,
             "fullatt_block_indexes": [0],
         },
-        text_config={
-            "vocab_size": len(fast),
-            "hidden_size": 32,
-            "intermediate_size": 64,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-            "num_key_value_heads": 1,
-            "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [4, 2, 2]},
-        },
+        text_config=_text_config(fast),
         **_ids(fast),
     )
-    model = Qwen2_5_VLForConditionalGeneration(cfg).eval()
-    model.generation_config.eos_token_id = fast.eos_token_id
-    model.generation_config.pad_token_id = fast.pad_token_id
-    model.save_pretrained(folder)
-    proc = Qwen2_5_VLProcessor(
-        image_processor=Qwen2VLImageProcessor(patch_size=14, merge_size=2),
-        tokenizer=fast,
-        video_processor=Qwen2VLVideoProcessor(patch_size=14, merge_size=2),
-        chat_template=CHAT_TEMPLATE,
+    return _save(
+        Path(folder),
+        Qwen2_5_VLForConditionalGeneration(cfg).eval(),
+        fast,
+        Qwen2_5_VLProcessor,
+        Qwen2VLImageProcessor(patch_size=14, merge_size=2),
+        Qwen2VLVideoProcessor(patch_size=14, merge_size=2),
     )
-    proc.save_pretrained(folder)
-    return folder
