@@ -478,7 +478,11 @@ def test_a_recogniser_failure_in_the_background_thread_reaches_the_caller(spoken
         def transcribe(self, *a, **k):
             raise RuntimeError("model exploded")
 
-    model = SpeechModel("broken", "cpu", "int8", True, model=None, _batched=Broken())
+    class BrokenModel(SpeechModel):
+        def batched(self):  # every worker thread gets the broken pipeline
+            return Broken()
+
+    model = BrokenModel("broken", "cpu", "int8", True, model=None, workers=2)
     listener = Listener(Hearing(asr="broken", audio=True), model)
     _info, table = probe(spoken.path)
     listener.chunker.limit = 16000 * 5  # 5 s chunks: several reach the dead thread; none may block the pass
