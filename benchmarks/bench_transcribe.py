@@ -145,7 +145,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("videos", nargs="+", type=Path)
     ap.add_argument(
-        "--ways", default=f"default;VAD + batched, 1 worker (the default before);{BASELINE}", help="';'-separated names from WAYS"
+        "--ways",
+        default=f"default;VAD + batched, 1 worker (the default before);{BASELINE}",
+        help="';'-separated names from WAYS",
     )
     ap.add_argument("--profile", action="store_true", help="split each way's time into faster-whisper's stages")
     ap.add_argument("--wer-max-min", type=float, default=15.0, help="compute WER only on tracks up to this long")
@@ -162,9 +164,12 @@ def main() -> None:
     profiles: list[str] = []
     for path in args.videos:
         truth_path = path.with_suffix(".truth.json")
-        said = " ".join(s["text"] for s in json.loads(truth_path.read_text())["speech"]) if truth_path.exists() else None
+        said = (
+            " ".join(s["text"] for s in json.loads(truth_path.read_text())["speech"]) if truth_path.exists() else None
+        )
         tracks: dict[float, list] = {}
         got: dict[str, float] = {}
+        done: list[tuple[str, float, str, int]] = []
         for name in names:
             kw, chunk_s, workers = WAYS[name]
             model = load_speech_model("default", workers=workers)
@@ -191,16 +196,12 @@ def main() -> None:
                 if said is not None and audio_s <= args.wer_max_min * 60
                 else "-"
             )
-            base = got.get(BASELINE)
-            table.append(
-                f"| {path.name} ({audio_s / 60:.0f} min) | {name} | {got[name]:.1f}x | "
-                f"{f'{got[name] / base:.2f}x' if base else 'see below'} | {wer} | {len(tr.words)} |"
-            )
-            print("  " + table[-1] + f"  ({uptime()})", file=sys.stderr)
-        base = got.get(BASELINE)
-        if base:  # the baseline may run after the others: state their ratios once it is known
-            for name, x in got.items():
-                table.append(f"| {path.name} | {name}, vs baseline | | {x / base:.2f}x | | |")
+            done.append((name, got[name], wer, len(tr.words)))
+            print(f"  {name}: {got[name]:.1f}x, WER {wer}  ({uptime()})", file=sys.stderr)
+        base = got.get(BASELINE)  # the baseline may run after the others: the ratios come at the end
+        for name, x, wer, n_words in done:
+            ratio = f"{x / base:.2f}x" if base else "-"
+            table.append(f"| {path.name} ({audio_s / 60:.0f} min) | {name} | {x:.1f}x | {ratio} | {wer} | {n_words} |")
         tracks.clear()
     lines += table
     if profiles:
@@ -208,7 +209,12 @@ def main() -> None:
     lines += ["", f"uptime at end: {uptime()}"]
     report = "\n".join(lines)
     print(report)
-    write_result(args.out, "Transcription cost on one decoded track", "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]), report)
+    write_result(
+        args.out,
+        "Transcription cost on one decoded track",
+        "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]),
+        report,
+    )
 
 
 if __name__ == "__main__":

@@ -359,7 +359,9 @@ class _ChunkResult:
     ended: float
 
 
-def _transcribe_one(chunk: AudioChunk, model: SpeechModel, batched: bool, batch_size: int, kwargs: dict[str, Any]) -> _ChunkResult:
+def _transcribe_one(
+    chunk: AudioChunk, model: SpeechModel, batched: bool, batch_size: int, kwargs: dict[str, Any]
+) -> _ChunkResult:
     """One chunk through faster-whisper, words moved onto the video timeline (runs in a worker thread)."""
     t0 = time.perf_counter()
     if batched:
