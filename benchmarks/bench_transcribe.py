@@ -12,7 +12,8 @@ Python, quadratic in the words).
 own calls (a pass-through wrapper around the CTranslate2 model, the feature extractor and the
 VAD; nothing is reimplemented): Silero VAD, log-mel features, encoder, decoder (``generate``),
 word alignment (``align``, the cross-attention DTW behind word timestamps) and the rest (Python
-around them), and how full the 30 s windows the encoder sees are.
+around them), and how full the 30 s windows the encoder sees are. ``--encoder int8,float32,...``
+times only the encoder on full 30 s windows of the first video, the floor under any setting.
 
     flock /tmp/framesift-bench.lock nice -n 5 python benchmarks/bench_transcribe.py \
         bench-data/speech/spoken_10min_seed301_10facts.mp4 bench-data/speech/spoken_60min_seed300_24facts.mp4
@@ -141,6 +142,33 @@ class Profiler:
         return s
 
 
+def encoder_floor(path: Path, compute_types: list[str], seconds: float = 6.0) -> list[str]:
+    """The encoder alone on full 30 s windows of the track (its first 8), per compute type and batch size:
+    what transcription costs at the least, whatever the decoding around it."""
+    import ctranslate2
+    import numpy as np
+    from faster_whisper import WhisperModel
+
+    from framesift.signals.speech import _default_model_dir
+    from framesift.video.audio import AudioScan, iter_audio
+
+    audio = next(iter(iter_audio(path, AudioScan()))).samples
+    out = ["| compute type (2 threads, 1 worker) | batch | s per 30 s window | load |", "|---|---|---|---|"]
+    for ct in compute_types:
+        wm = WhisperModel(str(_default_model_dir()), device="cpu", compute_type=ct, cpu_threads=os.cpu_count() or 1)
+        feats = np.stack([wm.feature_extractor(audio[i * 480000 : (i + 1) * 480000])[..., :3000] for i in range(8)])
+        for bs in (1, 8):
+            x = ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[:bs]))
+            wm.model.encode(x)  # warm
+            t0, n = time.perf_counter(), 0
+            while time.perf_counter() - t0 < seconds:
+                wm.model.encode(x)
+                n += bs
+            out.append(f"| {ct} | {bs} | {(time.perf_counter() - t0) / n:.3f} | {os.getloadavg()[0]:.2f} |")
+            print("  " + out[-1], file=sys.stderr)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("videos", nargs="+", type=Path)
@@ -152,7 +180,23 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="split each way's time into faster-whisper's stages")
     ap.add_argument("--wer-max-min", type=float, default=15.0, help="compute WER only on tracks up to this long")
     ap.add_argument("--out", default="transcribe.md", help="file name under benchmarks/results/")
+    ap.add_argument(
+        "--encoder", default="", help="only time the encoder on the first video: comma-separated compute types"
+    )
     args = ap.parse_args()
+    if args.encoder:
+        report = "\n".join(
+            [f"uptime at start: {uptime()}", "", *encoder_floor(args.videos[0], args.encoder.split(","))]
+        )
+        report += f"\n\nuptime at end: {uptime()}"
+        print(report)
+        write_result(
+            args.out,
+            "Whisper encoder alone on full windows",
+            "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]),
+            report,
+        )
+        return
 
     from framesift.bench.speech_synth import word_error_rate
     from framesift.signals.speech import load_speech_model, transcribe_chunks
