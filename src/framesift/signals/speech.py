@@ -17,7 +17,7 @@ Only where it pays:
 * **Chunks in parallel on CPU** (:data:`CPU_WORKERS`): the model is loaded with two CTranslate2
   workers of ``cores // 2`` threads each and two audio chunks are transcribed at once, one per
   worker (faster-whisper's ``num_workers``, meant for calls from several Python threads). On 2
-  cores that is 1.4x the throughput of one worker with both threads on one chunk: the decoder's
+  cores that is 1.4-1.6x the throughput of one worker with both threads on one chunk: the decoder's
   small per-token steps and the single-threaded VAD leave a second thread idle most of the time
   (BENCHMARKS.md section 18, ``benchmarks/bench_transcribe.py``).
 * **Word timestamps** (cross-attention alignment): a segment's own timestamps are off by
@@ -75,7 +75,7 @@ FOREIGN_WORD_PROB = 0.55
 UNSURE_PROB = 0.5
 #: CTranslate2 workers (chunks transcribed at once) on CPU, each with ``cores // CPU_WORKERS``
 #: threads. Measured on 2 cores only (BENCHMARKS.md section 18): 1 thread x 2 workers transcribes
-#: 1.4x faster than 2 threads x 1 worker; 1 worker is the layout before (``workers=1``).
+#: 1.4-1.6x faster than 2 threads x 1 worker; 1 worker is the layout before (``workers=1``).
 CPU_WORKERS = 2
 
 
@@ -307,7 +307,10 @@ def load_speech_model(
         compute_type = "int8" if device == "cpu" else "default"
     cores = os.cpu_count() or 1
     if workers is None:
-        workers = min(CPU_WORKERS, cores) if device == "cpu" else 1
+        import ctranslate2
+
+        on_cpu = device == "cpu" or (device == "auto" and ctranslate2.get_cuda_device_count() == 0)
+        workers = min(CPU_WORKERS, cores) if on_cpu else 1
     workers = max(1, int(workers))
     t0 = time.perf_counter()
     if spec in _DEFAULT_ALIASES:
