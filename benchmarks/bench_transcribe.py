@@ -45,6 +45,7 @@ WAYS: dict[str, tuple[dict[str, Any], float | None, int | None]] = {
     BASELINE: ({"batched": False, "vad": False}, None, 1),
     "sequential, no VAD, default workers": ({"batched": False, "vad": False}, None, None),
     "batch 4": ({"batch_size": 4}, None, None),
+    "batch 8": ({"batch_size": 8}, None, None),
     "batch 16": ({"batch_size": 16}, None, None),
     "120 s chunks": ({}, 120.0, None),
     "180 s chunks": ({}, 180.0, None),
@@ -153,6 +154,7 @@ def encoder_floor(path: Path, compute_types: list[str], seconds: float = 6.0) ->
     from framesift.video.audio import AudioScan, iter_audio
 
     audio = next(iter(iter_audio(path, AudioScan()))).samples
+    audio = np.pad(audio, (0, max(0, 8 * 480000 - len(audio))))  # 8 whole 30 s windows
     out = ["| compute type (2 threads, 1 worker) | batch | s per 30 s window | load |", "|---|---|---|---|"]
     for ct in compute_types:
         wm = WhisperModel(str(_default_model_dir()), device="cpu", compute_type=ct, cpu_threads=os.cpu_count() or 1)
@@ -169,6 +171,22 @@ def encoder_floor(path: Path, compute_types: list[str], seconds: float = 6.0) ->
     return out
 
 
+def child_rss(path: Path, name: str) -> None:
+    """One way in this fresh process: the track decoded, transcribed; prints [peak RSS MB, x real time]."""
+    import resource
+
+    from framesift.signals.speech import load_speech_model, transcribe_chunks
+    from framesift.video.audio import CHUNK_S, AudioScan, iter_audio
+
+    kw, chunk_s, workers = WAYS[name]
+    model = load_speech_model("default", workers=workers)
+    chunks = list(iter_audio(path, AudioScan(), chunk_s=chunk_s or CHUNK_S))
+    t0 = time.perf_counter()
+    transcribe_chunks(chunks, model, **kw)
+    x = sum(c.duration for c in chunks) / (time.perf_counter() - t0)
+    print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, x]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("videos", nargs="+", type=Path)
@@ -183,7 +201,39 @@ def main() -> None:
     ap.add_argument(
         "--encoder", default="", help="only time the encoder on the first video: comma-separated compute types"
     )
+    ap.add_argument("--rss", action="store_true", help="each way in a fresh process: its peak RSS")
+    ap.add_argument("--child-rss", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_rss:
+        child_rss(args.videos[0], args.child_rss)
+        return
+    if args.rss:
+        lines = [
+            f"uptime at start: {uptime()}",
+            "",
+            "| track | way | peak RSS MB (fresh process) | x real time |",
+            "|---|---|---|---|",
+        ]
+        for path in args.videos:
+            for name in [n.strip() for n in args.ways.split(";") if n.strip()]:
+                out = subprocess.run(
+                    [sys.executable, __file__, str(path), "--child-rss", name],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                rss, x = json.loads(out.stdout.strip().splitlines()[-1])
+                lines.append(f"| {path.name} | {name} | {rss:.0f} | {x:.1f}x |")
+                print("  " + lines[-1], file=sys.stderr)
+        report = "\n".join(lines) + f"\n\nuptime at end: {uptime()}"
+        print(report)
+        write_result(
+            args.out,
+            "Transcription peak memory per way",
+            "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]),
+            report,
+        )
+        return
     if args.encoder:
         report = "\n".join(
             [f"uptime at start: {uptime()}", "", *encoder_floor(args.videos[0], args.encoder.split(","))]

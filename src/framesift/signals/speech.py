@@ -77,6 +77,8 @@ UNSURE_PROB = 0.5
 #: threads. Measured on 2 cores only (BENCHMARKS.md section 18): 1 thread x 2 workers transcribes
 #: 1.4-1.6x faster than 2 threads x 1 worker; 1 worker is the layout before (``workers=1``).
 CPU_WORKERS = 2
+#: 30 s windows encoded and decoded at once, over all workers (each worker batches its share).
+BATCH_WINDOWS = 8
 
 
 @dataclass(frozen=True)
@@ -397,7 +399,7 @@ def transcribe_chunks(
     *,
     vad: bool = True,
     batched: bool = True,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     beam_size: int = 1,
     language: str | None = None,
     workers: int | None = None,
@@ -411,9 +413,13 @@ def transcribe_chunks(
     English-only model, detected on the first chunk for a multilingual one. ``workers``: chunks
     transcribed at once (None: the model's :attr:`SpeechModel.workers`); the next chunk is taken
     from ``chunks`` only when a worker is free, so at most ``workers`` chunks are held here, and
-    the words come back in chunk order.
+    the words come back in chunk order. ``batch_size`` None: :data:`BATCH_WINDOWS` windows in
+    flight over all workers (4 each for two), so the encoders' attention buffers take the memory
+    one batch of 8 took (two batches of 8 at once: +280 MB peak for 10 minutes, as fast).
     """
     workers = max(1, model.workers if workers is None else int(workers))
+    if batch_size is None:
+        batch_size = max(1, BATCH_WINDOWS // workers)
     use_batched = batched and vad
     kwargs: dict[str, Any] = {
         "word_timestamps": True,
