@@ -414,8 +414,8 @@ def transcribe_chunks(
     transcribed at once (None: the model's :attr:`SpeechModel.workers`); the next chunk is taken
     from ``chunks`` only when a worker is free, so at most ``workers`` chunks are held here, and
     the words come back in chunk order. ``batch_size`` None: :data:`BATCH_WINDOWS` windows in
-    flight over all workers (4 each for two), so the encoders' attention buffers take the memory
-    one batch of 8 took (two batches of 8 at once: +280 MB peak for 10 minutes, as fast).
+    flight over all workers (4 each for two): as fast as 8 each, and half the extra memory (two
+    workers peak 220-280 MB above one, 8 each 440-650 MB; BENCHMARKS.md section 18).
     """
     workers = max(1, model.workers if workers is None else int(workers))
     if batch_size is None:
