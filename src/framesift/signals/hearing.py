@@ -160,8 +160,10 @@ class Listener:
     container and calls the listener with each audio packet; it decodes and resamples it to
     16 kHz mono (:class:`~framesift.video.audio.AudioChunker`, which also keeps the loudness
     envelope the onsets come from), and every finished chunk (~4 min, cut in a pause) goes to a
-    background thread that transcribes it while the video decoding continues: CTranslate2 runs
-    without the GIL, so recognition overlaps the Python-bound part of the video pass. The queue
+    background thread that transcribes it while the video decoding continues (two chunks at once
+    on CPU, one per CTranslate2 worker: :func:`~framesift.signals.speech.transcribe_chunks`):
+    CTranslate2 runs without the GIL, so recognition overlaps the Python-bound part of the video
+    pass. The queue
     holds at most :data:`QUEUE_CHUNKS` chunks, so when recognition is the slower of the two the
     decode waits for it and memory stays flat with the length of the video. :meth:`finish` ends
     the track, waits for the thread and returns the :class:`Hearing`, as :func:`hear` would.

@@ -14,6 +14,12 @@ Only where it pays:
 * **Batched inference** (faster-whisper's ``BatchedInferencePipeline``): VAD speech regions are
   packed into 30 s windows and decoded together, which is faster than Whisper's sequential
   sliding window on the same CPU (BENCHMARKS.md measures both in one run).
+* **Chunks in parallel on CPU** (:data:`CPU_WORKERS`): the model is loaded with two CTranslate2
+  workers of ``cores // 2`` threads each and two audio chunks are transcribed at once, one per
+  worker (faster-whisper's ``num_workers``, meant for calls from several Python threads). On 2
+  cores that is 1.4-1.6x the throughput of one worker with both threads on one chunk: the decoder's
+  small per-token steps and the single-threaded VAD leave a second thread idle most of the time
+  (BENCHMARKS.md section 18, ``benchmarks/bench_transcribe.py``).
 * **Word timestamps** (cross-attention alignment): a segment's own timestamps are off by
   seconds, and in the batched pipeline a segment is a whole 30 s window, so cues are rebuilt
   from the words: split at sentence ends and at pauses, each cue spanning its words' times.
@@ -25,8 +31,11 @@ The transcript is query-free: it is stored in the per-video index with the rest 
 from __future__ import annotations
 
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +73,12 @@ FOREIGN_WORD_PROB = 0.55
 #: (:meth:`Transcript.sure_texts`). Chosen on a development video (BENCHMARKS.md section 18) and
 #: checked on held-out ones; at 0.5 about one word in six of tiny.en on espeak-ng speech is unsure.
 UNSURE_PROB = 0.5
+#: CTranslate2 workers (chunks transcribed at once) on CPU, each with ``cores // CPU_WORKERS``
+#: threads. Measured on 2 cores only (BENCHMARKS.md section 18): 1 thread x 2 workers transcribes
+#: 1.4-1.6x faster than 2 threads x 1 worker; 1 worker is the layout before (``workers=1``).
+CPU_WORKERS = 2
+#: 30 s windows encoded and decoded at once, over all workers (each worker batches its share).
+BATCH_WINDOWS = 8
 
 
 @dataclass(frozen=True)
@@ -254,28 +269,36 @@ class SpeechModel:
     english_only: bool
     model: Any = field(repr=False)
     load_seconds: float = 0.0
-    _batched: Any = field(default=None, repr=False)
+    #: CTranslate2 workers: how many chunks :func:`transcribe_chunks` transcribes at once
+    workers: int = 1
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def batched(self) -> Any:
-        if self._batched is None:
+        """This thread's batched pipeline (the pipeline keeps per-call state, so one per thread)."""
+        pipe = getattr(self._local, "batched", None)
+        if pipe is None:
             from faster_whisper import BatchedInferencePipeline
 
-            self._batched = BatchedInferencePipeline(self.model)
-        return self._batched
+            pipe = self._local.batched = BatchedInferencePipeline(self.model)
+        return pipe
 
 
-_MODELS: dict[tuple[str, str, str], SpeechModel] = {}
+_MODELS: dict[tuple[str, str, str, int | None], SpeechModel] = {}
 
 
-def load_speech_model(spec: str = DEFAULT_MODEL, *, device: str = "cpu", compute_type: str = "auto") -> SpeechModel:
+def load_speech_model(
+    spec: str = DEFAULT_MODEL, *, device: str = "cpu", compute_type: str = "auto", workers: int | None = None
+) -> SpeechModel:
     """Load (once per process) a faster-whisper model: the offline default, a size name / hub id, or a directory.
 
     ``device``: ``cpu``, ``cuda`` or ``auto``; ``compute_type``: ``auto`` (int8 on CPU, float16
-    on CUDA) or any CTranslate2 type. Errors are one line naming the fix.
+    on CUDA) or any CTranslate2 type. ``workers``: chunks transcribed at once, the cores split
+    between them; None: :data:`CPU_WORKERS` on CPU (as many as there are cores, at most), 1 on
+    CUDA. Errors are one line naming the fix.
     """
     if device not in ("cpu", "cuda", "auto"):
         raise InputError(f"speech device must be cpu, cuda or auto (got {device!r})", param="asr_device")
-    key = (model_label(spec), device, compute_type)
+    key = (model_label(spec), device, compute_type, workers)
     if key in _MODELS:
         return _MODELS[key]
     try:
@@ -284,6 +307,13 @@ def load_speech_model(spec: str = DEFAULT_MODEL, *, device: str = "cpu", compute
         raise InputError(f"speech recognition needs faster-whisper: {_SPEECH_EXTRA}", param="asr") from exc
     if compute_type == "auto":
         compute_type = "int8" if device == "cpu" else "default"
+    cores = os.cpu_count() or 1
+    if workers is None:
+        import ctranslate2
+
+        on_cpu = device == "cpu" or (device == "auto" and ctranslate2.get_cuda_device_count() == 0)
+        workers = min(CPU_WORKERS, cores) if on_cpu else 1
+    workers = max(1, int(workers))
     t0 = time.perf_counter()
     if spec in _DEFAULT_ALIASES:
         target, offline = str(_default_model_dir()), True
@@ -295,7 +325,8 @@ def load_speech_model(spec: str = DEFAULT_MODEL, *, device: str = "cpu", compute
             target,
             device=device,
             compute_type=compute_type,
-            cpu_threads=os.cpu_count() or 0,
+            cpu_threads=max(1, cores // workers),
+            num_workers=workers,
             local_files_only=offline,
         )
     except Exception as exc:  # noqa: BLE001 - hub errors, missing files, bad CTranslate2 dirs, CUDA absent
@@ -313,6 +344,7 @@ def load_speech_model(spec: str = DEFAULT_MODEL, *, device: str = "cpu", compute
         english_only=not bool(model.model.is_multilingual),
         model=model,
         load_seconds=time.perf_counter() - t0,
+        workers=workers,
     )
     _MODELS[key] = sm
     return sm
@@ -321,15 +353,56 @@ def load_speech_model(spec: str = DEFAULT_MODEL, *, device: str = "cpu", compute
 # -- transcription -------------------------------------------------------------------------
 
 
+@dataclass
+class _ChunkResult:
+    words: list[Word]
+    speech_seconds: float
+    language: str
+    language_probability: float
+    #: perf_counter interval the chunk was transcribed in
+    began: float
+    ended: float
+
+
+def _transcribe_one(
+    chunk: AudioChunk, model: SpeechModel, batched: bool, batch_size: int, kwargs: dict[str, Any]
+) -> _ChunkResult:
+    """One chunk through faster-whisper, words moved onto the video timeline (runs in a worker thread)."""
+    t0 = time.perf_counter()
+    if batched:
+        segments, info = model.batched().transcribe(chunk.samples, batch_size=batch_size, **kwargs)
+    else:
+        segments, info = model.model.transcribe(chunk.samples, **kwargs)
+    words = [
+        Word(chunk.start + float(w.start), chunk.start + float(w.end), w.word.strip(), float(w.probability))
+        for seg in segments  # a generator: the recognition runs here
+        for w in seg.words or ()
+        if w.word.strip()
+    ]
+    speech_s = float(getattr(info, "duration_after_vad", None) or info.duration)
+    return _ChunkResult(words, speech_s, info.language, float(info.language_probability), t0, time.perf_counter())
+
+
+def _busy_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Wall time during which at least one chunk was being transcribed (chunks overlap in workers)."""
+    total, reach = 0.0, float("-inf")
+    for a, b in sorted(intervals):
+        if b > reach:
+            total += b - max(a, reach)
+            reach = b
+    return total
+
+
 def transcribe_chunks(
     chunks: Iterable[AudioChunk],
     model: SpeechModel,
     *,
     vad: bool = True,
     batched: bool = True,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     beam_size: int = 1,
     language: str | None = None,
+    workers: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Transcript:
     """Transcribe an audio track chunk by chunk (memory stays flat), with word times on the video timeline.
@@ -337,39 +410,57 @@ def transcribe_chunks(
     ``batched`` uses faster-whisper's batched pipeline (it needs ``vad``); otherwise Whisper's
     sequential window. ``beam_size=1`` (greedy) by default: on synthetic and clean speech beam
     search changed no word in our runs and costs ~2x. ``language`` None: English for an
-    English-only model, detected once for a multilingual one.
+    English-only model, detected on the first chunk for a multilingual one. ``workers``: chunks
+    transcribed at once (None: the model's :attr:`SpeechModel.workers`); the next chunk is taken
+    from ``chunks`` only when a worker is free, so at most ``workers`` chunks are held here, and
+    the words come back in chunk order. ``batch_size`` None: :data:`BATCH_WINDOWS` windows in
+    flight over all workers (4 each for two): as fast as 8 each, and half the extra memory (two
+    workers peak 220-280 MB above one, 8 each 440-650 MB; BENCHMARKS.md section 18).
     """
+    workers = max(1, model.workers if workers is None else int(workers))
+    if batch_size is None:
+        batch_size = max(1, BATCH_WINDOWS // workers)
+    use_batched = batched and vad
+    kwargs: dict[str, Any] = {
+        "word_timestamps": True,
+        "beam_size": beam_size,
+        "condition_on_previous_text": False,  # a hallucinated sentence must not feed the next window
+    }
+    if not use_batched:
+        kwargs["vad_filter"] = vad
     words: list[Word] = []
-    audio_s = speech_s = asr_s = 0.0
+    audio_s = speech_s = 0.0
+    intervals: list[tuple[float, float]] = []
     lang, lang_p = ("en", 1.0) if model.english_only else (language or "", 0.0)
-    for chunk in chunks:
-        audio_s += chunk.duration
-        if chunk.duration < 0.1 or not np.any(chunk.samples):
-            continue
-        t0 = time.perf_counter()
-        kwargs: dict[str, Any] = {
-            "word_timestamps": True,
-            "beam_size": beam_size,
-            "language": language or ("en" if model.english_only else (lang or None)),
-            "condition_on_previous_text": False,  # a hallucinated sentence must not feed the next window
-        }
-        if batched and vad:
-            segments, info = model.batched().transcribe(chunk.samples, batch_size=batch_size, **kwargs)
-        else:
-            segments, info = model.model.transcribe(chunk.samples, vad_filter=vad, **kwargs)
-        for seg in segments:
-            for w in seg.words or ():
-                text = w.word.strip()
-                if text:
-                    words.append(
-                        Word(chunk.start + float(w.start), chunk.start + float(w.end), text, float(w.probability))
-                    )
-        asr_s += time.perf_counter() - t0
-        speech_s += float(getattr(info, "duration_after_vad", None) or info.duration)
+
+    def collect(done: Future[_ChunkResult], upto: float) -> None:
+        nonlocal speech_s, lang, lang_p
+        r = done.result()
+        words.extend(r.words)
+        speech_s += r.speech_seconds
+        intervals.append((r.began, r.ended))
         if not model.english_only and not lang:
-            lang, lang_p = info.language, float(info.language_probability)
+            lang, lang_p = r.language, r.language_probability
         if progress is not None:
-            progress(audio_s)
+            progress(upto)
+
+    pending: deque[tuple[Future[_ChunkResult], float]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="framesift-asr") as pool:
+        for chunk in chunks:
+            audio_s += chunk.duration
+            if chunk.duration < 0.1 or not np.any(chunk.samples):
+                continue
+            # a multilingual model detects the language on the first chunk and keeps it after
+            # that one is done; English-only models are told "en"
+            if not model.english_only and not lang and pending and workers > 1:
+                collect(*pending.popleft())
+            kw = dict(kwargs, language=language or ("en" if model.english_only else (lang or None)))
+            pending.append((pool.submit(_transcribe_one, chunk, model, use_batched, batch_size, kw), audio_s))
+            while len(pending) >= workers:
+                collect(*pending.popleft())
+        while pending:
+            collect(*pending.popleft())
+    asr_s = _busy_seconds(intervals)
     notes: list[str] = []
     if words and model.english_only:
         dur = np.array([max(w.end - w.start, 0.02) for w in words])
@@ -391,7 +482,7 @@ def transcribe_chunks(
         audio_seconds=audio_s,
         speech_seconds=speech_s,
         seconds=asr_s,
-        batched=bool(batched and vad),
+        batched=use_batched,
         vad=vad,
         notes=notes,
     )
