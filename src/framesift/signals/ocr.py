@@ -36,6 +36,8 @@ worth reading (``min_text_px``, 16 px by default) keeps ~8 px at the detector an
 recogniser (PP-OCR's recogniser resizes each line to 48 px high; below ~10 px glyphs are lost).
 Sources up to 640 px keep today's 320 / 960 px, so small videos cost what they did; cost grows
 with the source's pixel count (the detector is a fully convolutional DB net, linear in pixels).
+Frames are never enlarged (:func:`~framesift.video.decode.to_rgb` only shrinks), so a source
+smaller than the read side (a 640x360 one) is read at its own size.
 """
 
 from __future__ import annotations
