@@ -139,6 +139,7 @@ def test_a_failed_read_is_raised_by_finish():
 def test_read_engine_skips_the_angle_classifier_and_uses_an_arena():
     engine = get_ocr_engine("read")
     assert engine.use_cls is False
+    assert engine.text_rec.rec_batch_num == 1  # no line padded to the widest of a batch
     for ort_session in (engine.text_det.infer.session, engine.text_rec.session.session):
         opts = ort_session.get_session_options()
         assert opts.enable_cpu_mem_arena  # see _tuned_sessions: no mmap per tensor

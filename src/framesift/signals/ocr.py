@@ -36,6 +36,8 @@ worth reading (``min_text_px``, 16 px by default) keeps ~8 px at the detector an
 recogniser (PP-OCR's recogniser resizes each line to 48 px high; below ~10 px glyphs are lost).
 Sources up to 640 px keep today's 320 / 960 px, so small videos cost what they did; cost grows
 with the source's pixel count (the detector is a fully convolutional DB net, linear in pixels).
+Frames are never enlarged (:func:`~framesift.video.decode.to_rgb` only shrinks), so a source
+smaller than the read side (a 640x360 one) is read at its own size.
 """
 
 from __future__ import annotations
@@ -245,7 +247,8 @@ def get_ocr_engine(purpose: Literal["screen", "read"] = "read", device: str = "c
     Both run one ONNX thread per call: screening runs inside the decode loop, and reading runs
     one frame per thread (:mod:`framesift.signals.ocr_reader`). The read engine has no angle
     classifier: video text is upright, and the classifier's only job is to flip lines read
-    upside down (5 ms a frame). ``device``: see :func:`ocr_device`.
+    upside down (5 ms a frame), and recognises one line per run (no padding to the widest line).
+    ``device``: see :func:`ocr_device`.
     """
     dev = ocr_device(device)
     key = purpose if dev == "cpu" else f"{purpose}@{dev}"
@@ -262,6 +265,12 @@ def get_ocr_engine(purpose: Literal["screen", "read"] = "read", device: str = "c
             kwargs["intra_op_num_threads"] = 1
             if purpose == "read":
                 kwargs["use_cls"] = False
+                # One line per recogniser run: rapidocr batches 6 lines padded to the widest, and
+                # a video frame mixes short titles with long lines (a clock, a bullet), so most of
+                # a batch was padding. 1.53x less recognition CPU on the 10-minute benchmark's
+                # kept frames; padding also made the recogniser drop spaces ("Costsand"), which it
+                # no longer does (BENCHMARKS.md section 15, "Less OCR work").
+                kwargs["rec_batch_num"] = 1
             with _tuned_sessions():
                 _ENGINES[key] = RapidOCR(det_limit_side_len=_DET_SIDE[purpose], det_limit_type="max", **kwargs)
         return _ENGINES[key]
