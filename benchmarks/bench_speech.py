@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench-data" / "speech"
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _report import write_result  # noqa: E402
+from _report import peak_rss_mb, write_result  # noqa: E402
 
 TOL = 1.0
 
@@ -83,7 +82,7 @@ def child(mode: str, path: str, index: str) -> None:
             {
                 "wall": wall,
                 "timings": a.timings,
-                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_mb": peak_rss_mb(),
                 "audio_s": h.audio_seconds,
                 "audio_decode_s": h.decode_seconds,
                 "asr_s": h.transcript.seconds if h.transcript else 0.0,

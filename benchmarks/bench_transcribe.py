@@ -34,7 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _report import write_result  # noqa: E402
+from _report import peak_rss_mb, write_result  # noqa: E402
 
 BASELINE = "sequential, no VAD, 1 worker (baseline)"
 #: name -> (transcribe_chunks keyword arguments, AudioChunker chunk seconds (None: the default),
@@ -173,8 +173,6 @@ def encoder_floor(path: Path, compute_types: list[str], seconds: float = 6.0) ->
 
 def child_rss(path: Path, name: str) -> None:
     """One way in this fresh process: the track decoded, transcribed; prints [peak RSS MB, x real time]."""
-    import resource
-
     from framesift.signals.speech import load_speech_model, transcribe_chunks
     from framesift.video.audio import CHUNK_S, AudioScan, iter_audio
 
@@ -184,7 +182,7 @@ def child_rss(path: Path, name: str) -> None:
     t0 = time.perf_counter()
     transcribe_chunks(chunks, model, **kw)
     x = sum(c.duration for c in chunks) / (time.perf_counter() - t0)
-    print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, x]))
+    print(json.dumps([peak_rss_mb(), x]))
 
 
 def main() -> None:
