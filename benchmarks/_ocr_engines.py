@@ -43,3 +43,22 @@ def engine_rows(spent: Mapping[str, float], same: Mapping[str, int], n: int, bas
     for name in spent:
         lines.append(f"| {name} | {spent[name] / n * 1000:.0f} | {spent[base] / spent[name]:.2f}x | {same[name]}/{n} |")
     return lines
+
+
+def kept_frames(limit: int) -> list[Any]:
+    """The frames framesift's OCR pool keeps on the 10-minute benchmark video (read-size RGB, in
+    time order, at most ``limit``), with glibc's mmap threshold pinned as in a select. The pool
+    keeps them (``overlap=False``: nothing is read), the caller reads them."""
+    from _videos import ensure_video
+    from framesift._malloc import pin_mmap_threshold
+    from framesift.signals.ocr import OcrPool, default_ocr_frames
+    from framesift.video import probe
+    from framesift.video.candidates import extract_candidates
+
+    pin_mmap_threshold()
+    path = ensure_video("360p_10min")
+    info, table = probe(path)
+    pool = OcrPool(info, default_ocr_frames(info.duration), overlap=False)
+    extract_candidates(path, info, table, taps=[pool])
+    assert pool._slots is not None
+    return [pool._slots[s].copy() for _, _, _, s in sorted(pool._heap, key=lambda it: it[1])][:limit]

@@ -29,24 +29,14 @@ def main() -> int:
     from rapidocr_onnxruntime import RapidOCR
     from rapidocr_onnxruntime.utils import infer_engine
 
-    from _ocr_engines import engine_rows, race, texts
+    from _ocr_engines import engine_rows, kept_frames, race, texts
     from _report import write_result
-    from _videos import ensure_video
-    from framesift._malloc import pin_mmap_threshold
-    from framesift.signals.ocr import OcrPool, _tuned_sessions, default_ocr_frames, get_ocr_engine
-    from framesift.video import probe
-    from framesift.video.candidates import extract_candidates
+    from framesift.signals.ocr import _tuned_sessions, get_ocr_engine
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=42)
     args = ap.parse_args()
-    pin_mmap_threshold()
-    path = ensure_video("360p_10min")
-    info, table = probe(path)
-    pool = OcrPool(info, default_ocr_frames(info.duration), overlap=False)
-    extract_candidates(path, info, table, taps=[pool])
-    assert pool._slots is not None
-    frames = [pool._slots[s].copy() for _, _, _, s in sorted(pool._heap, key=lambda it: it[1])][: args.frames]
+    frames = kept_frames(args.frames)
 
     build = infer_engine.OrtInferSession.__dict__["_init_sess_opts"].__func__
 

@@ -185,6 +185,13 @@ def child_rss(path: Path, name: str) -> None:
     print(json.dumps([peak_rss_mb(), x]))
 
 
+def _publish(out: str, title: str, lines: list[str]) -> None:
+    """Print the report (with the load at its end) and write it under benchmarks/results/."""
+    report = "\n".join(lines) + f"\n\nuptime at end: {uptime()}"
+    print(report)
+    write_result(out, title, "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]), report)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("videos", nargs="+", type=Path)
@@ -223,27 +230,11 @@ def main() -> None:
                 rss, x = json.loads(out.stdout.strip().splitlines()[-1])
                 lines.append(f"| {path.name} | {name} | {rss:.0f} | {x:.1f}x |")
                 print("  " + lines[-1], file=sys.stderr)
-        report = "\n".join(lines) + f"\n\nuptime at end: {uptime()}"
-        print(report)
-        write_result(
-            args.out,
-            "Transcription peak memory per way",
-            "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]),
-            report,
-        )
+        _publish(args.out, "Transcription peak memory per way", lines)
         return
     if args.encoder:
-        report = "\n".join(
-            [f"uptime at start: {uptime()}", "", *encoder_floor(args.videos[0], args.encoder.split(","))]
-        )
-        report += f"\n\nuptime at end: {uptime()}"
-        print(report)
-        write_result(
-            args.out,
-            "Whisper encoder alone on full windows",
-            "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]),
-            report,
-        )
+        lines = [f"uptime at start: {uptime()}", "", *encoder_floor(args.videos[0], args.encoder.split(","))]
+        _publish(args.out, "Whisper encoder alone on full windows", lines)
         return
 
     from framesift.bench.speech_synth import word_error_rate
@@ -298,15 +289,7 @@ def main() -> None:
     lines += table
     if profiles:
         lines += ["", "Where the time goes (faster-whisper's own calls, timed):", *profiles]
-    lines += ["", f"uptime at end: {uptime()}"]
-    report = "\n".join(lines)
-    print(report)
-    write_result(
-        args.out,
-        "Transcription cost on one decoded track",
-        "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]),
-        report,
-    )
+    _publish(args.out, "Transcription cost on one decoded track", lines)
 
 
 if __name__ == "__main__":
