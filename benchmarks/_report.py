@@ -35,3 +35,12 @@ def peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def publish(filename: str, title: str, report: str) -> Path:
+    """Print ``report`` and write it (:func:`write_result`) with the command that ran this script."""
+    import sys
+
+    print(report)
+    command = "python benchmarks/" + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    return write_result(filename, title, command, report)

@@ -30,7 +30,7 @@ def main() -> int:
     from rapidocr_onnxruntime.utils import infer_engine
 
     from _ocr_engines import engine_rows, kept_frames, race, texts
-    from _report import write_result
+    from _report import publish
     from framesift.signals.ocr import _tuned_sessions, get_ocr_engine
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,13 +76,8 @@ def main() -> int:
         "",
         *engine_rows(spent, same, len(frames), next(iter(engines)), against="before"),
     ]
-    report = "\n".join(lines)
-    print(report)
-    write_result(
-        "ocr_arena.md",
-        "OCR reading in the select process: memory arena, angle classifier, threads",
-        "python benchmarks/bench_ocr_arena.py " + " ".join(sys.argv[1:]),
-        report,
+    publish(
+        "ocr_arena.md", "OCR reading in the select process: memory arena, angle classifier, threads", "\n".join(lines)
     )
     return 0
 

@@ -20,7 +20,7 @@ from framesift.bench.render import _font
 from framesift.signals.ocr import read_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import write_result  # noqa: E402
+from _report import publish  # noqa: E402
 
 TEXT = "Library opens at 8:30"
 
@@ -42,11 +42,7 @@ def main() -> int:
             r = read_text(np.asarray(small))
             ok = r is not None and "".join(r.lines).replace(" ", "").lower() == TEXT.replace(" ", "").lower()
             rows.append(f"| {px} | {gh} | {w} | {gh * w / 1920:.1f} | {'yes' if ok else 'no'} |")
-    report = "\n".join(rows)
-    print(report)
-    write_result(
-        "bench_ocr_floor.md", "PP-OCR's floor on shrunk 1080p captions", "python benchmarks/bench_ocr_floor.py", report
-    )
+    publish("bench_ocr_floor.md", "PP-OCR's floor on shrunk 1080p captions", "\n".join(rows))
     return 0
 
 

@@ -30,7 +30,7 @@ def main() -> int:
     from rapidocr_onnxruntime import RapidOCR
 
     from _ocr_engines import engine_rows, kept_frames, race, texts
-    from _report import write_result
+    from _report import publish
     from framesift.signals.ocr import _tuned_sessions, get_ocr_engine
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,14 +67,7 @@ def main() -> int:
         "",
         *(f"- {n}x `{x}` -> `{y}`" for (x, y), n in changed.most_common()),
     ]
-    report = "\n".join(lines)
-    print(report)
-    write_result(
-        "ocr_rec_batch.md",
-        "OCR reading: recogniser batches vs one line per run",
-        "python benchmarks/bench_ocr_rec_batch.py " + " ".join(sys.argv[1:]),
-        report,
-    )
+    publish("ocr_rec_batch.md", "OCR reading: recogniser batches vs one line per run", "\n".join(lines))
     return 0
 
 

@@ -26,7 +26,7 @@ def main() -> int:
     from rapidocr_onnxruntime import RapidOCR
 
     from _ocr_engines import engine_rows, race
-    from _report import write_result
+    from _report import publish
     from _videos import ensure_video
     from framesift.signals.ocr import _tuned_sessions as _no_spinning
     from framesift.video import iter_decoded, probe, to_rgb
@@ -50,11 +50,7 @@ def main() -> int:
         "",
         *engine_rows(spent, same, len(frames), "rapidocr default (2 threads, spinning)", against="default"),
     ]
-    report = "\n".join(lines)
-    print(report)
-    write_result(
-        "ocr_spin.md", "OCR reading: spinning vs sleeping threads", "python benchmarks/bench_ocr_spin.py", report
-    )
+    publish("ocr_spin.md", "OCR reading: spinning vs sleeping threads", "\n".join(lines))
     return 0
 
 

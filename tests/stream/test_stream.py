@@ -21,9 +21,8 @@ from PIL import Image
 
 import framesift
 from _odd_videos import _id_frame, frame_id_from_pixels
-from conftest import NEEDLE_VIDEO_NEEDLES
+from conftest import make_needle_video
 from framesift.bench.live import TcpSender, TsClip, clip_of_file, encode_ts, paced_send, send_udp
-from framesift.bench.needle_video import make_video
 from framesift.errors import InputError
 from framesift.signals.lowlevel import FEATURE_DIM
 from framesift.stream import MemoryConfig, Stream
@@ -173,17 +172,7 @@ def live_needles(tmp_path_factory) -> tuple[object, TsClip]:
     is installed (the ``bench`` extra), and footage adds cuts that compete with the flash for the
     one momentary-event pick, so this test's outcome would depend on an optional install. Without
     footage the content is the same wherever the tests run."""
-    sv = make_video(
-        tmp_path_factory.mktemp("live_synth") / "needles.mp4",
-        duration=30.0,
-        fps=24,
-        width=640,
-        height=360,
-        gop=48,
-        needles=NEEDLE_VIDEO_NEEDLES,
-        seed=7,
-        footage=False,
-    )
+    sv = make_needle_video(tmp_path_factory.mktemp("live_synth") / "needles.mp4", footage=False)
     return sv, clip_of_file(str(sv.path), subtitles=str(sv.subtitles), max_side=320)
 
 

@@ -24,6 +24,7 @@ from ..video.probe import VideoInfo
 __all__ = [
     "Pairing",
     "SourceTiming",
+    "pad_to_pairs",
     "TimedFrames",
     "groups_by_size",
     "jpeg_base64",
@@ -109,14 +110,21 @@ def pair_frames(frames: Sequence[SelectedFrame], pairing: str, positions: Sequen
             out.images.append(img)
             out.indices.append(int(f.index))
             out.times.append(float(f.time))
-    if pairing == "pad" and len(out.images) % 2:
-        # The processors would repeat the last frame (pixels) and the last index (timestamps);
-        # doing it here keeps the frames, indices and metadata we send the same length.
-        out.repeated.append(len(out.images))
-        out.images.append(out.images[-1])
-        out.indices.append(out.indices[-1])
-        out.times.append(out.times[-1])
+    if pairing == "pad":
+        pad_to_pairs(out)
     return out
+
+
+def pad_to_pairs(frames: TimedFrames) -> None:
+    """Make an odd count even (in place) by repeating the last frame, recorded in ``repeated``.
+
+    The processors would repeat the last frame (pixels) and the last index (timestamps); doing it
+    here keeps the frames, indices and metadata we send the same length."""
+    if len(frames.images) % 2:
+        frames.repeated.append(len(frames.images))
+        frames.images.append(frames.images[-1])
+        frames.indices.append(frames.indices[-1])
+        frames.times.append(frames.times[-1])
 
 
 def groups_by_size(frames: Sequence[SelectedFrame]) -> list[list[int]]:

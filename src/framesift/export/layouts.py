@@ -20,7 +20,8 @@ from .._imaging import clock, encode_jpeg
 from ..budget.families import QwenFamily, get_family
 from ..budget.layouts import PlannedImage, VisualPlan
 from ..video.probe import VideoInfo
-from ._frames import TimedFrames, source_timing
+from ._frames import TimedFrames, pad_to_pairs, source_timing
+from .vllm import video_media_kwargs
 
 __all__ = [
     "PlanImage",
@@ -173,12 +174,8 @@ def _video_frames(images: Sequence[PlanImage], family: str) -> TimedFrames | Non
         indices=[im.planned.indices[0] for im in frames],
         times=[im.planned.times[0] for im in frames],
     )
-    fam = get_family(family)
-    if isinstance(fam, QwenFamily) and len(frames) % 2:
-        out.repeated.append(len(out.images))
-        out.images.append(out.images[-1])
-        out.indices.append(out.indices[-1])
-        out.times.append(out.times[-1])
+    if isinstance(get_family(family), QwenFamily):
+        pad_to_pairs(out)
     return out
 
 
@@ -212,17 +209,7 @@ def vllm_layout_request(
             urls = ",".join(_b64(img, jpeg_quality) for img in frames.images)
             parts.append({"type": "text", "text": _video_caption(frames)})
             parts.append({"type": "video_url", "video_url": {"url": "data:video/jpeg;base64," + urls}})
-            n = len(frames.images)
-            body["media_io_kwargs"] = {
-                "video": {
-                    "num_frames": n,
-                    "fps": timing.fps,
-                    "frames_indices": [int(i) for i in frames.indices],
-                    "total_num_frames": max(timing.total_num_frames, n),
-                    "duration": timing.duration,
-                    "do_sample_frames": False,
-                }
-            }
+            body["media_io_kwargs"] = {"video": video_media_kwargs(timing, frames.indices)}
             continue
         parts.append({"type": "text", "text": image_caption(im.planned)})
         url = "data:image/jpeg;base64," + _b64(im.image, jpeg_quality)

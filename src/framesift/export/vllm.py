@@ -33,10 +33,19 @@ from ..budget.plan import plan_frames
 from ..errors import InputError
 from ..frame import SelectedFrame, TokenSpend
 from ..video.probe import VideoInfo
-from ._frames import Pairing, TimedFrames, groups_by_size, jpeg_base64, pair_frames, scale_to_max_side, source_timing
+from ._frames import (
+    Pairing,
+    SourceTiming,
+    TimedFrames,
+    groups_by_size,
+    jpeg_base64,
+    pair_frames,
+    scale_to_max_side,
+    source_timing,
+)
 from .context import DEFAULT_CONTEXT_TOKENS, frame_context, render_block
 
-__all__ = ["vllm_request"]
+__all__ = ["video_media_kwargs", "vllm_request"]
 
 
 def vllm_request(
@@ -78,17 +87,7 @@ def vllm_request(
     if len(groups_by_size(selected)) > 1:
         _one_size(selected, video, tokens, sent)
     parts = [jpeg_base64(scale_to_max_side(img, max_side), jpeg_quality) for img in sent.images]
-    n = len(parts)
-    video_kwargs = {
-        "num_frames": n,
-        "fps": timing.fps,
-        "frames_indices": [int(i) for i in sent.indices],
-        # vLLM rejects total_num_frames < frames sent (possible when pairing duplicates frames
-        # of a very short video).
-        "total_num_frames": max(timing.total_num_frames, n),
-        "duration": timing.duration,
-        "do_sample_frames": False,
-    }
+    video_kwargs = video_media_kwargs(timing, sent.indices)
     messages: list[dict[str, Any]] = []
     if system:
         messages.append({"role": "system", "content": system})
@@ -110,6 +109,21 @@ def vllm_request(
     # The HF processor must not resample the frames we chose.
     body["mm_processor_kwargs"] = {"do_sample_frames": False}
     return body
+
+
+def video_media_kwargs(timing: SourceTiming, indices: Sequence[int]) -> dict[str, Any]:
+    """``media_io_kwargs["video"]`` for frames sent with these source indices (module docstring)."""
+    n = len(indices)
+    return {
+        "num_frames": n,
+        "fps": timing.fps,
+        "frames_indices": [int(i) for i in indices],
+        # vLLM rejects total_num_frames < frames sent (possible when pairing duplicates frames
+        # of a very short video).
+        "total_num_frames": max(timing.total_num_frames, n),
+        "duration": timing.duration,
+        "do_sample_frames": False,
+    }
 
 
 def _one_size(
