@@ -11,7 +11,7 @@ import math
 
 from PIL import Image
 
-__all__ = ["clock", "encode_jpeg", "fit_within"]
+__all__ = ["clock", "encode_jpeg", "fit_within", "padded_box"]
 
 
 def encode_jpeg(img: Image.Image, quality: int, *, optimize: bool = False) -> bytes:
@@ -45,3 +45,14 @@ def clock(seconds: float, decimals: int = 2, *, truncate: bool = False, signed: 
         sec = math.floor(sec * 10**decimals) / 10**decimals
     body = f"{int(m):02d}:{sec:0{3 + decimals if decimals else 2}.{decimals}f}"
     return f"{sign}{int(h)}:{body}" if h >= 1 else sign + body
+
+
+def padded_box(
+    region: tuple[float, float, float, float], pad_x: float, pad_y: float, size: tuple[int, int]
+) -> tuple[tuple[float, float, float, float], tuple[int, int, int, int]]:
+    """``region`` (``x0, y0, x1, y1`` in [0, 1]) grown by ``pad_x`` / ``pad_y`` and clipped to the
+    frame, both in [0, 1] and as a pixel box of a ``size = (width, height)`` image (outward)."""
+    x0, y0 = max(0.0, region[0] - pad_x), max(0.0, region[1] - pad_y)
+    x1, y1 = min(1.0, region[2] + pad_x), min(1.0, region[3] + pad_y)
+    w, h = size
+    return (x0, y0, x1, y1), (int(x0 * w), int(y0 * h), min(w, math.ceil(x1 * w)), min(h, math.ceil(y1 * h)))

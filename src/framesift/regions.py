@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ._imaging import padded_box
 from .budget.layouts import Box
 from .signals.ocr import OcrText
 from .video.candidates import CandidateSet
@@ -66,10 +67,7 @@ def event_region_box(
     r = cands.region_of(pos)
     if r is None or (r[2] - r[0]) * (r[3] - r[1]) > max_area:
         return None
-    W, H = native
-    x0, y0 = max(0.0, r[0] - pad), max(0.0, r[1] - pad)
-    x1, y1 = min(1.0, r[2] + pad), min(1.0, r[3] + pad)
-    return (int(x0 * W), int(y0 * H), min(W, int(np.ceil(x1 * W))), min(H, int(np.ceil(y1 * H))))
+    return padded_box(r, pad, pad, native)[1]
 
 
 def visual_roi_box(

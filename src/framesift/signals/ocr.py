@@ -55,6 +55,7 @@ from typing import Literal
 import av
 import numpy as np
 
+from .._imaging import padded_box
 from ..devices import ort_providers
 from ..errors import InputError
 from ..video.decode import to_rgb
@@ -129,10 +130,7 @@ def _with_region_boxes(
     """``boxes`` with those inside ``region`` replaced by a detection on the region of ``rgb``
     (padded by a few text lines: the scan's blocks cut through glyphs)."""
     h, w = rgb.shape[:2]
-    pad_x, pad_y = 0.03, 0.04
-    x0, y0 = max(0.0, region[0] - pad_x), max(0.0, region[1] - pad_y)
-    x1, y1 = min(1.0, region[2] + pad_x), min(1.0, region[3] + pad_y)
-    px0, py0, px1, py1 = int(x0 * w), int(y0 * h), int(np.ceil(x1 * w)), int(np.ceil(y1 * h))
+    (x0, y0, x1, y1), (px0, py0, px1, py1) = padded_box(region, 0.03, 0.04, (w, h))
     if px1 - px0 < 8 or py1 - py0 < 8:
         return boxes
     found = detect_text_boxes(np.ascontiguousarray(rgb[py0:py1, px0:px1]), device)
