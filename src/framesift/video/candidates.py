@@ -236,6 +236,17 @@ def _edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | Non
     return edges[: gh * bh, : gw * bw].reshape(gh, bh, gw, bw).mean(axis=(1, 3), dtype=np.float32)
 
 
+def _history_threshold(hist: deque[float], floor: float, k_mad: float, min_mad: float) -> float:
+    """``floor``, raised to an outlier bar over the recent history of peaks (median + ``k_mad``
+    robust deviations, at least ``min_mad``) once it holds 3 values: moving footage raises it."""
+    if len(hist) < 3:
+        return floor
+    arr = np.fromiter(hist, dtype=np.float32)
+    med = float(np.median(arr))
+    mad = float(np.median(np.abs(arr - med))) * 1.4826
+    return max(floor, med + k_mad * max(mad, min_mad))
+
+
 class _TextScanner:
     """Online detector of new text-like detail (see the module docstring and TextScanConfig)."""
 
@@ -261,11 +272,7 @@ class _TextScanner:
         if len(self.maps) == self.maps.maxlen and self.maps[0].shape == m.shape:
             rise = m - self.maps[0]
             r = float(rise.max())
-            thr = self.cfg.floor
-            if len(self.hist) >= 3:
-                arr = np.fromiter(self.hist, dtype=np.float32)
-                med = float(np.median(arr))
-                thr = max(thr, med + self.cfg.k_mad * max(float(np.median(np.abs(arr - med))) * 1.4826, 0.01))
+            thr = _history_threshold(self.hist, self.cfg.floor, self.cfg.k_mad, 0.01)
             if r > thr and t - self.last_t >= self.cfg.min_gap_s:
                 self.last_t = t
                 box = _mask_box(rise >= 0.5 * r)
@@ -299,10 +306,7 @@ class _EventScanner:
             d = float(diff.max())
             self._close_reverted(blocks, diff, t)
             if len(self.hist) >= 3:
-                arr = np.fromiter(self.hist, dtype=np.float32)
-                med = float(np.median(arr))
-                mad = float(np.median(np.abs(arr - med))) * 1.4826
-                thr = max(self.cfg.floor, med + self.cfg.k_mad * max(mad, 0.5))
+                thr = _history_threshold(self.hist, self.cfg.floor, self.cfg.k_mad, 0.5)
                 if d > thr and t - self.last_event_t >= self.cfg.min_gap_s:
                     strength = d / thr
                     self.last_event_t = t
