@@ -19,6 +19,7 @@ import numpy as np
 
 from ..signals.lowlevel import visual_features
 from ..video.candidates import EventScanConfig, _EventScanner
+from ..video.decode import reformat
 from .memory import MemoryConfig, MemoryItem
 
 __all__ = ["OnlineSampler", "frame_display_size"]
@@ -132,7 +133,7 @@ class OnlineSampler:
         # One swscale call (the costly part, ~4 ms at 360p) to the stored size; the feature
         # thumbnail is an area downscale of that, which costs microseconds.
         iw, ih = frame_display_size(frame, cfg.image_side)
-        img = frame.reformat(width=iw, height=ih, format="bgr24", interpolation="AREA").to_ndarray()
+        img = reformat(frame, iw, ih, "bgr24")
         tw, th = frame_display_size(frame, min(cfg.thumb_side, cfg.image_side))
         thumb = cv2.cvtColor(cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
         ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality])

@@ -36,7 +36,7 @@ from typing import Protocol
 import av
 import numpy as np
 
-from .decode import DecodeDevice, ReadPlan, display_size, iter_decoded, plan_reads, to_rgb
+from .decode import DecodeDevice, ReadPlan, display_size, iter_decoded, plan_reads, reformat, to_rgb
 from .probe import FrameTable, VideoInfo
 
 __all__ = [
@@ -157,15 +157,15 @@ def _plane_pixels(plane: av.video.plane.VideoPlane) -> np.ndarray | None:
     return buf[: plane.line_size * ph].reshape(ph, plane.line_size)[:, :pw]
 
 
-def _sample_plane(frame: av.VideoFrame, plane_index: int, size: tuple[int, int]) -> np.ndarray | None:
-    """Point-sample one plane of a planar frame to about ``size`` (None if the layout is unusual)."""
-    img = _plane_pixels(frame.planes[plane_index])
+def _sample_plane(plane: av.video.plane.VideoPlane, size: tuple[int, int]) -> np.ndarray | None:
+    """Point-sample one 8-bit plane to about ``size`` (a strided view; None if the layout is unusual)."""
+    img = _plane_pixels(plane)
     if img is None:
         return None
     w, h = size
     ph, pw = img.shape
     sy, sx = max(1, ph // h), max(1, pw // w)
-    return img[sy // 2 :: sy, sx // 2 :: sx][:h, :w].astype(np.float32)
+    return img[sy // 2 :: sy, sx // 2 :: sx][:h, :w]
 
 
 def _yuv_blocks(frame: av.VideoFrame, size: tuple[int, int], grid: tuple[int, int]) -> np.ndarray:
@@ -176,20 +176,45 @@ def _yuv_blocks(frame: av.VideoFrame, size: tuple[int, int], grid: tuple[int, in
     for momentary events: a cyan shape on a lavender wall barely changes luma.
     Other pixel formats fall back to a swscale conversion to grey.
     """
-    if frame.format.name.startswith(("yuv", "yuvj")) and len(frame.planes) >= 3:
-        planes = [p for p in (_sample_plane(frame, k, size) for k in range(3)) if p is not None]
-        if len(planes) == 3:
-            return np.stack([_blocks(p, grid) for p in planes])
+    if frame.format.name.startswith(("yuv", "yuvj")):
+        planes = frame.planes  # (PyAV builds this tuple on every access)
+        if len(planes) >= 3:
+            samples = [p for p in (_sample_plane(q, size) for q in planes[:3]) if p is not None]
+            if len(samples) == 3:
+                if len({p.shape for p in samples}) == 1:  # the usual case: all three sample to one size
+                    return _blocks(np.stack(samples).astype(np.float32), grid)
+                return np.stack([_blocks(p.astype(np.float32)[None], grid)[0] for p in samples])
     w, h = size
-    grey = frame.reformat(width=w, height=h, format="gray", interpolation="AREA").to_ndarray().astype(np.float32)
-    return _blocks(grey, grid)[None]
+    grey = reformat(frame, w, h, "gray").astype(np.float32)
+    return _blocks(grey[None], grid)
+
+
+#: averaging matrices of :func:`_blocks`, by (rows, columns, grid)
+_BLOCK_MATS: dict[tuple[int, int, tuple[int, int]], tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _blocks(g: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Block means of a stack of images ``(n, h, w)`` on a ``grid`` (rows and columns that do
+    not fill a block are dropped), shape ``(n, gh, gw)``.
+
+    Two small matrix products (rows, then columns) instead of ``reshape(...).mean(axis=(1, 3))``:
+    the event scan runs this on every decoded frame, and numpy's axis-tuple mean costs ~10x more
+    per call on images this small (benchmarks/bench_decode_overhead.py)."""
     gh, gw = grid
-    h, w = g.shape
-    h, w = h - h % gh, w - w % gw
-    return g[:h, :w].reshape(gh, h // gh, gw, w // gw).mean(axis=(1, 3))
+    _, h, w = g.shape
+    key = (h, w, grid)
+    mats = _BLOCK_MATS.get(key)
+    if mats is None:
+        bh, bw = h // gh, w // gw
+        rows = np.zeros((gh, h), np.float32)
+        cols = np.zeros((w, gw), np.float32)
+        for k in range(gh):
+            rows[k, k * bh : (k + 1) * bh] = 1.0 / bh if bh else 0.0
+        for k in range(gw):
+            cols[k * bw : (k + 1) * bw, k] = 1.0 / bw if bw else 0.0
+        mats = _BLOCK_MATS[key] = (rows, cols)
+    out: np.ndarray = mats[0] @ g @ mats[1]
+    return out
 
 
 def _upright(box: Region, rotation: int) -> Region:
@@ -236,14 +261,23 @@ def _edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | Non
     return edges[: gh * bh, : gw * bw].reshape(gh, bh, gw, bw).mean(axis=(1, 3), dtype=np.float32)
 
 
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else 0.5 * (s[m - 1] + s[m])
+
+
 def _history_threshold(hist: deque[float], floor: float, k_mad: float, min_mad: float) -> float:
     """``floor``, raised to an outlier bar over the recent history of peaks (median + ``k_mad``
-    robust deviations, at least ``min_mad``) once it holds 3 values: moving footage raises it."""
+    robust deviations, at least ``min_mad``) once it holds 3 values: moving footage raises it.
+
+    Plain Python on the (at most a few dozen) values: the event scan asks once per decoded frame,
+    and two ``np.median`` calls cost ~40 us there, ~10x the sorts."""
     if len(hist) < 3:
         return floor
-    arr = np.fromiter(hist, dtype=np.float32)
-    med = float(np.median(arr))
-    mad = float(np.median(np.abs(arr - med))) * 1.4826
+    vals = list(hist)
+    med = _median(vals)
+    mad = _median([abs(v - med) for v in vals]) * 1.4826
     return max(floor, med + k_mad * max(mad, min_mad))
 
 

@@ -14,12 +14,14 @@ happens inside FFmpeg's swscale, which is far cheaper than converting full frame
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from ..devices import check_device
 from .probe import FrameTable, VideoInfo, open_container
@@ -31,6 +33,7 @@ __all__ = [
     "iter_decoded",
     "open_decoder",
     "plan_reads",
+    "reformat",
     "to_rgb",
     "will_feed_audio",
 ]
@@ -270,6 +273,29 @@ def display_size(info: VideoInfo, max_side: int | None) -> tuple[int, int]:
     return w, h
 
 
+_LOCAL = threading.local()
+
+
+def _reformatter() -> VideoReformatter:
+    """This thread's swscale converter. ``frame.reformat`` builds a new swscale context for every
+    frame (each decoded frame is a new object): ~1.1 ms, where converting a 360p frame to a
+    thumbnail with a reused context costs ~0.1 ms (same pixels; benchmarks/bench_decode_overhead.py).
+    One per thread because a context is not safe to share between threads."""
+    r = getattr(_LOCAL, "reformatter", None)
+    if r is None:
+        r = _LOCAL.reformatter = VideoReformatter()
+    return r
+
+
+def reformat(frame: av.VideoFrame, width: int, height: int, fmt: str = "rgb24") -> np.ndarray:
+    """``frame`` scaled by swscale (area averaging) to ``width`` x ``height`` in pixel format
+    ``fmt``, as an array (no rotation: see :func:`to_rgb`), with this thread's reused context."""
+    out: np.ndarray = (
+        _reformatter().reformat(frame, width=width, height=height, format=fmt, interpolation="AREA").to_ndarray()
+    )
+    return out
+
+
 def to_rgb(
     frame: av.VideoFrame, info: VideoInfo, max_side: int | None = None, fmt: Literal["rgb24", "gray"] = "rgb24"
 ) -> np.ndarray:
@@ -281,7 +307,7 @@ def to_rgb(
     out_w, out_h = display_size(info, max_side)
     if info.rotation in (90, 270):
         out_w, out_h = out_h, out_w  # scale in stored orientation, rotate after
-    arr: np.ndarray = frame.reformat(width=out_w, height=out_h, format=fmt, interpolation="AREA").to_ndarray()
+    arr = reformat(frame, out_w, out_h, fmt)
     if info.rotation:
         # rotation is counter-clockwise degrees of the display matrix; np.rot90 k>0 is counter-clockwise.
         arr = np.ascontiguousarray(np.rot90(arr, k=info.rotation // 90))
