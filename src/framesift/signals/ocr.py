@@ -11,7 +11,9 @@ frame only where *new text* appears:
    barely moves the change detector), and a 1 fps grid frame every ``stride_s`` seconds (text
    that stays on screen), when some part of the picture changed since the last screened frame
    (block-wise: a 16 px caption on a 1080p frame moves the whole frame's mean by less than one
-   grey level), are run through PP-OCR's text *detector* alone at 320 px (~6 ms) -- larger for
+   grey level) and it shows text-like detail somewhere (strong luma steps, as the candidate
+   scan's text pre-pass counts them: a plain or dark frame has nothing to detect), are run
+   through PP-OCR's text *detector* alone at 320 px (~6-20 ms by machine) -- larger for
    HD sources, see below. rapidocr's default upsamples a 640x360 frame to a 736 px short side
    first, which costs ~20x more; at 320 px the detector still finds ~85% of the text lines of a
    360p frame (it misses the smallest), see benchmarks/bench_ocr.py.
@@ -58,6 +60,7 @@ import numpy as np
 from .._imaging import padded_box
 from ..devices import ort_providers
 from ..errors import InputError
+from ..video.candidates import TextScanConfig, edge_density
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
 from .ocr_reader import SlotReader
@@ -105,6 +108,12 @@ _STATIC_BLOCK = 8
 _LINE_ASPECT = 8.0  # a detected line this many heights long (~5 characters) counts fully
 _EVENT_BOOST = 1.5
 _MAX_REGION_AREA = 0.25  # a larger changed region (a cut) is screened whole, as any frame
+#: below this densest block of strong luma steps (candidates.edge_density) a frame shows no
+#: text-like detail anywhere and is not screened: on the 10-minute benchmark video every frame
+#: the detector found a line on had >= 0.10 (16-28 px captions rise >= 0.14, TextScanConfig),
+#: and 59 of its 63 frames without any had < 0.05 (dark scenes, fades, plain backgrounds)
+_MIN_EDGE_DENSITY = 0.05
+_EDGE_SCAN = TextScanConfig()
 
 
 def _area(r: tuple[float, float, float, float]) -> float:
@@ -357,6 +366,8 @@ class OcrPool:
         self._prev_boxes: list[np.ndarray] = []
         self._last_screen_t = -1e9
         self.screened = 0
+        #: changed frames not screened because they show no text-like detail (see _MIN_EDGE_DENSITY)
+        self.skipped_plain = 0
         self.read_count = 0
         #: of the frames read, how many were read while decoding went on
         self.read_early = 0
@@ -382,6 +393,13 @@ class OcrPool:
         grey = small.mean(axis=2, dtype=np.float32)
         if self._prev_grey is not None and self._prev_grey.shape == grey.shape and not _changed(grey, self._prev_grey):
             return  # the picture has not changed: no new text
+        density = edge_density(frame, _EDGE_SCAN)
+        if density is not None and float(density.max()) < _MIN_EDGE_DENSITY:
+            # No text-like detail anywhere: nothing for the detector (~20 ms a screen) to find.
+            # The last screened frame stays the reference, so text it showed that comes back
+            # after this frame (a slide after a black frame) is not counted as new again.
+            self.skipped_plain += 1
+            return
         if self.screen != _SCREEN_SIDE:
             small = to_rgb(frame, self.info, self.screen)
         self._prev_grey = grey

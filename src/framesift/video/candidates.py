@@ -45,6 +45,7 @@ __all__ = [
     "EventScanConfig",
     "TextScanConfig",
     "add_late_candidates",
+    "edge_density",
     "extract_candidates",
 ]
 
@@ -239,9 +240,10 @@ def _mask_box(mask: np.ndarray) -> Region | None:
     return (float(xs.min() / gw), float(ys.min() / gh), float((xs.max() + 1) / gw), float((ys.max() + 1) / gh))
 
 
-def _edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | None:
+def edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | None:
     """Share of strong horizontal luma steps per block of the coded luma plane (None when the
-    frame is not planar YUV: then the pre-pass is skipped, the event scan still runs)."""
+    frame is not planar YUV: then the pre-pass is skipped, the event scan still runs). The OCR
+    pool uses its maximum to skip screening frames that show no text-like detail anywhere."""
     if not frame.format.name.startswith(("yuv", "yuvj", "nv12")) or not frame.planes:
         return None
     luma = _plane_pixels(frame.planes[0])
@@ -299,7 +301,7 @@ class _TextScanner:
         self.count += 1
         if (self.count - 1) % self.every:
             return None
-        m = _edge_density(frame, self.cfg)
+        m = edge_density(frame, self.cfg)
         if m is None:
             return None
         out: Region | None = None
@@ -470,7 +472,13 @@ def extract_candidates(
 
     used: list[DecodeDevice] = []
     for idx, frame in iter_decoded(
-        path, table, None if events else targets, device=device, on_device=used.append, audio_sink=audio_sink
+        path,
+        table,
+        None if events else targets,
+        device=device,
+        on_device=used.append,
+        audio_sink=audio_sink,
+        fast_b_frames=True,
     ):
         decoded += 1
         t = float(table.time[idx])

@@ -148,6 +148,7 @@ def iter_decoded(
     device: str = "cpu",
     on_device: Callable[[DecodeDevice], None] | None = None,
     audio_sink: Callable[[av.Packet], None] | None = None,
+    fast_b_frames: bool = False,
 ) -> Iterator[tuple[int, av.VideoFrame]]:
     """Yield ``(original_index, frame)`` in time order.
 
@@ -162,6 +163,14 @@ def iter_decoded(
     is decoded alongside instead of in a second pass; the sink decodes them), up to the end of the
     file even when the video targets end earlier. A seeking plan never calls it: the caller reads
     the audio on its own then (:func:`will_feed_audio` says which it will be).
+
+    ``fast_b_frames``: skip the deblocking (loop) filter on B-frames, FFmpeg's
+    ``skip_loop_filter=bidir``, for passes that look at frames rather than hand them on (the
+    candidate scan, its thumbnails and OCR). Deblocking is ~1/5 of H.264 decoding here, and I- and
+    P-frames, which the other frames are predicted from, are decoded exactly as before: measured
+    1.2x less decode time, I/P frames bit-identical, B-frames >= 46 dB PSNR from the filtered ones
+    (benchmarks/bench_decode_overhead.py). Without the filter on every frame errors would build up
+    along each GOP (down to 30 dB), so that is not offered.
     """
     want = None if targets is None else set(int(t) for t in np.unique(np.asarray(targets, dtype=np.int64)))
     plan = plan_reads(table, None if want is None else np.fromiter(want, dtype=np.int64))
@@ -173,6 +182,8 @@ def iter_decoded(
         # Frame + slice threading with FFmpeg's own thread count (cores + 1): measured faster
         # than pinning it to the core count on 2 cores.
         stream.thread_type = "AUTO"
+        if fast_b_frames:
+            stream.codec_context.options = {"skip_loop_filter": "bidir"}
         if plan.mode == "sequential":
             audio = container.streams.audio[0] if audio_sink is not None and container.streams.audio else None
             yield from _sequential(container, stream, table, want, audio, audio_sink)
