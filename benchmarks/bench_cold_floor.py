@@ -53,7 +53,7 @@ from framesift import api  # noqa: F401
 t_import = time.perf_counter() - t0
 sel = framesift.select(sys.argv[1], "What does the slide say about the quarterly results?", budget=8, cache=sys.argv[2])
 import resource
-print(json.dumps({"import": t_import, "timings": sel.timings, "frames": sel.indices,
+print(json.dumps({"import": t_import, "timings": sel.timings, "frames": sel.indices, "times": sel.times,
                   "ocr_read": sel.signals["ocr"]["frames_read"], "wall_inside": time.perf_counter() - t0,
                   "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -129,6 +129,10 @@ def main() -> int:
             same = sels["baseline"][1]["frames"] == sels["nospin"][1]["frames"]
             lines.append("")
             lines.append(f"This checkout against the baseline: **{b / n:.2f}x** faster; same frames selected: {same}")
+            if not same:
+                for mode in ("baseline", "nospin"):
+                    picks = ", ".join(f"{t:.1f}" for t in sels[mode][1].get("times", []))
+                    lines.append(f"- {'baseline' if mode == 'baseline' else 'this checkout'} picks (s): {picks}")
         lines.append("")
     report = "\n".join(lines)
     print(report)
