@@ -130,9 +130,8 @@ def main() -> int:
             lines.append("")
             lines.append(f"This checkout against the baseline: **{b / n:.2f}x** faster; same frames selected: {same}")
             if not same:
-                for mode in ("baseline", "nospin"):
-                    picks = ", ".join(f"{t:.1f}" for t in sels[mode][1].get("times", []))
-                    lines.append(f"- {'baseline' if mode == 'baseline' else 'this checkout'} picks (s): {picks}")
+                for mode, who in (("baseline", "baseline"), ("nospin", "this checkout")):
+                    lines.append(f"- {who} picks (s): " + ", ".join(f"{t:.1f}" for t in sels[mode][1]["times"]))
         lines.append("")
     report = "\n".join(lines)
     print(report)
