@@ -68,6 +68,7 @@ def main() -> int:
     ap.add_argument("--minutes", default="10,20,30,60", help="video lengths in minutes")
     ap.add_argument("--seeds", type=int, default=2, help="videos per length")
     ap.add_argument("--budget", type=int, default=8)
+    ap.add_argument("--out", help="results file name under benchmarks/results/ (runs to compare side by side)")
     args = ap.parse_args()
     minutes = [10.0] if args.quick else [float(m) for m in args.minutes.split(",")]
 
@@ -136,7 +137,8 @@ def main() -> int:
     )
     report = "\n".join(lines)
     print(report)
-    write_result("bench_needles_quick.md" if args.quick else "bench_needles.md", "Needle hit rates", cmd, report)
+    default = "bench_needles_quick.md" if args.quick else "bench_needles.md"
+    write_result(args.out or default, "Needle hit rates", cmd, report)
     return 0
 
 

@@ -114,3 +114,32 @@ def test_ocr_pool_does_not_screen_frames_without_any_detail(tmp_path):
     assert (pool.screened, pool.skipped_plain) == (1, 1)
     reads = pool.read()
     assert any("Quarterly" in r.text for r in reads)
+
+
+def _slide(lines: list[tuple[int, str]], background: int = 200) -> np.ndarray:
+    img = Image.fromarray(np.full((360, 640, 3), background, np.uint8))
+    draw = ImageDraw.Draw(img)
+    for y, words in lines:
+        draw.text((40, y), words, fill=(0, 0, 0), font_size=40)
+    return np.asarray(img)
+
+
+def test_ocr_pool_screens_new_or_replaced_text_but_not_the_same_text_on_a_changed_picture(tmp_path):
+    path = tmp_path / "one.mp4"
+    _encode_frames(path, iter([(np.zeros((360, 640, 3), np.uint8), 0)]), W=640, H=360, rate=_rate(30.0))
+    info, _ = probe(path)
+    pool = OcrPool(info, 8, overlap=False)
+    first = [(150, "Quarterly results: up 12%")]
+    pool.offer(0, 0.0, _frame(_slide(first)), 0.0, "grid")
+    assert (pool.screened, pool.skipped_same_text) == (1, 0)
+    # the whole picture brightens (the "same picture" test sees a change), the text stays put
+    pool.offer(1, 2.0, _frame(_slide(first, background=225)), 0.0, "grid")
+    assert (pool.screened, pool.skipped_same_text) == (1, 1)
+    # the same line with other figures, in place: no block gains edges, but they move
+    pool.offer(2, 4.0, _frame(_slide([(150, "Quarterly results: up 47%")])), 0.0, "event")
+    assert (pool.screened, pool.skipped_same_text) == (2, 1)
+    # a line added below the first: its blocks gain edges
+    pool.offer(3, 6.0, _frame(_slide([(150, "Quarterly results: up 47%"), (260, "Margins held at 9")])), 0.0, "grid")
+    assert (pool.screened, pool.skipped_same_text) == (3, 1)
+    text = " ".join(r.text for r in pool.read())
+    assert "47" in text and "Margins" in text

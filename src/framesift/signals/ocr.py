@@ -12,7 +12,9 @@ frame only where *new text* appears:
    that stays on screen), when some part of the picture changed since the last screened frame
    (block-wise: a 16 px caption on a 1080p frame moves the whole frame's mean by less than one
    grey level) and it shows text-like detail somewhere (strong luma steps, as the candidate
-   scan's text pre-pass counts them: a plain or dark frame has nothing to detect), are run
+   scan's text pre-pass counts them: a plain or dark frame has nothing to detect) that is not
+   where and what it was at the last screened frame (a block gained such steps, or they moved:
+   text added or replaced; a moving picture moves them everywhere), are run
    through PP-OCR's text *detector* alone at 320 px (~6-20 ms by machine) -- larger for
    HD sources, see below. rapidocr's default upsamples a 640x360 frame to a 736 px short side
    first, which costs ~20x more; at 320 px the detector still finds ~85% of the text lines of a
@@ -60,7 +62,7 @@ import numpy as np
 from .._imaging import padded_box
 from ..devices import ort_providers
 from ..errors import InputError
-from ..video.candidates import TextScanConfig, edge_density
+from ..video.candidates import TextScanConfig, block_share, edge_mask
 from ..video.decode import to_rgb
 from ..video.probe import VideoInfo
 from .ocr_reader import SlotReader
@@ -113,7 +115,27 @@ _MAX_REGION_AREA = 0.25  # a larger changed region (a cut) is screened whole, as
 #: the detector found a line on had >= 0.10 (16-28 px captions rise >= 0.14, TextScanConfig),
 #: and 59 of its 63 frames without any had < 0.05 (dark scenes, fades, plain backgrounds)
 _MIN_EDGE_DENSITY = 0.05
+#: a changed frame whose text-like detail is where and what it was at the last screened frame
+#: is not screened either: no block's edge density rose by _MIN_EDGE_RISE (text added) and no
+#: block has _MIN_EDGE_FLIP of its edge samples flipped (text replaced in place: a slide's next
+#: line, a clock's digits). A moving picture flips many, so it is screened as before. On the
+#: 10-minute benchmark video 226 of 333 screens were like this; the 3 kept frames among them
+#: held no line the kept frames of the others lacked, bar one clock reading (BENCHMARKS.md
+#: section 15, "Screening only new text-like detail")
+_MIN_EDGE_RISE = 0.08
+_MIN_EDGE_FLIP = 0.10
 _EDGE_SCAN = TextScanConfig()
+
+
+def _new_detail(mask: np.ndarray, density: np.ndarray, ref: tuple[np.ndarray, np.ndarray] | None) -> bool:
+    """Whether ``mask`` (an edge mask and its block ``density``) shows text-like detail that the
+    reference (the last screened frame's) did not: a block gained edges, or its edges moved."""
+    if ref is None or ref[0].shape != mask.shape:
+        return True
+    if float((density - ref[1]).max()) >= _MIN_EDGE_RISE:
+        return True
+    flipped = block_share(mask ^ ref[0], _EDGE_SCAN)
+    return flipped is None or float(flipped.max()) >= _MIN_EDGE_FLIP
 
 
 def _area(r: tuple[float, float, float, float]) -> float:
@@ -368,6 +390,10 @@ class OcrPool:
         self.screened = 0
         #: changed frames not screened because they show no text-like detail (see _MIN_EDGE_DENSITY)
         self.skipped_plain = 0
+        #: changed frames not screened because their text-like detail is the last screened
+        #: frame's (see _MIN_EDGE_RISE)
+        self.skipped_same_text = 0
+        self._prev_edges: tuple[np.ndarray, np.ndarray] | None = None
         self.read_count = 0
         #: of the frames read, how many were read while decoding went on
         self.read_early = 0
@@ -393,13 +419,21 @@ class OcrPool:
         grey = small.mean(axis=2, dtype=np.float32)
         if self._prev_grey is not None and self._prev_grey.shape == grey.shape and not _changed(grey, self._prev_grey):
             return  # the picture has not changed: no new text
-        density = edge_density(frame, _EDGE_SCAN)
+        mask = edge_mask(frame, _EDGE_SCAN)
+        density = block_share(mask, _EDGE_SCAN) if mask is not None else None
         if density is not None and float(density.max()) < _MIN_EDGE_DENSITY:
             # No text-like detail anywhere: nothing for the detector (~20 ms a screen) to find.
             # The last screened frame stays the reference, so text it showed that comes back
             # after this frame (a slide after a black frame) is not counted as new again.
             self.skipped_plain += 1
             return
+        if mask is not None and density is not None:
+            if not _new_detail(mask, density, self._prev_edges):
+                # The picture changed, its text-like detail did not: the detector would find the
+                # reference's lines again, which earn no priority. Same reference kept.
+                self.skipped_same_text += 1
+                return
+            self._prev_edges = (mask, density)
         if self.screen != _SCREEN_SIDE:
             small = to_rgb(frame, self.info, self.screen)
         self._prev_grey = grey

@@ -45,7 +45,9 @@ __all__ = [
     "EventScanConfig",
     "TextScanConfig",
     "add_late_candidates",
+    "block_share",
     "edge_density",
+    "edge_mask",
     "extract_candidates",
 ]
 
@@ -240,10 +242,10 @@ def _mask_box(mask: np.ndarray) -> Region | None:
     return (float(xs.min() / gw), float(ys.min() / gh), float((xs.max() + 1) / gw), float((ys.max() + 1) / gh))
 
 
-def edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | None:
-    """Share of strong horizontal luma steps per block of the coded luma plane (None when the
-    frame is not planar YUV: then the pre-pass is skipped, the event scan still runs). The OCR
-    pool uses its maximum to skip screening frames that show no text-like detail anywhere."""
+def edge_mask(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | None:
+    """Where the coded luma plane has a strong horizontal step (every ``row_px``-th row, one
+    value per adjacent column pair), or None when the frame is not planar YUV (then the pre-pass
+    is skipped, the event scan still runs)."""
     if not frame.format.name.startswith(("yuv", "yuvj", "nv12")) or not frame.planes:
         return None
     luma = _plane_pixels(frame.planes[0])
@@ -255,12 +257,25 @@ def edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | None
     n = pw // 2
     a = rows[:, 0 : 2 * n : 2].astype(np.int16)
     b = rows[:, 1 : 2 * n : 2].astype(np.int16)
-    edges = np.abs(a - b) > cfg.edge
+    return np.abs(a - b) > cfg.edge
+
+
+def block_share(mask: np.ndarray, cfg: TextScanConfig) -> np.ndarray | None:
+    """The share of set values of ``mask`` (an :func:`edge_mask`, or two of them xor-ed) per
+    block of ``cfg.block`` (about one text line tall); None when the mask has no whole block."""
     bh, bw = cfg.block
-    gh, gw = edges.shape[0] // bh, edges.shape[1] // bw
+    gh, gw = mask.shape[0] // bh, mask.shape[1] // bw
     if gh == 0 or gw == 0:
         return None
-    return edges[: gh * bh, : gw * bw].reshape(gh, bh, gw, bw).mean(axis=(1, 3), dtype=np.float32)
+    return mask[: gh * bh, : gw * bw].reshape(gh, bh, gw, bw).mean(axis=(1, 3), dtype=np.float32)
+
+
+def edge_density(frame: av.VideoFrame, cfg: TextScanConfig) -> np.ndarray | None:
+    """Share of strong horizontal luma steps per block of the coded luma plane (None when the
+    frame is not planar YUV). The OCR pool uses its maximum to skip screening frames that show no
+    text-like detail anywhere."""
+    mask = edge_mask(frame, cfg)
+    return None if mask is None else block_share(mask, cfg)
 
 
 def _median(values: list[float]) -> float:
