@@ -75,6 +75,18 @@ def test_analysis_is_query_free(analysis, needle_video, table):
     assert {"probe", "decode"} <= set(analysis.timings)
 
 
+def test_subtitle_cues_are_embedded_during_the_decode_pass(analysis):
+    from framesift.signals.text_embedder import get_text_embedder
+
+    texts = [ln.text for ln in analysis.subtitles.lines]
+    assert texts and "subtitle_embed" in analysis.timings
+    # in the memo before anything asked for them (the prefetch ran beside the decode pass)
+    assert set(texts) <= set(analysis.embed._vectors)
+    # and the vectors are the model's: each cue embedded alone, in this thread
+    alone = np.stack([get_text_embedder().encode([t])[0] for t in texts])
+    np.testing.assert_allclose(analysis.embed(texts), alone, atol=1e-5)
+
+
 def test_text_needle(text_selection, needle_video, table):
     needle = _needle(needle_video, "text")
     _check_frames(text_selection, table)

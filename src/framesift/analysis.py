@@ -217,6 +217,10 @@ def run_analysis(
         subs = load_subtitles(video, info, options.subtitles)
     if subs is not None:
         notes.extend(subs.notes)
+    # Subtitle cues are embedded anyway (the index stores their vectors, a question is scored
+    # against them): do it while the decode pass runs.
+    memo = EmbeddingMemo()
+    embedded = memo.prefetch([ln.text for ln in subs.lines]) if subs is not None and subs.lines else None
     # The audio is decoded inside the video pass (one read of the container) and transcribed in a
     # background thread meanwhile; FRAMESIFT_AUDIO_PASS=separate restores the separate audio pass
     # before the video one (kept for the benchmark that compares the two).
@@ -296,6 +300,9 @@ def run_analysis(
         with timer.stage("ocr"):
             reads = pool.read(progress=lambda d, t: report("ocr", d, t))
     visual = VisualEmbeddings.empty(embedder, images) if embedder is not None and images is not None else None
+    if embedded is not None:
+        with timer.stage("subtitle_embed"):  # the wait for the prefetch (none when it is done)
+            embedded()
     return Analysis(
         path=str(video),
         info=info,
@@ -309,4 +316,5 @@ def run_analysis(
         notes=notes,
         visual=visual,
         hearing=hearing,
+        embed=memo,
     )

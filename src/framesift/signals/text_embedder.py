@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -165,6 +166,22 @@ class EmbeddingMemo:
         """Remember vectors computed earlier (e.g. loaded from the index) for these texts."""
         for t, v in zip(texts, vectors):
             self._vectors[t] = np.asarray(v, dtype=np.float32)
+
+    def prefetch(self, texts: list[str]) -> Callable[[], None]:
+        """Embed ``texts`` in a background thread and return the wait to call before this memo is
+        used again (it is not locked). The decode pass leaves part of a core idle, and loading the
+        model and embedding a video's subtitle cues (~1 s for 150 on two cores) otherwise runs
+        alone after it. A failure (no model) is left to the first use, which raises it."""
+
+        def run() -> None:
+            try:
+                self(texts)
+            except Exception:  # noqa: BLE001 -- raised again, with its message, where the vectors are needed
+                pass
+
+        worker = threading.Thread(target=run, name="framesift-embed", daemon=True)
+        worker.start()
+        return worker.join
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
