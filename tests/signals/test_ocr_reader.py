@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -103,6 +104,46 @@ def test_frames_are_read_before_finish_is_called():
     assert done.wait(5)  # read in the background, nobody asked yet
     assert read_in == ["framesift-ocr"] and reader.early == 1
     assert reader.finish([(0, 7)]) == [7]
+
+
+def test_a_frame_not_ready_is_left_for_finish():
+    slots = np.zeros((2, 2, 2, 3), dtype=np.uint8)
+    done = threading.Event()
+    read_early: list[int] = []
+
+    def read(image, index, time):
+        read_early.append(index)
+        if index == 9:
+            done.set()
+        return index
+
+    reader = SlotReader(read, ready=lambda priority: priority >= 5.0)
+    reader.slots = slots
+    with reader.lock:
+        reader.kept(0, 1, 0.1, 1.0)  # low priority: may still be evicted
+        reader.kept(1, 9, 0.9, 9.0)
+    assert done.wait(5)
+    deadline = time.monotonic() + 5
+    while reader.early < 1 and time.monotonic() < deadline:  # the read of 9 is being recorded
+        time.sleep(0.01)
+    time.sleep(0.1)  # room for a wrong early read of 1 to start
+    with reader.lock:  # it read 9 and keeps waiting on 1
+        assert read_early == [9] and reader.early == 1
+    assert reader.finish([(0, 1), (1, 9)]) == [1, 9]  # finish reads what was held back
+    assert read_early == [9, 1] and reader.early == 1
+
+
+def test_the_pool_reads_early_only_what_the_rest_of_the_video_is_unlikely_to_evict(cards_clip):
+    _, info, _ = cards_clip
+    pool = OcrPool(info, 10, overlap=True)
+    duration = float(info.duration)
+    # a tenth of the way in, 2 frames better than 1.0 were screened: ~20 by the end, > 9 slots
+    pool._priorities, pool._screened_to = [0.5, 1.0, 2.0, 3.0], 0.1 * duration
+    assert not pool._ready(1.0)
+    assert pool._ready(3.0)  # nothing better so far: safe whatever comes
+    # most of the way in, the same two better frames project to ~2.2: safe
+    pool._screened_to = 0.9 * duration
+    assert pool._ready(1.0)
 
 
 def test_screening_jobs_run_in_order_and_their_errors_surface():

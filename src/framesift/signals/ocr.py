@@ -46,6 +46,7 @@ smaller than the read side (a 640x360 one) is read at its own size.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import os
@@ -125,6 +126,11 @@ _MIN_EDGE_DENSITY = 0.05
 _MIN_EDGE_RISE = 0.08
 _MIN_EDGE_FLIP = 0.10
 _EDGE_SCAN = TextScanConfig()
+#: a kept frame is read while decoding goes on once fewer than this share of the pool's slots
+#: is projected to hold higher-priority frames at the end of the video (see OcrPool._ready):
+#: simulated on the keep sequences of the 10- and 60-minute benchmark videos, 0.9 leaves 2 of the
+#: hour's 95 wasted early reads and defers 5 reads to the end (0 and 0 on 10 minutes)
+_READ_EARLY_SHARE = 0.9
 
 
 def _new_detail(mask: np.ndarray, density: np.ndarray, ref: tuple[np.ndarray, np.ndarray] | None) -> bool:
@@ -394,6 +400,10 @@ class OcrPool:
         #: frame's (see _MIN_EDGE_RISE)
         self.skipped_same_text = 0
         self._prev_edges: tuple[np.ndarray, np.ndarray] | None = None
+        #: priorities of every screened frame that reached min_priority (sorted), and the time
+        #: of the last screened frame: what _ready projects the end of the video from
+        self._priorities: list[float] = []
+        self._screened_to = 0.0
         self.read_count = 0
         #: of the frames read, how many were read while decoding went on
         self.read_early = 0
@@ -458,6 +468,7 @@ class OcrPool:
         read_image: Callable[[], np.ndarray],
     ) -> None:
         """Detect text on a screened frame and keep it by its new text lines (module docstring)."""
+        self._screened_to = time
         boxes = detect_text_boxes(small, self.device)
         rgb: np.ndarray | None = None
         if region is not None and self.side > self.screen and _area(region) <= _MAX_REGION_AREA:
@@ -477,6 +488,8 @@ class OcrPool:
         its read-size image (made only then) goes into that slot and to the reader."""
         if priority < self.min_priority:
             return
+        with self._ensure_reader().lock:  # _ready reads it from the reader's threads
+            bisect.insort(self._priorities, priority)
         if len(self._heap) < self.max_frames:
             slot = len(self._heap)
             heapq.heappush(self._heap, (priority, index, time, slot))
@@ -509,9 +522,23 @@ class OcrPool:
 
         # Frame-level parallelism on the CPU (one ONNX thread per read); a GPU reads one at a time.
         threads = min(4, os.cpu_count() or 1) if device == "cpu" else 1
-        reader = SlotReader(read_one, threads=threads, background=self.overlap)
+        reader = SlotReader(read_one, threads=threads, background=self.overlap, ready=self._ready)
         weakref.finalize(self, reader.stop)  # a pool dropped unread ends its reader thread
         return reader
+
+    def _ready(self, priority: float) -> bool:
+        """Whether a kept frame of ``priority`` is safe to read before the end: a frame is
+        evicted when ``max_frames`` better ones arrive, so project how many better ones the whole
+        video will have from those seen so far (as if they keep coming at the same rate) and read
+        it only when that stays under ``_READ_EARLY_SHARE`` of the slots. Early reads of frames
+        evicted later are wasted work on the cores the decoder needs. Called with the reader's
+        lock held. An unknown duration (a stream) reads every kept frame early, as before."""
+        duration = float(self.info.duration or 0.0)
+        if not math.isfinite(duration) or duration <= 0:
+            return True
+        done = min(1.0, max(self._screened_to / duration, 1e-3))
+        above = len(self._priorities) - bisect.bisect_right(self._priorities, priority)
+        return above / done < _READ_EARLY_SHARE * self.max_frames
 
     @property
     def kept(self) -> int:
