@@ -19,6 +19,7 @@ the same run on the same videos.
 
     python benchmarks/bench_needles.py                 # 10, 20, 30, 60 min; 2 videos each
     python benchmarks/bench_needles.py --quick         # 2 x 10 min
+    python benchmarks/bench_needles.py --quick --out needles_quick_mine.md   # keep another run's file
 """
 
 from __future__ import annotations
