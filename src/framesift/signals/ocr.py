@@ -122,7 +122,7 @@ _MIN_EDGE_DENSITY = 0.05
 #: line, a clock's digits). A moving picture flips many, so it is screened as before. On the
 #: 10-minute benchmark video 226 of 333 screens were like this; the 3 kept frames among them
 #: held no line the kept frames of the others lacked, bar one clock reading (BENCHMARKS.md
-#: section 15, "Screening only new text-like detail")
+#: section 15, "Less OCR work in the decode pass")
 _MIN_EDGE_RISE = 0.08
 _MIN_EDGE_FLIP = 0.10
 _EDGE_SCAN = TextScanConfig()

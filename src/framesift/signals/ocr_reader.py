@@ -12,10 +12,11 @@ cores).
 A kept frame can still be evicted from the pool later (a frame with more new text displaced
 it). The worker therefore reads the highest-priority unread frame first (the least likely to be
 evicted), and only once the pool's ``ready`` says it is unlikely to be evicted at all (else the
-read waits for :meth:`~SlotReader.finish`: on an hour of video 95 of the 144 frames read early were
-evicted later, wasted reads, before that test), copies its pixels under the lock (the pool may overwrite the slot while it is read),
-and a result counts only if its slot still holds the same frame at the end. Memory stays bounded
-by the pool's slots: one copied image per worker, at most one result per slot.
+read waits for :meth:`~SlotReader.finish`; before that test, 95 early reads on an hour of video
+were of frames evicted later: wasted work). It copies the pixels under the lock (the pool may
+overwrite the slot while it is read), and a result counts only if its slot still holds the same
+frame at the end. Memory stays bounded by the pool's slots: one copied image per worker, at most
+one result per slot.
 """
 
 from __future__ import annotations
