@@ -144,7 +144,7 @@ def main() -> int:
                 for mode, who in (("baseline", "baseline"), ("nospin", "this checkout")):
                     lines.append(f"- {who} picks (s): " + ", ".join(f"{t:.1f}" for t in sels[mode][1]["times"]))
         lines.append("")
-    if args.baseline and args.rounds > 1:
+    if args.baseline and rounds > 1:
         for name in dict.fromkeys(r[0] for r in rows):
             runs = [r[4] for r in rows if r[0] == name]
             base = [sels["baseline"][0] for sels in runs]

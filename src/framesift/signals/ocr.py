@@ -404,6 +404,8 @@ class OcrPool:
         #: of the last screened frame: what _ready projects the end of the video from
         self._priorities: list[float] = []
         self._screened_to = 0.0
+        duration = float(info.duration or 0.0)
+        self._duration = duration if math.isfinite(duration) and duration > 0 else None  # None: a stream
         self.read_count = 0
         #: of the frames read, how many were read while decoding went on
         self.read_early = 0
@@ -533,10 +535,9 @@ class OcrPool:
         it only when that stays under ``_READ_EARLY_SHARE`` of the slots. Early reads of frames
         evicted later are wasted work on the cores the decoder needs. Called with the reader's
         lock held. An unknown duration (a stream) reads every kept frame early, as before."""
-        duration = float(self.info.duration or 0.0)
-        if not math.isfinite(duration) or duration <= 0:
+        if self._duration is None:
             return True
-        done = min(1.0, max(self._screened_to / duration, 1e-3))
+        done = min(1.0, max(self._screened_to / self._duration, 1e-3))
         above = len(self._priorities) - bisect.bisect_right(self._priorities, priority)
         return above / done < _READ_EARLY_SHARE * self.max_frames
 
