@@ -14,6 +14,8 @@ PyAV's bare decode as the scale:
 * block means: ``reshape(...).mean(axis=(1, 3))`` per plane against candidates._blocks (two
   small matrix products over the three stacked planes).
 * outlier bar: two ``np.median`` calls against candidates._history_threshold (sorts in Python).
+* the OCR pool's grey image for its "same picture" test: ``rgb.mean(axis=2, dtype=float32)``
+  against framesift.signals.ocr._grey (an integer sum of the channels, one division).
 * the whole event scan step, old against new (the old one is candidates at the given git
   revision, ``--baseline-rev``).
 
@@ -41,6 +43,7 @@ sys.path.insert(0, str(HERE))
 
 from _report import publish  # noqa: E402
 from _videos import ensure_video  # noqa: E402
+from framesift.signals.ocr import _grey  # noqa: E402
 from framesift.video import candidates as C  # noqa: E402
 from framesift.video.decode import reformat  # noqa: E402
 
@@ -124,6 +127,14 @@ def main() -> int:
         row(
             f"RGB {tw}x{th} (thumbnail / screen / read)", before, _per_call_us(lambda f: reformat(f, tw, th), sub), same
         )  # noqa: B023
+
+    small = [reformat(f, 320, 180) for f in sub]
+    row(
+        "OCR pool's grey 320x180 (channel mean)",
+        _per_call_us(lambda a: a.mean(axis=2, dtype=np.float32), small),
+        _per_call_us(_grey, small),
+        all(np.array_equal(a.mean(axis=2, dtype=np.float32), _grey(a)) for a in small),
+    )
 
     old = _old_candidates(args.baseline_rev)
     cfg = C.EventScanConfig()

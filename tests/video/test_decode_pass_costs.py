@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from _encode import _encode_frames
 from framesift.bench.needle_video import _rate
-from framesift.signals.ocr import OcrPool
+from framesift.signals.ocr import OcrPool, _grey
 from framesift.video import candidates as C
 from framesift.video.decode import iter_decoded, reformat
 from framesift.video.probe import probe
@@ -83,6 +83,16 @@ def test_block_means_match_numpy():
         h, w = shape[1] - shape[1] % gh, shape[2] - shape[2] % gw
         ref = g[:, :h, :w].reshape(shape[0], gh, h // gh, gw, w // gw).mean(axis=(2, 4))
         np.testing.assert_allclose(C._blocks(g, grid), ref, rtol=1e-5, atol=1e-3)
+
+
+def test_ocr_grey_is_numpys_channel_mean_bit_for_bit():
+    # The pool's "same picture" thresholds were tuned on numpy's float32 channel mean; the fast
+    # integer sum must give the very same values, white (the uint16 sum's largest) included.
+    rng = np.random.default_rng(3)
+    for img in (rng.integers(0, 256, (180, 320, 3), dtype=np.uint8), np.full((4, 5, 3), 255, np.uint8)):
+        got = _grey(img)
+        assert got.dtype == np.float32
+        assert np.array_equal(got, img.mean(axis=2, dtype=np.float32))
 
 
 def test_outlier_bar_matches_numpy_median():
