@@ -171,6 +171,22 @@ def _table(n: int, keyframes: list[int]) -> FrameTable:
     )
 
 
+def test_index_of_pts_is_the_nearest_entry():
+    # Worked by hand: pts 0, 10, 20, 40 (a gap), 41; ties go to the later entry, as before.
+    t = FrameTable(
+        pts=np.array([0, 10, 20, 40, 41], np.int64),
+        time=np.array([0.0, 1.0, 2.0, 4.0, 4.1]),
+        keyframe=np.ones(5, bool),
+        size=np.ones(5, np.int64),
+        time_base=Fraction(1, 10),
+    )
+    cases = {-5: 0, 0: 0, 4: 0, 5: 1, 6: 1, 10: 1, 29: 2, 30: 3, 31: 3, 40: 3, 41: 4, 1000: 4}
+    assert {p: t.index_of_pts(p, fallback=-1) for p in cases} == cases
+    assert t.index_of_pts(None, fallback=7) == 7
+    empty = FrameTable(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool), np.zeros(0, np.int64), Fraction(1, 10))
+    assert empty.index_of_pts(3, fallback=2) == 2
+
+
 def test_plan_reads_arithmetic_by_hand():
     table = _table(100, [0, 50])
     # Targets 3 (GOP 0) and 60, 61 (GOP 50): decode 0..3 and 50..61 plus one seek overhead each.
