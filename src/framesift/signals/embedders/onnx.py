@@ -7,8 +7,12 @@ directory is self-describing and the embeddings it gives can be keyed in a cache
 
 Dynamic int8 (``onnxruntime.quantization.quantize_dynamic``) stores MatMul/Gemm weights as int8
 and quantises activations per batch at run time: no calibration data is needed, which is what
-makes it usable for a model nobody has frames for yet. See BENCHMARKS.md for speed and the
-cosine agreement with fp32.
+makes it usable for a model nobody has frames for yet. Weights use 7 of the 8 bits
+(``reduce_range``, :data:`REDUCE_RANGE`): on x86 CPUs without VNNI (AVX2 only, e.g. AMD Zen 2/3)
+ONNX Runtime's u8 x s8 kernels add pairs of products in saturating 16-bit lanes, and full-range
+weights overflow them (ONNX Runtime's quantization guide says the same); the file is exported
+once and may run on either kind of CPU. See BENCHMARKS.md for speed and the cosine agreement
+with fp32 (benchmarks/bench_int8_range.py for the two settings).
 """
 
 from __future__ import annotations
@@ -112,6 +116,11 @@ class OnnxEmbedder(BatchedImageEncoder):
         return pool_chunks(out, batch.owner, len(texts))
 
 
+#: quantise weights to 7 bits (see the module docstring): measured on an AVX2-only CPU, the int8
+#: image embeddings of the tiny test SigLIP fell to cosine 0.87 with fp32 at 8 bits
+REDUCE_RANGE = True
+
+
 def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: int = 17) -> Path:
     """Export a :class:`~.hf.TransformersEmbedder` to ``out_dir`` (written to a temp dir, then renamed)."""
     import torch
@@ -168,7 +177,11 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
                 root.setLevel(logging.ERROR)  # ORT logs an advisory WARNING on the root logger
                 try:
                     quantize_dynamic(
-                        str(src), str(tmp / f"{tower}.onnx"), weight_type=QuantType.QInt8, per_channel=True
+                        str(src),
+                        str(tmp / f"{tower}.onnx"),
+                        weight_type=QuantType.QInt8,
+                        per_channel=True,
+                        reduce_range=REDUCE_RANGE,
                     )
                 finally:
                     root.setLevel(level)
