@@ -14,6 +14,8 @@ PyAV's bare decode as the scale:
 * block means: ``reshape(...).mean(axis=(1, 3))`` per plane against candidates._blocks (two
   small matrix products over the three stacked planes).
 * outlier bar: two ``np.median`` calls against candidates._history_threshold (sorts in Python).
+* swscale threads: the three sizes of the decode pass (thumbnail, OCR screen, OCR read) in turn
+  on one converter, with PyAV's default thread count (17+: one per core) against one thread.
 * the OCR pool's grey image for its "same picture" test: ``rgb.mean(axis=2, dtype=float32)``
   against framesift.signals.ocr._grey (an integer sum of the channels, one division).
 * the whole event scan step, old against new (the old one is candidates at the given git
@@ -128,6 +130,27 @@ def main() -> int:
             f"RGB {tw}x{th} (thumbnail / screen / read)", before, _per_call_us(lambda f: reformat(f, tw, th), sub), same
         )  # noqa: B023
 
+    sizes = ((64, 36), (320, 180), (w, h))
+
+    def in_turn(threads: int | None):
+        def convert(f):
+            r = in_turn_converter[0]
+            kw = {} if threads is None else {"threads": threads}
+            return [
+                r.reformat(f, width=a, height=b, format="rgb24", interpolation="AREA", **kw).to_ndarray()
+                for a, b in sizes
+            ]
+
+        return convert
+
+    in_turn_converter = [VideoReformatter()]
+    same = all(all(np.array_equal(x, y) for x, y in zip(in_turn(None)(f), in_turn(1)(f))) for f in sub[:20])
+    row(
+        "RGB at 3 sizes in turn, one converter (PyAV's default threads / one thread)",
+        _per_call_us(in_turn(None), sub),
+        _per_call_us(in_turn(1), sub),
+        same,
+    )
     small = [reformat(f, 320, 180) for f in sub]
     row(
         "OCR pool's grey 320x180 (channel mean)",

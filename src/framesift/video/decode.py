@@ -298,11 +298,32 @@ def _reformatter() -> VideoReformatter:
     return r
 
 
+def _sws_options() -> dict[str, int]:
+    """One swscale thread where PyAV takes a thread count (17 and later, whose default is one
+    thread per core; see :func:`reformat`)."""
+    try:
+        major = int(str(av.__version__).split(".")[0])
+    except ValueError:
+        major = 0
+    return {"threads": 1} if major >= 17 else {}
+
+
+_SWS_OPTIONS = _sws_options()
+
+
 def reformat(frame: av.VideoFrame, width: int, height: int, fmt: str = "rgb24") -> np.ndarray:
     """``frame`` scaled by swscale (area averaging) to ``width`` x ``height`` in pixel format
-    ``fmt``, as an array (no rotation: see :func:`to_rgb`), with this thread's reused context."""
+    ``fmt``, as an array (no rotation: see :func:`to_rgb`), with this thread's reused context.
+
+    On one thread: PyAV 17+ gives swscale a thread per core by default, and the decode pass
+    converts frames to two or three sizes in turn (thumbnail, OCR screen, OCR read), so the
+    context and its thread pool were rebuilt at every size change (~400 threads started per 10
+    minutes of video). Measured 3.6 ms -> 1.2 ms for the three sizes of a 360p frame, the same
+    pixels (benchmarks/bench_decode_overhead.py)."""
     out: np.ndarray = (
-        _reformatter().reformat(frame, width=width, height=height, format=fmt, interpolation="AREA").to_ndarray()
+        _reformatter()
+        .reformat(frame, width=width, height=height, format=fmt, interpolation="AREA", **_SWS_OPTIONS)
+        .to_ndarray()
     )
     return out
 
