@@ -10,12 +10,10 @@ sparse decoder plans its seeks with, plus packet sizes (a compressed-domain chan
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
 from pathlib import Path
 
 import av
@@ -54,22 +52,14 @@ class FrameTable:
     def __len__(self) -> int:
         return int(self.pts.shape[0])
 
-    @cached_property
-    def _pts_list(self) -> list[int]:
-        # The decode pass looks up every decoded frame (18,000 per 10 minutes at 30 fps): bisect
-        # on a list costs well under a microsecond, np.searchsorted on a scalar plus numpy
-        # scalar reads ~20-50 us (~0.8 s of the decode loop per 10 minutes, py-spy).
-        return [int(p) for p in self.pts.tolist()]
-
     def index_of_pts(self, pts: int | None, fallback: int) -> int:
         """Original index of a decoded frame with this pts (nearest entry; ``fallback`` if None)."""
         if pts is None or len(self) == 0:
             return fallback
-        table = self._pts_list
-        i = bisect.bisect_left(table, pts)
-        if i >= len(table):
-            return len(table) - 1
-        if i > 0 and abs(table[i - 1] - pts) < abs(table[i] - pts):
+        i = int(np.searchsorted(self.pts, pts))
+        if i >= len(self):
+            return len(self) - 1
+        if i > 0 and abs(int(self.pts[i - 1]) - pts) < abs(int(self.pts[i]) - pts):
             return i - 1
         return i
 
