@@ -150,10 +150,10 @@ def _area(r: tuple[float, float, float, float]) -> float:
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
     """The mean of the three channels as float32, bit-identical to ``rgb.mean(axis=2,
-    dtype=np.float32)`` (an exact integer sum, one division) but ~15x cheaper: numpy's reduction
-    over a last axis of length 3 costs ~1.4 ms on a 320x180 frame, and the pool makes one for
-    every candidate it tests (640 per 10 minutes of the benchmark video, ~0.9 s of the decode
-    loop's thread; benchmarks/bench_decode_overhead.py)."""
+    dtype=np.float32)`` (an exact integer sum, one division) but ~12x cheaper: numpy's reduction
+    over a last axis of length 3 costs ~1.2 ms on a 320x180 frame (0.1 ms this way), and the
+    decode loop's thread made one for every frame the pool tested (~645 per 10 minutes of the
+    benchmark video; benchmarks/bench_decode_overhead.py)."""
     total = rgb[..., 0].astype(np.uint16)
     total += rgb[..., 1]
     total += rgb[..., 2]
