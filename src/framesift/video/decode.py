@@ -318,7 +318,7 @@ def reformat(frame: av.VideoFrame, width: int, height: int, fmt: str = "rgb24") 
     On one thread: PyAV 17+ gives swscale a thread per core by default, and the decode pass
     converts frames to two or three sizes in turn (thumbnail, OCR screen, OCR read), so the
     context and its thread pool were rebuilt at every size change (~400 threads started per 10
-    minutes of video). Measured 3.6 ms -> 1.2 ms for the three sizes of a 360p frame, the same
+    minutes of video). Measured 2.35 ms -> 0.78 ms for the three sizes of a 360p frame, the same
     pixels (benchmarks/bench_decode_overhead.py)."""
     out: np.ndarray = (
         _reformatter()
