@@ -20,6 +20,7 @@ the same run on the same videos.
     python benchmarks/bench_needles.py                 # 10, 20, 30, 60 min; 2 videos each
     python benchmarks/bench_needles.py --quick         # 2 x 10 min
     python benchmarks/bench_needles.py --quick --out needles_quick_mine.md   # keep another run's file
+    python benchmarks/bench_needles.py --minutes 60 --seed-list 1 --out n60_s1.md   # one video
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="two 10-minute videos only")
     ap.add_argument("--minutes", default="10,20,30,60", help="video lengths in minutes")
     ap.add_argument("--seeds", type=int, default=2, help="videos per length")
+    ap.add_argument("--seed-list", help="these seeds only (e.g. 1), instead of 0 .. seeds-1: one long video per run")
     ap.add_argument("--budget", type=int, default=8)
     ap.add_argument("--out", help="results file name under benchmarks/results/ (runs to compare side by side)")
     args = ap.parse_args()
@@ -77,7 +79,7 @@ def main() -> int:
     found: dict[tuple[str, str], list[bool]] = defaultdict(list)  # diagnostics: where needles got lost
     per_video = []
     for m in minutes:
-        for seed in range(args.seeds):
+        for seed in [int(x) for x in args.seed_list.split(",")] if args.seed_list else range(args.seeds):
             path, truth = video_for(m, seed)
             t0 = time.perf_counter()
             analysis = analyze(path)
@@ -134,7 +136,10 @@ def main() -> int:
             f"| {name} | {m:g} | {k} | {t_an:.1f} | {tim.get('decode', 0):.1f} | {tim.get('ocr', 0):.1f} | {t_q:.3f} |"
         )
     cmd = "python benchmarks/bench_needles.py" + (
-        " --quick" if args.quick else f" --minutes {args.minutes} --seeds {args.seeds}"
+        " --quick"
+        if args.quick
+        else f" --minutes {args.minutes} "
+        + (f"--seed-list {args.seed_list}" if args.seed_list else f"--seeds {args.seeds}")
     )
     report = "\n".join(lines)
     print(report)
