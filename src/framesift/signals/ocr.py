@@ -133,6 +133,15 @@ _EDGE_SCAN = TextScanConfig()
 _READ_EARLY_SHARE = 0.9
 
 
+def _edge_detail(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """The frame's edge mask and its block densities (:func:`~framesift.video.candidates.edge_mask`,
+    :func:`~framesift.video.candidates.block_share`), or None when there are none to test: not
+    planar YUV, or too small for one block."""
+    mask = edge_mask(frame, _EDGE_SCAN)
+    density = block_share(mask, _EDGE_SCAN) if mask is not None else None
+    return None if mask is None or density is None else (mask, density)
+
+
 def _new_detail(mask: np.ndarray, density: np.ndarray, ref: tuple[np.ndarray, np.ndarray] | None) -> bool:
     """Whether ``mask`` (an edge mask and its block ``density``) shows text-like detail that the
     reference (the last screened frame's) did not: a block gained edges, or its edges moved."""
@@ -443,15 +452,14 @@ class OcrPool:
         # screened; the two on the coded luma plane's edges run first because they are cheap and
         # turn most frames away (520 of the ~645 offered per 10 minutes of the benchmark video),
         # so only the rest are converted to RGB for the third. The order changes no decision.
-        mask = edge_mask(frame, _EDGE_SCAN)
-        density = block_share(mask, _EDGE_SCAN) if mask is not None else None
-        if density is not None and float(density.max()) < _MIN_EDGE_DENSITY:
+        edges = _edge_detail(frame)
+        if edges is not None and float(edges[1].max()) < _MIN_EDGE_DENSITY:
             # No text-like detail anywhere: nothing for the detector (~20 ms a screen) to find.
             # The last screened frame stays the reference, so text it showed that comes back
             # after this frame (a slide after a black frame) is not counted as new again.
             self.skipped_plain += 1
             return
-        if mask is not None and density is not None and not _new_detail(mask, density, self._prev_edges):
+        if edges is not None and not _new_detail(*edges, self._prev_edges):
             # Its text-like detail is the reference's: the detector would find the reference's
             # lines again, which earn no priority. Same reference kept.
             self.skipped_same_text += 1
@@ -462,8 +470,8 @@ class OcrPool:
         grey = _grey(small)
         if self._prev_grey is not None and self._prev_grey.shape == grey.shape and not _changed(grey, self._prev_grey):
             return  # the picture has not changed: no new text
-        if mask is not None and density is not None:
-            self._prev_edges = (mask, density)
+        if edges is not None:
+            self._prev_edges = edges
         if self.screen != _SCREEN_SIDE:
             small = to_rgb(frame, self.info, self.screen)
         self._prev_grey = grey

@@ -8,7 +8,7 @@ directory is self-describing and the embeddings it gives can be keyed in a cache
 Dynamic int8 (``onnxruntime.quantization.quantize_dynamic``) stores MatMul/Gemm weights as int8
 and quantises activations per batch at run time: no calibration data is needed, which is what
 makes it usable for a model nobody has frames for yet. Weights use 7 of the 8 bits
-(``reduce_range``, :data:`REDUCE_RANGE`): on x86 CPUs without VNNI (AVX2 only, e.g. AMD Zen 2/3)
+(``reduce_range``, :func:`export_onnx`'s default): on x86 CPUs without VNNI (AVX2 only, e.g. AMD Zen 2/3)
 ONNX Runtime's u8 x s8 kernels add pairs of products in saturating 16-bit lanes, and full-range
 weights overflow them (ONNX Runtime's quantization guide says the same); the file is exported
 once and may run on either kind of CPU. See BENCHMARKS.md for speed and the cosine agreement
@@ -116,13 +116,14 @@ class OnnxEmbedder(BatchedImageEncoder):
         return pool_chunks(out, batch.owner, len(texts))
 
 
-#: quantise weights to 7 bits (see the module docstring): measured on an AVX2-only CPU, the int8
-#: image embeddings of the tiny test SigLIP fell to cosine 0.87 with fp32 at 8 bits
-REDUCE_RANGE = True
+def export_onnx(
+    source: Any, out_dir: str | Path, *, int8: bool = False, opset: int = 17, reduce_range: bool = True
+) -> Path:
+    """Export a :class:`~.hf.TransformersEmbedder` to ``out_dir`` (written to a temp dir, then renamed).
 
-
-def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: int = 17) -> Path:
-    """Export a :class:`~.hf.TransformersEmbedder` to ``out_dir`` (written to a temp dir, then renamed)."""
+    ``reduce_range`` (with ``int8``): 7-bit weights (see the module docstring; on an AVX2-only
+    CPU the tiny test SigLIP's int8 image embeddings fell to cosine 0.87 with fp32 at 8 bits).
+    """
     import torch
 
     # torch.onnx.export serialises through the onnx package, which only the [visual] extra brings
@@ -181,7 +182,7 @@ def export_onnx(source: Any, out_dir: str | Path, *, int8: bool = False, opset: 
                         str(tmp / f"{tower}.onnx"),
                         weight_type=QuantType.QInt8,
                         per_channel=True,
-                        reduce_range=REDUCE_RANGE,
+                        reduce_range=reduce_range,
                     )
                 finally:
                     root.setLevel(level)
